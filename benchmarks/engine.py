@@ -1,0 +1,112 @@
+"""Engine + storage throughput and latency, and how fast ``maturity-bot chat`` shows its first question.
+
+Prints figures; asserts nothing. Run:  python benchmarks/engine.py [--members 200] [--postgres URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from dialogs.messages import Command, Input
+from dialogs.ports import Participant
+from dialogs.turn import run_turn
+from scoring.model import default_model
+from storage.conversations import SqlConversationStore
+from storage.database import DatabaseUnavailable, open_database, upgrade
+
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def bench_turns(url: str, members: int, *, reset: bool = False) -> None:
+    if reset:
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        engine.dispose()
+        upgrade(url)
+    db = open_database(url)
+    store = SqlConversationStore(db)
+    model = default_model()
+    rng = random.Random(7)
+    latencies: list[float] = []
+    started = time.perf_counter()
+    for m in range(members):
+        who = Participant("bench", "ws", f"team-{m % 20}", f"user-{m}")
+        turns = [Input(Command.START)] + [
+            Input(Command.ANSWER, rng.choice(q.choices).id, question_id=q.id) for q in model.questions
+        ]
+        for inp in turns:
+            t0 = time.perf_counter()
+            run_turn(store, model, who, inp, source="bench")
+            latencies.append(time.perf_counter() - t0)
+    elapsed = time.perf_counter() - started
+    name = url.split(":", 1)[0]
+    print(
+        f"{name:<22} {members} assessments, {len(latencies)} turns in {elapsed:.2f} s: "
+        f"{members / elapsed:.1f} assessments/s, per turn p50 {percentile(latencies, 50) * 1000:.2f} ms, "
+        f"p99 {percentile(latencies, 99) * 1000:.2f} ms, max {max(latencies) * 1000:.2f} ms"
+    )
+    db.engine.dispose()
+
+
+def time_to_first_question(db_url: str, runs: int) -> list[float]:
+    exe = Path(sys.executable).with_name("maturity-bot")
+    env = dict(os.environ, MATURITY_BOT_DATABASE_URL=db_url, COLUMNS="100")
+    times = []
+    for n in range(runs):
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(
+            [str(exe), "chat", "--team", "startup", "--user", f"u{n}"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+            text=True,
+        )
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if "question 1 of" in line:
+                times.append(time.perf_counter() - t0)
+                break
+        proc.communicate(input="")
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--members", type=int, default=200, help="complete assessments per database")
+    parser.add_argument("--postgres", default=os.environ.get("MATURITY_BOT_TEST_POSTGRES_URL", DEFAULT_PG))
+    parser.add_argument("--startup-runs", type=int, default=10)
+    args = parser.parse_args()
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores")
+    with tempfile.TemporaryDirectory() as tmp:
+        bench_turns(f"sqlite:///{tmp}/bench.db", args.members)
+        try:
+            bench_turns(args.postgres, args.members, reset=True)
+        except DatabaseUnavailable as exc:
+            print(f"postgresql skipped: {exc}")
+        cold = time_to_first_question(f"sqlite:///{tmp}/startup-cold-{{}}.db".format("x"), 1)
+        warm = time_to_first_question(f"sqlite:///{tmp}/startup-cold-x.db", args.startup_runs)
+    print(
+        f"maturity-bot chat, first question shown: new database {cold[0] * 1000:.0f} ms (creates the schema); "
+        f"existing database median {statistics.median(warm) * 1000:.0f} ms, max {max(warm) * 1000:.0f} ms "
+        f"over {len(warm)} runs"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,231 @@
+"""The ``maturity-bot`` command line: the composition root for the terminal.
+
+Each command wires settings, the model, the database and an adapter together. Heavy or platform imports stay
+inside the commands that need them, so ``maturity-bot chat`` starts fast and never loads a chat SDK.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from bot.settings import Settings
+from scoring.model import MaturityModel, ModelFileError, load_model
+
+app = typer.Typer(
+    name="maturity-bot",
+    help="MLOps maturity self-assessment: take it in the terminal, score answers, see your team's report.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+TERMINAL_WORKSPACE = "local"
+PLATFORM = "terminal"
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+
+class ExitCode:
+    USAGE = 2  # bad input: a file, an answer set, an option
+    UNAVAILABLE = 3  # the database could not be reached or is not migrated
+    NOT_FOUND = 4
+
+
+def fail(message: str, code: int) -> NoReturn:
+    err.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("mlops-maturity-bot")
+    except PackageNotFoundError:  # running from a source tree that is not installed
+        return "unknown"
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        out.print(f"maturity-bot {_version()}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version_callback, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    """MLOps maturity self-assessment."""
+
+
+def _model(settings: Settings) -> MaturityModel:
+    try:
+        return load_model(settings.model_file)
+    except ModelFileError as exc:
+        fail(str(exc), ExitCode.USAGE)
+
+
+def _open_db(settings: Settings):  # -> storage.database.Database
+    from storage.database import DatabaseUnavailable, SchemaOutOfDate, open_database
+
+    try:
+        return open_database(settings.resolved_database_url())
+    except (DatabaseUnavailable, SchemaOutOfDate) as exc:
+        fail(str(exc), ExitCode.UNAVAILABLE)
+
+
+TeamOption = Annotated[
+    str | None, typer.Option("--team", "-t", help="Team name (default: MATURITY_BOT_TEAM or my-team).")
+]
+UserOption = Annotated[str | None, typer.Option("--user", "-u", help="Who is answering (default: your login name).")]
+
+
+@app.command()
+def chat(team: TeamOption = None, user: UserOption = None) -> None:
+    """Take (or resume) the assessment in the terminal. Reads one answer per line, so it can be piped."""
+    from bot.terminal import chat as run_chat
+    from dialogs.ports import Participant
+    from storage.conversations import SqlConversationStore
+    from storage.database import DatabaseUnavailable
+
+    settings = Settings()
+    model = _model(settings)
+    db = _open_db(settings)
+    team, user = team or settings.team, user or settings.user
+    who = Participant(PLATFORM, TERMINAL_WORKSPACE, team, user, team_name=team, user_name=user)
+    out.print(f"[bold]MLOps maturity assessment[/bold] for team [bold]{escape(team)}[/bold] as {escape(user)}")
+    try:
+        run_chat(SqlConversationStore(db), model, who, stdin=sys.stdin, console=out)
+    except DatabaseUnavailable as exc:
+        fail(f"{exc}. Every answer before this one is saved; run the same command to resume.", ExitCode.UNAVAILABLE)
+
+
+@app.command()
+def report(
+    team: TeamOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """The team's latest result, aggregated over every member who finished, with disagreements."""
+    from bot.terminal import render_result
+    from scoring.score import score
+    from storage.database import DatabaseUnavailable
+    from storage.reports import save_team_result, team_snapshot
+
+    settings = Settings()
+    model = _model(settings)
+    db = _open_db(settings)
+    team = team or settings.team
+    try:
+        snapshot = team_snapshot(db, platform=PLATFORM, workspace=TERMINAL_WORKSPACE, team=team)
+        if snapshot is None:
+            fail(f"no team named {team!r} yet; start with: maturity-bot chat --team {team!r}", ExitCode.NOT_FOUND)
+        if not snapshot.responses:
+            out.print(
+                f"No finished assessments yet for team {team} in round {snapshot.round_number} "
+                f"({snapshot.in_progress} in progress).",
+                markup=False,
+            )
+            return
+        result = score(model, [answers for _, answers in snapshot.responses])
+        save_team_result(
+            db,
+            platform=PLATFORM,
+            workspace=TERMINAL_WORKSPACE,
+            team=team,
+            round_number=snapshot.round_number,
+            overall=result.overall,
+            payload=result.to_dict(),
+        )
+    except DatabaseUnavailable as exc:
+        fail(str(exc), ExitCode.UNAVAILABLE)
+    if as_json:
+        out.print_json(json.dumps(result.to_dict()))
+        return
+    members = ", ".join(name for name, _ in snapshot.responses)
+    render_result(
+        out,
+        model,
+        result,
+        title=f"Team {team}, round {snapshot.round_number}: {len(snapshot.responses)} member(s) ({members})",
+        show_disagreements=True,
+    )
+    if snapshot.in_progress:
+        out.print(f"[dim]{snapshot.in_progress} member(s) still answering, not counted yet.[/dim]")
+    if snapshot.model_version != model.version:
+        out.print(f"[dim]This round was taken on model {snapshot.model_version}; scored with {model.version}.[/dim]")
+
+
+class QuestionFormat(StrEnum):
+    JSON = "json"
+    MARKDOWN = "markdown"
+
+
+@app.command()
+def questions(
+    format: Annotated[QuestionFormat, typer.Option("--format", "-f", help="Output format.")] = QuestionFormat.MARKDOWN,
+) -> None:
+    """Print the maturity model: levels, dimensions, every question with its options and their levels."""
+    from bot.model_export import model_as_json, model_as_markdown
+
+    model = _model(Settings())
+    if format is QuestionFormat.JSON:
+        sys.stdout.write(json.dumps(model_as_json(model), indent=2, ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(model_as_markdown(model))
+
+
+@app.command("score")
+def score_file(
+    answers: Annotated[Path, typer.Option("--answers", "-a", help="JSON file {question id: option id}; - for stdin.")],
+) -> None:
+    """Score a set of answers without storing anything; prints the result as JSON."""
+    from scoring.score import score_answers, unknown_answers
+
+    model = _model(Settings())
+    try:
+        text = sys.stdin.read() if str(answers) == "-" else answers.read_text(encoding="utf-8")
+        data = json.loads(text)
+    except OSError as exc:
+        fail(f"{answers}: cannot read: {exc.strerror}", ExitCode.USAGE)
+    except json.JSONDecodeError as exc:
+        fail(f"{answers}: not valid JSON: {exc}", ExitCode.USAGE)
+    if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
+        fail(f"{answers}: expected a JSON object of question id -> option id strings", ExitCode.USAGE)
+    problems = unknown_answers(model, data)
+    if problems:
+        fail(f"{answers}: " + "; ".join(problems), ExitCode.USAGE)
+    sys.stdout.write(json.dumps(score_answers(model, data).to_dict(), indent=2, ensure_ascii=False) + "\n")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or upgrade the database schema to the latest version (Alembic)."""
+    from storage.database import DatabaseUnavailable, upgrade
+
+    settings = Settings()
+    url = settings.resolved_database_url()
+    try:
+        upgrade(url)
+    except DatabaseUnavailable as exc:
+        fail(str(exc), ExitCode.UNAVAILABLE)
+    out.print("Database schema is up to date.", markup=False)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

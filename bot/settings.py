@@ -1,0 +1,31 @@
+"""Configuration from the environment (prefix ``MATURITY_BOT_``) or a ``.env`` file in the working directory."""
+
+from __future__ import annotations
+
+import getpass
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MATURITY_BOT_", env_file=".env", extra="ignore")
+
+    database_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("MATURITY_BOT_DATABASE_URL", "DATABASE_URL"),
+        description="SQLAlchemy URL; empty means the SQLite file in the user's data directory.",
+    )
+    model_file: Path | None = Field(
+        default=None, description="A maturity model YAML file to use instead of the bundled one."
+    )
+    team: str = Field(default="my-team", description="Team used by the terminal commands when --team is not given.")
+    user: str = Field(
+        default_factory=getpass.getuser, description="Who answers in the terminal when --user is not given."
+    )
+
+    def resolved_database_url(self) -> str:
+        from storage.database import default_sqlite_url
+
+        return self.database_url or default_sqlite_url()

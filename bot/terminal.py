@@ -1,0 +1,124 @@
+"""The terminal adapter: reads lines, sends them through the same engine and storage as the chat platforms, and
+renders the neutral messages with rich. It works from a keyboard or from piped stdin, one answer per line."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import IO
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from bot.text import level_bar, percent
+from dialogs.messages import Command, Input, Kind, Message, QuestionView
+from dialogs.parse import parse_text
+from dialogs.ports import ConversationStore, Participant
+from dialogs.state import Phase
+from dialogs.turn import run_turn
+from scoring.model import MaturityModel
+from scoring.score import Result
+
+SOURCE = "terminal"
+NEXT_STEPS_SHOWN = 3
+STYLE = {Kind.NOTE: "yellow", Kind.HINT: "red", Kind.WHY: "cyan", Kind.HELP: "", Kind.RECORDED: "green"}
+
+
+def render_question(console: Console, view: QuestionView) -> None:
+    progress = view.progress.text + (" (skipped earlier)" if view.revisit else "")
+    console.print(f"\n[dim]{escape(progress)}[/dim]")
+    console.print(f"[bold]{escape(view.text)}[/bold]")
+    for choice in view.choices:
+        mark = "  [green](your answer)[/green]" if choice.id == view.current_answer else ""
+        console.print(f"  {choice.number}. {escape(choice.label)}{mark}")
+
+
+def render_result(
+    console: Console, model: MaturityModel, result: Result, *, title: str, show_disagreements: bool = False
+) -> None:
+    table = Table(title=title, title_justify="left", show_lines=False)
+    table.add_column("Dimension")
+    table.add_column("Level", justify="center")
+    table.add_column("", no_wrap=True)
+    table.add_column("Progress to next level")
+    for d in result.dimensions:
+        table.add_row(escape(d.name), str(d.level), level_bar(d.level), d.progress_text)
+    table.add_section()
+    table.add_row(
+        "[bold]Overall[/bold]", f"[bold]{result.overall}[/bold]", level_bar(result.overall), result.overall_name
+    )
+    console.print()
+    console.print(table)
+    console.print(
+        f"[bold]Level {result.overall}, {escape(result.overall_name)}:[/bold] {escape(result.overall_summary)}"
+    )
+    names = model.dimension_by_id
+    if result.strengths:
+        console.print("[green]Strengths:[/green] " + ", ".join(escape(names[d].name) for d in result.strengths))
+    if result.blockers:
+        console.print(f"[red]Holding back level {result.overall + 1}:[/red]")
+        for d in result.blockers:
+            console.print(f"  - {escape(result.dimension(d).explanation)}")
+    if result.next_steps:
+        heading = "Keep level 4 up" if result.overall >= 4 else f"Next investments toward level {result.overall + 1}"
+        console.print(f"[bold]{heading}:[/bold]")
+        for inv in result.next_steps[:NEXT_STEPS_SHOWN]:
+            tools = f" [dim](e.g. {escape(', '.join(inv.tools))})[/dim]" if inv.tools else ""
+            console.print(f"  - [bold]{escape(inv.title)}[/bold]: {escape(inv.why)}{tools}")
+    for pitfall in result.pitfalls:
+        console.print(f"[yellow]Watch out, {escape(pitfall.title.lower())}:[/yellow] {escape(pitfall.warning)}")
+    if show_disagreements and result.disagreements:
+        console.print("[magenta]Members disagree on:[/magenta]")
+        for dis in result.disagreements:
+            console.print(f"  - {escape(dis.question)} (answers range from level {dis.low} to {dis.high})")
+    if result.knowledge_gaps:
+        gaps = ", ".join(
+            f"{escape(names[d].name)} ({percent(result.dimension(d).dont_know_share)})" for d in result.knowledge_gaps
+        )
+        console.print(f'[yellow]Many "don\'t know" answers in:[/yellow] {gaps}')
+    if result.unanswered:
+        console.print(f"[dim]{len(result.unanswered)} question(s) unanswered, counted as level 0.[/dim]")
+
+
+def render(console: Console, model: MaturityModel, messages: Iterable[Message]) -> None:
+    for message in messages:
+        if message.kind is Kind.QUESTION and message.question:
+            render_question(console, message.question)
+        elif message.kind is Kind.RESULT and message.result:
+            render_result(console, model, message.result, title="Your answers, scored")
+        else:
+            console.print(escape(message.text), style=STYLE.get(message.kind, ""))
+
+
+def chat(
+    store: ConversationStore, model: MaturityModel, who: Participant, *, stdin: IO[str], console: Console
+) -> Phase:
+    """Run the conversation until the result is shown or input ends. Every turn is committed as it happens."""
+    step = run_turn(store, model, who, Input(Command.START), source=SOURCE)
+    render(console, model, step.messages)
+    interactive = stdin.isatty()
+    while True:
+        if interactive:
+            console.print("[dim]>[/dim] ", end="")
+        try:
+            line = stdin.readline()
+        except KeyboardInterrupt:
+            line = ""
+        if not line:  # end of input: make sure it says paused, and tell how to come back
+            if step.state.phase is Phase.ASKING:
+                step = run_turn(store, model, who, Input(Command.STOP), source=SOURCE)
+                render(console, model, step.messages)
+            if step.state.phase is Phase.PAUSED:
+                console.print(
+                    f"Saved. Resume with: maturity-bot chat --team {escape(who.team)!r} --user {escape(who.user)!r}"
+                )
+            return step.state.phase
+        if not line.strip():
+            continue
+        step = run_turn(store, model, who, parse_text(line), source=SOURCE)
+        render(console, model, step.messages)
+        if step.result is not None:  # just finished: the result is on screen and stored
+            console.print(
+                f"\n[dim]Saved. See the whole team with: maturity-bot report --team {escape(who.team)!r}[/dim]"
+            )
+            return step.state.phase

@@ -1,0 +1,79 @@
+"""Neutral inputs and outputs of the conversation engine. Adapters translate platform payloads to ``Input`` and
+render ``Message`` as terminal text, Block Kit or Adaptive Cards; the engine never sees either side's format."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from scoring.score import Result
+
+
+class Command(StrEnum):
+    START = "start"
+    ANSWER = "answer"  # value: option id, number, letter or typed words
+    BACK = "back"
+    SKIP = "skip"
+    WHY = "why"
+    HELP = "help"
+    STOP = "stop"
+    RESUME = "resume"
+    RESTART = "restart"
+
+
+@dataclass(frozen=True)
+class Input:
+    command: Command
+    value: str = ""
+    question_id: str | None = None  # set by buttons: the question the click belongs to, to catch stale clicks
+
+
+class Kind(StrEnum):
+    QUESTION = "question"
+    RECORDED = "recorded"  # an answer was saved; adapters may update the question's message in place
+    NOTE = "note"  # information: paused, resumed, stale click, already recorded
+    HINT = "hint"  # the input was not understood; the same question follows
+    WHY = "why"
+    HELP = "help"
+    RESULT = "result"
+
+
+@dataclass(frozen=True)
+class Choice:
+    id: str
+    label: str
+    number: int
+    letter: str
+
+
+@dataclass(frozen=True)
+class Progress:
+    index: int  # the question's place in the bank, 1-based, so it does not jump around on skip or back
+    total: int
+    dimension: str
+    answered: int
+
+    @property
+    def text(self) -> str:
+        return f"question {self.index} of {self.total}, {self.dimension}"
+
+
+@dataclass(frozen=True)
+class QuestionView:
+    id: str
+    text: str
+    why: str
+    choices: tuple[Choice, ...]
+    progress: Progress
+    current_answer: str | None = None  # option id already given, when the person came back to it
+    revisit: bool = False  # a skipped question coming back at the end
+
+
+@dataclass(frozen=True)
+class Message:
+    kind: Kind
+    text: str
+    question: QuestionView | None = None
+    result: Result | None = None
+    question_id: str | None = None  # for RECORDED and stale-click NOTEs: which question it is about
+    option_id: str | None = None

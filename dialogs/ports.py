@@ -1,0 +1,59 @@
+"""The seams between the conversation engine and the rest: who is talking, and where turns are kept."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from dialogs.state import ConversationState
+
+
+@dataclass(frozen=True)
+class Participant:
+    """A person taking the assessment for a team, in platform-neutral ids.
+
+    ``workspace`` is the Slack workspace, the Teams tenant or ``local`` for the terminal; ``team`` is the channel
+    (or the team name in the terminal); ``user`` is the platform's user id.
+    """
+
+    platform: str
+    workspace: str
+    team: str
+    user: str
+    team_name: str | None = None
+    user_name: str | None = None
+    workspace_name: str | None = None
+
+
+class ConcurrentTurn(Exception):
+    """Another writer changed the same response between our read and our write; the turn is safe to retry."""
+
+
+class Turn(Protocol):
+    """One open transaction on one member's response, locked for the duration of the turn."""
+
+    state: ConversationState
+    round_number: int
+
+    def save(
+        self,
+        state: ConversationState,
+        *,
+        source: str,
+        result: dict[str, Any] | None = None,
+        levels: Mapping[str, int] | None = None,
+    ) -> None:
+        """Persist the new state: navigation, answers that changed (one row each) and, when finished, the
+        member's result (``result["overall"]`` is the overall level). Raises ConcurrentTurn on a lost race.
+
+        ``levels`` maps question id -> level of the chosen option for the answers in ``state.answers``: storage
+        keeps each answer's level as it was on the round's model version, and does not know the model itself.
+        Every answer that is new or changed needs one (ValueError otherwise)."""
+
+
+class ConversationStore(Protocol):
+    def turn(self, who: Participant, model_version: str) -> AbstractContextManager[Turn]:
+        """Open (creating as needed) the workspace, team, member, the team's open round and the member's
+        response, lock the response, and commit on clean exit."""

@@ -1,0 +1,39 @@
+"""What the conversation remembers between turns. Storage persists it after every turn; nothing else does."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Phase(StrEnum):
+    NEW = "new"  # nothing asked yet
+    ASKING = "asking"  # a question is on screen: ``pending[0]``
+    PAUSED = "paused"  # the person said stop, or walked away; ``resume`` picks up at ``pending[0]``
+    FINISHED = "finished"  # every question answered or passed; the result is stored
+
+
+class ConversationState(BaseModel):
+    """One member's progress through one round of the assessment.
+
+    ``answers`` is the latest answer per question in the current ``attempt``; storage keeps every answer ever
+    given as its own row and rebuilds this mapping from them, so it is never the only copy.
+    """
+
+    model_config = ConfigDict(extra="ignore")
+
+    phase: Phase = Phase.NEW
+    attempt: int = 1
+    pending: list[str] = []  # question ids still to ask, in order; pending[0] is the current one
+    history: list[str] = []  # question ids already passed, most recent last (what "back" walks through)
+    skipped: list[str] = []  # skipped and not answered since
+    answers: dict[str, str] = {}  # question id -> option id
+
+    @property
+    def current(self) -> str | None:
+        return self.pending[0] if self.phase is Phase.ASKING and self.pending else None
+
+    def navigation(self) -> dict[str, object]:
+        """The part storage keeps as JSON on the response row (answers live in their own table)."""
+        return self.model_dump(mode="json", exclude={"answers", "attempt"})

@@ -1,0 +1,262 @@
+"""Scoring: from answers to levels, explanations and next steps. Pure functions over the model; no I/O.
+
+The rules, in short:
+- a question's team level is the lower median of its members' levels (ordinal data: no means);
+- a dimension's level is its weakest question (the ML Test Score rule), with progress toward the next level;
+- the overall level is the highest level whose gate, and every gate below it, is met;
+- unanswered questions and "don't know" count as level 0 and are flagged, so a gap is never hidden.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+
+from scoring.model import DONT_KNOW, MAX_LEVEL, Investment, MaturityModel, Pitfall, Question
+
+DISAGREEMENT_SPREAD = 2
+KNOWLEDGE_GAP_SHARE = 0.3
+
+Answers = Mapping[str, str]  # question id -> option id
+
+
+@dataclass(frozen=True)
+class QuestionScore:
+    question_id: str
+    level: int
+    respondents: int  # members who gave an answer (don't know included)
+    dont_know: int  # of those, how many said "don't know"
+    low: int
+    high: int
+    option_id: str | None  # the option that stands for the level; None when nobody answered
+
+    @property
+    def answered(self) -> bool:
+        return self.respondents > 0
+
+    @property
+    def spread(self) -> int:
+        return self.high - self.low
+
+
+@dataclass(frozen=True)
+class DimensionScore:
+    id: str
+    name: str
+    level: int
+    progress: float  # share of the dimension's questions already at level + 1 or above (1.0 at level 4)
+    questions: tuple[QuestionScore, ...]
+    dont_know_share: float
+    explanation: str
+
+    @property
+    def progress_text(self) -> str:
+        if self.level >= MAX_LEVEL:
+            return "top level"
+        above = sum(q.level > self.level for q in self.questions)
+        return f"{above} of {len(self.questions)} questions at level {self.level + 1}+"
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    question_id: str
+    question: str
+    low: int
+    high: int
+
+    @property
+    def spread(self) -> int:
+        return self.high - self.low
+
+
+@dataclass(frozen=True)
+class Result:
+    model_version: str
+    overall: int
+    overall_name: str
+    overall_summary: str
+    dimensions: tuple[DimensionScore, ...]
+    strengths: tuple[str, ...]  # dimension ids above the overall level
+    blockers: tuple[str, ...]  # dimension ids holding the next level back, weakest first
+    next_steps: tuple[Investment, ...]  # next transition's investments, blockers' first; sustaining at level 4
+    pitfalls: tuple[Pitfall, ...]
+    disagreements: tuple[Disagreement, ...]
+    knowledge_gaps: tuple[str, ...]  # dimension ids where over 30% of answers were "don't know"
+    unanswered: tuple[str, ...]  # question ids nobody answered
+    respondents: int
+
+    def dimension(self, dimension_id: str) -> DimensionScore:
+        return next(d for d in self.dimensions if d.id == dimension_id)
+
+    def to_dict(self) -> dict[str, object]:
+        """A JSON-ready form, stored with results and printed by ``maturity-bot score``."""
+        return {
+            "model_version": self.model_version,
+            "overall": self.overall,
+            "overall_name": self.overall_name,
+            "overall_summary": self.overall_summary,
+            "dimensions": {
+                d.id: {
+                    "name": d.name,
+                    "level": d.level,
+                    "progress": round(d.progress, 3),
+                    "dont_know_share": round(d.dont_know_share, 3),
+                    "explanation": d.explanation,
+                }
+                for d in self.dimensions
+            },
+            "strengths": list(self.strengths),
+            "blockers": list(self.blockers),
+            "next_steps": [
+                {"id": i.id, "title": i.title, "why": i.why, "tools": list(i.tools), "lifts": list(i.lifts)}
+                for i in self.next_steps
+            ],
+            "pitfalls": [{"id": p.id, "title": p.title, "warning": p.warning} for p in self.pitfalls],
+            "disagreements": [asdict(d) | {"spread": d.spread} for d in self.disagreements],
+            "knowledge_gaps": list(self.knowledge_gaps),
+            "unanswered": list(self.unanswered),
+            "respondents": self.respondents,
+        }
+
+
+def unknown_answers(model: MaturityModel, answers: Answers) -> list[str]:
+    """Problems with an answer set: unknown question ids or option ids. Empty when all is well."""
+    problems = []
+    for qid, oid in answers.items():
+        question = model.question_by_id.get(qid)
+        if question is None:
+            problems.append(f"unknown question id {qid!r}")
+        elif question.option(oid) is None:
+            valid = ", ".join(o.id for o in question.choices)
+            problems.append(f"unknown option {oid!r} for question {qid!r} (valid: {valid})")
+    return problems
+
+
+def score_question(question: Question, answer_sets: Sequence[Answers]) -> QuestionScore:
+    chosen = [opt for answers in answer_sets if (opt := question.option(answers.get(question.id, "")))]
+    if not chosen:
+        return QuestionScore(question.id, 0, 0, 0, 0, 0, None)
+    levels = [o.level for o in chosen]
+    median = sorted(chosen, key=lambda o: o.level)[(len(chosen) - 1) // 2]  # the lower median's own option
+    dont_know = sum(o.id == DONT_KNOW for o in chosen)
+    return QuestionScore(question.id, median.level, len(chosen), dont_know, min(levels), max(levels), median.id)
+
+
+def _explain(model: MaturityModel, name: str, level: int, scores: Sequence[QuestionScore], team: bool) -> str:
+    if level >= MAX_LEVEL:
+        return f"{name} is level {MAX_LEVEL}: every answer here is at the top level."
+    reasons = []
+    for s in scores:
+        if s.level != level:
+            continue
+        question = model.question_by_id[s.question_id]
+        if not s.answered:
+            reasons.append(f"'{question.text}' was not answered")
+        elif s.option_id == DONT_KNOW:
+            reasons.append(f"'{question.text}' was answered \"don't know\"{' by the typical member' if team else ''}")
+        else:
+            label = question.option(s.option_id or "").label if s.option_id else "?"
+            verb = "the team's typical answer to" if team else "the answer to"
+            reasons.append(f"{verb} '{question.text}' is '{label}'")
+    above = sum(s.level > level for s in scores)
+    return (
+        f"{name} is level {level} because " + "; ".join(reasons) + f". {above} of {len(scores)} "
+        f"question{'s' if len(scores) != 1 else ''} already at level {level + 1} or above."
+    )
+
+
+def score_dimensions(
+    model: MaturityModel, answer_sets: Sequence[Answers]
+) -> tuple[tuple[DimensionScore, ...], dict[str, QuestionScore]]:
+    by_question = {q.id: score_question(q, answer_sets) for q in model.questions}
+    team = len(answer_sets) > 1
+    dims = []
+    for dim in model.dimensions:
+        scores = tuple(by_question[q.id] for q in model.questions_by_dimension[dim.id])
+        level = min(s.level for s in scores)
+        progress = 1.0 if level >= MAX_LEVEL else sum(s.level > level for s in scores) / len(scores)
+        given = sum(s.respondents for s in scores)
+        dont_know_share = sum(s.dont_know for s in scores) / given if given else 0.0
+        dims.append(
+            DimensionScore(
+                dim.id,
+                dim.name,
+                level,
+                progress,
+                scores,
+                dont_know_share,
+                _explain(model, dim.name, level, scores, team),
+            )
+        )
+    return tuple(dims), by_question
+
+
+def overall_level(model: MaturityModel, levels: Mapping[str, int]) -> int:
+    """The highest level whose gate is met, every lower gate included (levels build on each other)."""
+    reached = 0
+    for level in range(1, MAX_LEVEL + 1):
+        if any(levels[d] < level for d in model.gate_by_level[level]):
+            break
+        reached = level
+    return reached
+
+
+def blockers(model: MaturityModel, levels: Mapping[str, int], overall: int) -> tuple[str, ...]:
+    if overall >= MAX_LEVEL:
+        return ()
+    gate = model.gate_by_level[overall + 1]
+    order = [d.id for d in model.dimensions]
+    held_back = [d for d in gate if levels[d] < overall + 1]
+    return tuple(sorted(held_back, key=lambda d: (levels[d], order.index(d))))
+
+
+def next_steps(model: MaturityModel, overall: int, blocking: Sequence[str]) -> tuple[Investment, ...]:
+    """The next transition's investments; those lifting the weakest blocker come first, then other blockers."""
+
+    def rank(inv: Investment) -> int:
+        hits = [blocking.index(d) for d in inv.lifts if d in blocking]
+        return min(hits) if hits else len(blocking)
+
+    candidates = model.investments_for(min(overall, MAX_LEVEL))
+    return tuple(sorted(candidates, key=rank))  # sorted() is stable: model order breaks ties
+
+
+def pitfalls_shown(model: MaturityModel, levels: Mapping[str, int]) -> tuple[Pitfall, ...]:
+    return tuple(
+        p
+        for p in model.pitfalls
+        if all(levels[d] <= lv for d, lv in p.low.items()) and all(levels[d] >= lv for d, lv in p.high.items())
+    )
+
+
+def score(model: MaturityModel, answer_sets: Sequence[Answers]) -> Result:
+    """Score one member (one answer set) or a team (several)."""
+    dimensions, by_question = score_dimensions(model, answer_sets)
+    levels = {d.id: d.level for d in dimensions}
+    overall = overall_level(model, levels)
+    blocking = blockers(model, levels, overall)
+    disagreements = tuple(
+        Disagreement(s.question_id, model.question_by_id[s.question_id].text, s.low, s.high)
+        for s in by_question.values()
+        if s.respondents > 1 and s.spread >= DISAGREEMENT_SPREAD
+    )
+    level = model.level(overall)
+    return Result(
+        model_version=model.version,
+        overall=overall,
+        overall_name=level.name,
+        overall_summary=level.summary,
+        dimensions=dimensions,
+        strengths=tuple(d.id for d in dimensions if d.level > overall),
+        blockers=blocking,
+        next_steps=next_steps(model, overall, blocking),
+        pitfalls=pitfalls_shown(model, levels),
+        disagreements=disagreements,
+        knowledge_gaps=tuple(d.id for d in dimensions if d.dont_know_share > KNOWLEDGE_GAP_SHARE),
+        unanswered=tuple(qid for qid, s in by_question.items() if not s.answered),
+        respondents=len(answer_sets),
+    )
+
+
+def score_answers(model: MaturityModel, answers: Answers) -> Result:
+    return score(model, [answers])

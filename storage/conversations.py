@@ -1,0 +1,229 @@
+"""The conversation store: one locked transaction per turn, answers appended one row each.
+
+A turn locks the member's response row for its whole duration (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite's
+``BEGIN IMMEDIATE`` locks the database), and its save also checks the row's version counter, so a lost race
+becomes ConcurrentTurn instead of a silently lost answer. Get-or-create uses INSERT ... ON CONFLICT DO NOTHING
+followed by a SELECT, so two processes meeting a new team at once both end up with the same row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, insert, select, update
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from dialogs.ports import ConcurrentTurn, Participant
+from dialogs.state import ConversationState, Phase
+from storage.database import Database
+from storage.errors import is_retryable
+from storage.models import ROUND_CLOSED, ROUND_OPEN, Answer, Base, Member, Response, Round, Team, Workspace, utcnow
+from storage.queries import insert_for, latest_answers, upsert_result
+
+
+class SqlConversationStore:
+    """``dialogs.ports.ConversationStore`` on SQLite or PostgreSQL; safe to share between threads."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    @contextmanager
+    def turn(self, who: Participant, model_version: str) -> Iterator[SqlTurn]:
+        try:
+            with self.db.transaction() as session:
+                yield _open_turn(session, who, model_version)
+        except DBAPIError as exc:
+            if is_retryable(exc):  # PostgreSQL deadlock or serialization failure: nothing was written
+                raise ConcurrentTurn(str(exc.orig).splitlines()[0]) from exc
+            raise
+
+
+class SqlTurn:
+    """The loaded state of one response, and the means to save a new one in the same transaction."""
+
+    def __init__(
+        self,
+        session: Session,
+        response: Response,
+        *,
+        round_id: int,
+        round_number: int,
+        model_version: str,
+        answers: dict[str, str],
+    ) -> None:
+        self.round_number = round_number
+        self.round_id = round_id
+        self.response_id = response.id
+        self.state = ConversationState.model_validate(
+            {**response.navigation, "phase": response.status, "attempt": response.attempt, "answers": answers}
+        )
+        self.session = session  # the turn's transaction, for work that must commit or roll back with it
+        self._model_version = model_version
+        self._version = response.version
+        self._attempt = response.attempt
+        self._answers = dict(answers)
+        self._finished_at = response.finished_at
+
+    def save(
+        self,
+        state: ConversationState,
+        *,
+        source: str,
+        result: dict[str, Any] | None = None,
+        levels: Mapping[str, int] | None = None,
+    ) -> None:
+        """Write ``state``; ``levels`` gives the level of each answer in ``state.answers`` that is new or changed.
+
+        Raises ConcurrentTurn if the response changed since it was loaded (nothing is written then).
+        """
+        session, now = self.session, utcnow()
+        known = self._answers
+        if state.attempt != self._attempt:  # a restart: compare with what that attempt holds (nothing, normally)
+            known = latest_answers(session, self.response_id, state.attempt)
+        changed = {question: option for question, option in state.answers.items() if known.get(question) != option}
+        levels = levels or {}
+        missing = sorted(changed.keys() - levels.keys())
+        if missing:
+            raise ValueError(f"no level given for the answer to {', '.join(missing)}")
+        if result is not None and not isinstance(result.get("overall"), int):
+            raise ValueError('a result needs an integer "overall" level')
+
+        finished = state.phase is Phase.FINISHED
+        finished_at: datetime | None = (self._finished_at or now) if finished else None
+        moved = session.execute(
+            update(Response)
+            .where(Response.id == self.response_id, Response.version == self._version)
+            .values(
+                status=state.phase.value,
+                attempt=state.attempt,
+                position=state.current,
+                navigation=state.navigation(),
+                version=Response.version + 1,
+                updated_at=now,
+                finished_at=finished_at,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if moved.rowcount != 1:  # type: ignore[attr-defined]
+            raise ConcurrentTurn(f"response {self.response_id} changed since version {self._version}")
+        if changed:
+            session.execute(
+                insert(Answer),
+                [
+                    {
+                        "response_id": self.response_id,
+                        "attempt": state.attempt,
+                        "question_id": question,
+                        "option_id": option,
+                        "level": levels[question],
+                        "source": source,
+                        "answered_at": now,
+                    }
+                    for question, option in changed.items()
+                ],
+            )
+        if result is not None:
+            upsert_result(
+                session,
+                round_id=self.round_id,
+                response_id=self.response_id,
+                overall=result["overall"],
+                model_version=self._model_version,
+                payload=result,
+            )
+        self.state = state.model_copy(deep=True)
+        self._version += 1
+        self._attempt = state.attempt
+        self._answers = dict(state.answers)
+        self._finished_at = finished_at
+
+
+def _open_turn(session: Session, who: Participant, model_version: str) -> SqlTurn:
+    workspace_id = _get_or_create(
+        session, Workspace, {"platform": who.platform, "external_id": who.workspace}, name=who.workspace_name
+    )
+    team_id = _get_or_create(session, Team, {"workspace_id": workspace_id, "external_id": who.team}, name=who.team_name)
+    member_id = _get_or_create(
+        session, Member, {"workspace_id": workspace_id, "external_id": who.user}, display_name=who.user_name
+    )
+    round_ = _open_round(session, team_id, model_version)
+    response = _locked_response(session, round_.id, member_id)
+    return SqlTurn(
+        session,
+        response,
+        round_id=round_.id,
+        round_number=round_.number,
+        model_version=round_.model_version,
+        answers=latest_answers(session, response.id, response.attempt),
+    )
+
+
+def _get_or_create(session: Session, model: type[Base], key: dict[str, Any], **names: str | None) -> int:
+    """The id of the row with ``key``, inserting it if missing; names given are brought up to date."""
+    table = model.__table__
+    wanted = {column: value for column, value in names.items() if value is not None}
+    where: list[ColumnElement[bool]] = [table.c[column] == value for column, value in key.items()]
+    query = select(table.c.id, *(table.c[column] for column in wanted)).where(*where)
+    row = session.execute(query).first()
+    if row is None:
+        session.execute(
+            insert_for(session, model).values(**key, **wanted).on_conflict_do_nothing(index_elements=list(key))
+        )
+        row = session.execute(query).one()  # ours, or the one a concurrent transaction committed first
+    stale = {column: value for column, value in wanted.items() if row._mapping[column] != value}
+    if stale:
+        session.execute(update(table).where(table.c.id == row.id).values(**stale))
+    return row.id
+
+
+def _open_round(session: Session, team_id: int, model_version: str) -> Round:
+    """The team's open round on this model version; a round on another version is closed and a new one opened."""
+    query = select(Round).where(Round.team_id == team_id, Round.status == ROUND_OPEN)
+    current = session.scalars(query).first()
+    if current is not None and current.model_version == model_version:
+        return current
+    session.execute(select(Team.id).where(Team.id == team_id).with_for_update())  # one round change per team at a time
+    current = session.scalars(query.execution_options(populate_existing=True)).first()
+    if current is not None and current.model_version == model_version:
+        return current
+    now = utcnow()
+    if current is not None:
+        current.status, current.closed_at = ROUND_CLOSED, now
+        session.flush()
+    last = session.scalar(select(func.max(Round.number)).where(Round.team_id == team_id)) or 0
+    new = Round(team_id=team_id, number=last + 1, model_version=model_version, status=ROUND_OPEN, opened_at=now)
+    session.add(new)
+    session.flush()
+    return new
+
+
+def _locked_response(session: Session, round_id: int, member_id: int) -> Response:
+    query = (
+        select(Response)
+        .where(Response.round_id == round_id, Response.member_id == member_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    response = session.scalars(query).first()
+    if response is None:
+        now = utcnow()
+        session.execute(
+            insert_for(session, Response)
+            .values(
+                round_id=round_id,
+                member_id=member_id,
+                status=Phase.NEW.value,
+                attempt=1,
+                navigation=ConversationState().navigation(),
+                version=0,
+                started_at=now,
+                updated_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=["round_id", "member_id"])
+        )
+        response = session.scalars(query).one()
+    return response

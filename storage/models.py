@@ -1,0 +1,199 @@
+"""The tables. Every answer ever given is a row of its own; the response row only holds where the member is.
+
+Names of constraints follow one convention so that Alembic migrations name them the same on every database.
+Datetimes are timezone-aware UTC in Python, whatever the database does with them (SQLite stores them naive).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    TypeDecorator,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+ID = String(255)  # platform ids: Teams' user and channel ids run past 100 characters
+NAME = String(255)
+KEY = String(100)  # question, option and model version ids from the maturity model file
+
+ROUND_OPEN, ROUND_CLOSED = "open", "closed"
+SCOPE_MEMBER, SCOPE_TEAM = "member", "team"
+PHASES = ("new", "asking", "paused", "finished")  # dialogs.state.Phase; a new phase needs a migration
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Stores UTC and always gives back an aware UTC datetime, on SQLite too; refuses naive input."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: use storage.models.utcnow() or an aware datetime")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Workspace(Base):
+    """A Slack workspace, a Teams tenant, or ``local`` for the terminal."""
+
+    __tablename__ = "workspaces"
+    __table_args__ = (UniqueConstraint("platform", "external_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    external_id: Mapped[str] = mapped_column(ID)
+    name: Mapped[str | None] = mapped_column(NAME)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class Team(Base):
+    """A channel, or a team name in the terminal; ids are only unique inside their workspace."""
+
+    __tablename__ = "teams"
+    __table_args__ = (UniqueConstraint("workspace_id", "external_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    external_id: Mapped[str] = mapped_column(ID)
+    name: Mapped[str | None] = mapped_column(NAME)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class Member(Base):
+    """A person; belongs to the workspace, not to a team, since one person can answer for several teams."""
+
+    __tablename__ = "members"
+    __table_args__ = (UniqueConstraint("workspace_id", "external_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    external_id: Mapped[str] = mapped_column(ID)
+    display_name: Mapped[str | None] = mapped_column(NAME)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class Round(Base):
+    """One assessment of one team on one model version; at most one is open per team at a time."""
+
+    __tablename__ = "rounds"
+    __table_args__ = (
+        UniqueConstraint("team_id", "number"),
+        CheckConstraint(f"status IN ('{ROUND_OPEN}', '{ROUND_CLOSED}')", name="status"),
+        Index(
+            "ux_rounds_open_team",
+            "team_id",
+            unique=True,
+            sqlite_where=text(f"status = '{ROUND_OPEN}'"),
+            postgresql_where=text(f"status = '{ROUND_OPEN}'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    model_version: Mapped[str] = mapped_column(KEY)
+    status: Mapped[str] = mapped_column(String(16), default=ROUND_OPEN)
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class Response(Base):
+    """Where one member is in one round. ``version`` goes up by one on every save (optimistic lock)."""
+
+    __tablename__ = "responses"
+    __table_args__ = (
+        UniqueConstraint("round_id", "member_id"),
+        CheckConstraint("status IN (" + ", ".join(f"'{p}'" for p in PHASES) + ")", name="status"),
+        Index("ix_responses_member_id", "member_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16), default="new")
+    attempt: Mapped[int] = mapped_column(Integer, default=1)
+    position: Mapped[str | None] = mapped_column(KEY)
+    navigation: Mapped[dict[str, Any]] = mapped_column(JSON)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class Answer(Base):
+    """Append-only: the latest row (highest id) per (response, attempt, question) is the answer that counts."""
+
+    __tablename__ = "answers"
+    __table_args__ = (Index("ix_answers_response_id_attempt_question_id", "response_id", "attempt", "question_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"))
+    attempt: Mapped[int] = mapped_column(Integer)
+    question_id: Mapped[str] = mapped_column(KEY)
+    option_id: Mapped[str] = mapped_column(KEY)
+    level: Mapped[int] = mapped_column(Integer)  # the option's level on the round's model version, kept for history
+    source: Mapped[str] = mapped_column(String(32))  # terminal, slack, teams...
+    answered_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class Result(Base):
+    """A scored result: one per member response (replaced when they finish again) and one per round for the team."""
+
+    __tablename__ = "results"
+    __table_args__ = (
+        UniqueConstraint("response_id"),
+        CheckConstraint(f"scope IN ('{SCOPE_MEMBER}', '{SCOPE_TEAM}')", name="scope"),
+        CheckConstraint(f"(scope = '{SCOPE_MEMBER}') = (response_id IS NOT NULL)", name="scope_response"),
+        Index(
+            "ux_results_team_round",
+            "round_id",
+            unique=True,
+            sqlite_where=text(f"scope = '{SCOPE_TEAM}'"),
+            postgresql_where=text(f"scope = '{SCOPE_TEAM}'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    response_id: Mapped[int | None] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"))
+    scope: Mapped[str] = mapped_column(String(16))
+    overall: Mapped[int] = mapped_column(Integer)
+    model_version: Mapped[str] = mapped_column(KEY)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    computed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -1,0 +1,80 @@
+"""Query pieces shared by the conversation store and the reports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from storage.models import SCOPE_MEMBER, SCOPE_TEAM, Answer, Base, Result, Round, Team, Workspace, utcnow
+
+
+def insert_for(session: Session, model: type[Base]) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT that knows ON CONFLICT, in the dialect of the session's database."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(model)
+    return sqlite.insert(model)
+
+
+def latest_answer_ids(*, attempt_of: Any) -> Select[tuple[int]]:
+    """Ids of the answers that count: the newest per (response, question) in the attempt ``attempt_of`` gives
+    (a value or a column correlated with the response)."""
+    return (
+        select(func.max(Answer.id)).where(Answer.attempt == attempt_of).group_by(Answer.response_id, Answer.question_id)
+    )
+
+
+def latest_answers(session: Session, response_id: int, attempt: int) -> dict[str, str]:
+    """question id -> option id of the answers that count, oldest first."""
+    ids = latest_answer_ids(attempt_of=attempt).where(Answer.response_id == response_id)
+    rows = session.execute(select(Answer.question_id, Answer.option_id).where(Answer.id.in_(ids)).order_by(Answer.id))
+    return {question: option for question, option in rows}
+
+
+def team_of(platform: str, workspace: str, team: str) -> Select[tuple[Team]]:
+    return (
+        select(Team)
+        .join(Workspace, Workspace.id == Team.workspace_id)
+        .where(Workspace.platform == platform, Workspace.external_id == workspace, Team.external_id == team)
+    )
+
+
+def latest_round(team_id: int) -> Select[tuple[Round]]:
+    return select(Round).where(Round.team_id == team_id).order_by(Round.number.desc()).limit(1)
+
+
+def upsert_result(
+    session: Session,
+    *,
+    round_id: int,
+    response_id: int | None,
+    overall: int,
+    model_version: str,
+    payload: dict[str, Any],
+) -> None:
+    """One member result per response, one team result per round: a newer score replaces the old one."""
+    now = utcnow()
+    stmt = insert_for(session, Result).values(
+        round_id=round_id,
+        response_id=response_id,
+        scope=SCOPE_TEAM if response_id is None else SCOPE_MEMBER,
+        overall=overall,
+        model_version=model_version,
+        payload=payload,
+        computed_at=now,
+    )
+    changes = {
+        "overall": stmt.excluded.overall,
+        "model_version": stmt.excluded.model_version,
+        "payload": stmt.excluded.payload,
+        "computed_at": stmt.excluded.computed_at,
+    }
+    if response_id is None:
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[Result.round_id], index_where=Result.scope == SCOPE_TEAM, set_=changes
+        )
+    else:
+        stmt = stmt.on_conflict_do_update(index_elements=[Result.response_id], set_=changes)
+    session.execute(stmt)

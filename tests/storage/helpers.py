@@ -1,0 +1,55 @@
+"""Small builders shared by the storage tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from dialogs.ports import Participant
+from dialogs.state import ConversationState, Phase
+from storage.conversations import SqlConversationStore
+from storage.database import Database
+from storage.models import Base
+
+MODEL = "2025.1"
+
+
+def person(
+    user: str = "U1", *, team: str = "C1", workspace: str = "T1", platform: str = "slack", **names: str
+) -> Participant:
+    return Participant(platform, workspace, team, user, **names)
+
+
+def answered(state: ConversationState, answers: dict[str, str], *, phase: Phase = Phase.ASKING) -> ConversationState:
+    """``state`` after answering ``answers``: they move from pending to history."""
+    new = state.model_copy(deep=True)
+    for question, option in answers.items():
+        new.answers[question] = option
+        if question in new.pending:
+            new.pending.remove(question)
+        if question not in new.history:
+            new.history.append(question)
+    new.phase = phase
+    return new
+
+
+def take_turn(
+    store: SqlConversationStore,
+    who: Participant,
+    answers: dict[str, str],
+    *,
+    phase: Phase = Phase.ASKING,
+    result: dict[str, Any] | None = None,
+    model_version: str = MODEL,
+) -> ConversationState:
+    """One turn that answers ``answers`` (every option's level is its length, so levels are checkable)."""
+    with store.turn(who, model_version) as turn:
+        state = answered(turn.state, answers, phase=phase)
+        turn.save(state, source="test", result=result, levels={q: len(o) for q, o in state.answers.items()})
+    return state
+
+
+def count(db: Database, model: type[Base], *where: Any) -> int:
+    with db.reading() as session:
+        return session.scalar(select(func.count()).select_from(model).where(*where)) or 0
