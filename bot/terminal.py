@@ -80,22 +80,37 @@ def render_result(
         console.print(f"[dim]{len(result.unanswered)} question(s) unanswered, counted as level 0.[/dim]")
 
 
-def render(console: Console, model: MaturityModel, messages: Iterable[Message]) -> None:
-    for message in messages:
-        if message.kind is Kind.QUESTION and message.question:
-            render_question(console, message.question)
-        elif message.kind is Kind.RESULT and message.result:
-            render_result(console, model, message.result, title="Your answers, scored")
-        else:
-            console.print(escape(message.text), style=STYLE.get(message.kind, ""))
+class Renderer:
+    """Prints engine messages. A question shown again right after itself (after a hint or "why") is reduced to
+    a one-line reminder, so the screen is not flooded with the same options."""
+
+    def __init__(self, console: Console, model: MaturityModel) -> None:
+        self.console, self.model = console, model
+        self.on_screen: QuestionView | None = None
+
+    def render(self, messages: Iterable[Message]) -> None:
+        for message in messages:
+            if message.kind is Kind.QUESTION and message.question:
+                view = message.question
+                if self.on_screen == view:
+                    self.console.print(f"[dim]({escape(view.progress.text)}: answer 1-{len(view.choices)})[/dim]")
+                else:
+                    render_question(self.console, view)
+                self.on_screen = view
+            elif message.kind is Kind.RESULT and message.result:
+                render_result(self.console, self.model, message.result, title="Your answers, scored")
+                self.on_screen = None
+            else:
+                self.console.print(escape(message.text), style=STYLE.get(message.kind, ""))
 
 
 def chat(
     store: ConversationStore, model: MaturityModel, who: Participant, *, stdin: IO[str], console: Console
 ) -> Phase:
     """Run the conversation until the result is shown or input ends. Every turn is committed as it happens."""
+    view = Renderer(console, model)
     step = run_turn(store, model, who, Input(Command.START), source=SOURCE)
-    render(console, model, step.messages)
+    view.render(step.messages)
     interactive = stdin.isatty()
     while True:
         if interactive:
@@ -107,7 +122,7 @@ def chat(
         if not line:  # end of input: make sure it says paused, and tell how to come back
             if step.state.phase is Phase.ASKING:
                 step = run_turn(store, model, who, Input(Command.STOP), source=SOURCE)
-                render(console, model, step.messages)
+                view.render(step.messages)
             if step.state.phase is Phase.PAUSED:
                 console.print(
                     f"Saved. Resume with: maturity-bot chat --team {escape(who.team)!r} --user {escape(who.user)!r}"
@@ -116,7 +131,7 @@ def chat(
         if not line.strip():
             continue
         step = run_turn(store, model, who, parse_text(line), source=SOURCE)
-        render(console, model, step.messages)
+        view.render(step.messages)
         if step.result is not None:  # just finished: the result is on screen and stored
             console.print(
                 f"\n[dim]Saved. See the whole team with: maturity-bot report --team {escape(who.team)!r}[/dim]"

@@ -86,6 +86,7 @@ def test_typed_words_and_nonsense(database_url: str) -> None:
     )
     assert done.returncode == 0
     assert "couldn't match 'definitely not an option'" in done.stdout
+    assert done.stdout.count(first.text) == 1, "a question repeated after a hint is shown as a short reminder"
     assert "question 2 of" in done.stdout
     assert f"Why we ask: {MODEL.questions[1].why}"[:60] in done.stdout.replace("\n", " ")
 
