@@ -20,9 +20,10 @@ from dialogs.ports import Participant
 from dialogs.turn import run_turn
 from scoring.model import default_model
 from storage.conversations import SqlConversationStore
-from storage.database import DatabaseUnavailable, open_database, upgrade
+from storage.database import DatabaseUnavailable, make_engine, normalise_url, open_database, translate_errors, upgrade
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+BENCH_SCHEMA = "maturity_bench"
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -30,15 +31,22 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-def bench_turns(url: str, members: int, *, reset: bool = False) -> None:
-    if reset:
-        from sqlalchemy import create_engine, text
+def own_postgres_schema(url: str) -> str:
+    """A schema of the benchmark's own (emptied first), so it never touches the database's other tables."""
+    from sqlalchemy import text
 
-        engine = create_engine(url)
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    engine = make_engine(url)
+    try:
+        with translate_errors(url), engine.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {BENCH_SCHEMA} CASCADE; CREATE SCHEMA {BENCH_SCHEMA}"))
+    finally:
         engine.dispose()
-        upgrade(url)
+    scoped = normalise_url(url).update_query_dict({"options": f"-csearch_path={BENCH_SCHEMA}"})
+    upgrade(scoped)
+    return scoped.render_as_string(hide_password=False)
+
+
+def bench_turns(url: str, members: int) -> None:
     db = open_database(url)
     store = SqlConversationStore(db)
     model = default_model()
@@ -55,9 +63,9 @@ def bench_turns(url: str, members: int, *, reset: bool = False) -> None:
             run_turn(store, model, who, inp, source="bench")
             latencies.append(time.perf_counter() - t0)
     elapsed = time.perf_counter() - started
-    name = url.split(":", 1)[0]
+    name = db.engine.dialect.name
     print(
-        f"{name:<22} {members} assessments, {len(latencies)} turns in {elapsed:.2f} s: "
+        f"{name:<11} {members} assessments, {len(latencies)} turns in {elapsed:.2f} s: "
         f"{members / elapsed:.1f} assessments/s, per turn p50 {percentile(latencies, 50) * 1000:.2f} ms, "
         f"p99 {percentile(latencies, 99) * 1000:.2f} ms, max {max(latencies) * 1000:.2f} ms"
     )
@@ -96,11 +104,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         bench_turns(f"sqlite:///{tmp}/bench.db", args.members)
         try:
-            bench_turns(args.postgres, args.members, reset=True)
+            bench_turns(own_postgres_schema(args.postgres), args.members)
         except DatabaseUnavailable as exc:
             print(f"postgresql skipped: {exc}")
-        cold = time_to_first_question(f"sqlite:///{tmp}/startup-cold-{{}}.db".format("x"), 1)
-        warm = time_to_first_question(f"sqlite:///{tmp}/startup-cold-x.db", args.startup_runs)
+        cold = time_to_first_question(f"sqlite:///{tmp}/startup.db", 1)  # creates the schema
+        warm = time_to_first_question(f"sqlite:///{tmp}/startup.db", args.startup_runs)
     print(
         f"maturity-bot chat, first question shown: new database {cold[0] * 1000:.0f} ms (creates the schema); "
         f"existing database median {statistics.median(warm) * 1000:.0f} ms, max {max(warm) * 1000:.0f} ms "

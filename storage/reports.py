@@ -1,4 +1,4 @@
-"""Read models for the CLI and the chat adapters: a team's latest round, a member's progress and result.
+"""Read models for the CLI and the chat adapters: a team's latest round and its stored results.
 
 Each function is a handful of queries whatever the team size (answers of all responses come in one query).
 """
@@ -6,14 +6,13 @@ Each function is a handful of queries whatever the team size (answers of all res
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any
 
-from sqlalchemy import distinct, func, select
+from sqlalchemy import select
 
-from dialogs.ports import Participant
 from dialogs.state import Phase
 from storage.database import Database
-from storage.models import SCOPE_MEMBER, Answer, Member, Response, Result, Round
+from storage.models import Answer, Member, Response, Round
 from storage.queries import latest_answer_ids, latest_round, team_of, upsert_result
 
 
@@ -27,12 +26,6 @@ class TeamSnapshot:
     status: str  # "open" or "closed"
     responses: list[tuple[str, dict[str, str]]]  # (member name, {question id: option id}), in order of finishing
     in_progress: int
-
-
-class MemberStatus(NamedTuple):
-    round_number: int
-    phase: Phase
-    answered: int  # questions answered in the current attempt
 
 
 def team_snapshot(db: Database, *, platform: str, workspace: str, team: str) -> TeamSnapshot | None:
@@ -97,49 +90,3 @@ def save_team_result(
             model_version=round_.model_version,
             payload=payload,
         )
-
-
-def member_status(db: Database, who: Participant) -> MemberStatus | None:
-    """Where the member is in the team's latest round; None if they have not started in it."""
-    with db.reading() as session:
-        found = session.scalars(team_of(who.platform, who.workspace, who.team)).first()
-        if found is None:
-            return None
-        answered = (
-            select(func.count(distinct(Answer.question_id)))
-            .where(Answer.response_id == Response.id, Answer.attempt == Response.attempt)
-            .scalar_subquery()
-        )
-        row = session.execute(
-            select(Round.number, Response.status, answered)
-            .join(Response, Response.round_id == Round.id)
-            .join(Member, Member.id == Response.member_id)
-            .where(
-                Round.id == latest_round(found.id).with_only_columns(Round.id).scalar_subquery(),
-                Member.workspace_id == found.workspace_id,
-                Member.external_id == who.user,
-            )
-        ).first()
-        return None if row is None else MemberStatus(row[0], Phase(row[1]), row[2])
-
-
-def last_member_result(db: Database, who: Participant) -> dict[str, Any] | None:
-    """The payload of the member's most recent result in this team, whichever round it was in."""
-    with db.reading() as session:
-        found = session.scalars(team_of(who.platform, who.workspace, who.team)).first()
-        if found is None:
-            return None
-        return session.scalars(
-            select(Result.payload)
-            .join(Response, Response.id == Result.response_id)
-            .join(Round, Round.id == Result.round_id)
-            .join(Member, Member.id == Response.member_id)
-            .where(
-                Round.team_id == found.id,
-                Result.scope == SCOPE_MEMBER,
-                Member.workspace_id == found.workspace_id,
-                Member.external_id == who.user,
-            )
-            .order_by(Result.computed_at.desc(), Result.id.desc())
-            .limit(1)
-        ).first()

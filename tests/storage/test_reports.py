@@ -14,10 +14,7 @@ from storage.conversations import SqlConversationStore
 from storage.database import Database
 from storage.models import Result
 from storage.reports import (
-    MemberStatus,
     TeamSnapshot,
-    last_member_result,
-    member_status,
     save_team_result,
     team_snapshot,
 )
@@ -99,26 +96,6 @@ def test_the_team_result_is_one_row_per_round_replaced_when_scored_again(
         save_team_result(db, platform="slack", workspace="T1", team="C1", round_number=7, overall=0, payload={})
 
 
-def test_member_status_tells_an_unfinished_assessment(store: SqlConversationStore, db: Database) -> None:
-    who = person()
-    assert member_status(db, who) is None
-    take_turn(store, who, {"q1": "a"})
-    take_turn(store, who, {"q1": "b", "q2": "c"}, phase=Phase.PAUSED)
-    assert member_status(db, who) == MemberStatus(1, Phase.PAUSED, 2)
-    assert member_status(db, person("U2")) is None
-    take_turn(store, who, {}, model_version="2026.1")
-    assert member_status(db, who) == MemberStatus(2, Phase.ASKING, 0)
-
-
-def test_the_last_member_result_is_the_newest(store: SqlConversationStore, db: Database) -> None:
-    who = person()
-    assert last_member_result(db, who) is None
-    take_turn(store, who, {"q1": "a"}, phase=Phase.FINISHED, result={"overall": 1, "round": 1})
-    take_turn(store, who, {"q1": "a"}, phase=Phase.FINISHED, result={"overall": 2, "round": 2}, model_version="2026.1")
-    assert last_member_result(db, who) == {"overall": 2, "round": 2}
-    assert last_member_result(db, person("U1", workspace="elsewhere")) is None
-
-
 def test_reading_does_not_wait_for_an_open_turn(store: SqlConversationStore, db: Database) -> None:
     who = person()
     take_turn(store, who, {"q1": "a"})
@@ -132,6 +109,7 @@ def test_reading_does_not_wait_for_an_open_turn(store: SqlConversationStore, db:
     with ThreadPoolExecutor(1) as pool:
         turn = pool.submit(long_turn)
         assert inside.wait(10)
-        assert member_status(db, who) == MemberStatus(1, Phase.ASKING, 1)
+        snapshot = team_snapshot(db, platform=who.platform, workspace=who.workspace, team=who.team)
+        assert snapshot is not None and snapshot.in_progress == 1
         read.set()
         turn.result()
