@@ -11,9 +11,10 @@ from rich.markup import escape
 from rich.table import Table
 
 from bot.text import level_bar, percent
+from dialogs.engine import Step
 from dialogs.messages import Command, Input, Kind, Message, QuestionView
 from dialogs.parse import parse_text
-from dialogs.ports import ConversationStore, Participant
+from dialogs.ports import ConversationStore, Participant, StoreUnavailable
 from dialogs.state import Phase
 from dialogs.turn import run_turn
 from scoring.model import MaturityModel
@@ -107,10 +108,23 @@ class Renderer:
 def chat(
     store: ConversationStore, model: MaturityModel, who: Participant, *, stdin: IO[str], console: Console
 ) -> Phase:
-    """Run the conversation until the result is shown or input ends. Every turn is committed as it happens."""
+    """Run the conversation until the result is shown or input ends. Every turn is committed as it happens; a
+    turn the database could not take is reported and may be typed again, and the chat carries on."""
     view = Renderer(console, model)
     step = run_turn(store, model, who, Input(Command.START), source=SOURCE)
     view.render(step.messages)
+
+    def turn(inp: Input) -> Step | None:
+        try:
+            return run_turn(store, model, who, inp, source=SOURCE)
+        except StoreUnavailable as exc:
+            console.print(
+                f"Not saved: {exc}. Everything before it is safe; type it again in a moment.",
+                style="red",
+                markup=False,
+            )
+            return None
+
     interactive = stdin.isatty()
     while True:
         if interactive:
@@ -121,16 +135,21 @@ def chat(
             line = ""
         if not line:  # end of input: make sure it says paused, and tell how to come back
             if step.state.phase is Phase.ASKING:
-                step = run_turn(store, model, who, Input(Command.STOP), source=SOURCE)
-                view.render(step.messages)
-            if step.state.phase is Phase.PAUSED:
+                paused = turn(Input(Command.STOP))
+                if paused is not None:
+                    step = paused
+                    view.render(step.messages)
+            if step.state.phase is not Phase.FINISHED:
                 console.print(
                     f"Saved. Resume with: maturity-bot chat --team {escape(who.team)!r} --user {escape(who.user)!r}"
                 )
             return step.state.phase
         if not line.strip():
             continue
-        step = run_turn(store, model, who, parse_text(line), source=SOURCE)
+        done = turn(parse_text(line))
+        if done is None:
+            continue
+        step = done
         view.render(step.messages)
         if step.result is not None:  # just finished: the result is on screen and stored
             console.print(

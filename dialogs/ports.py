@@ -31,6 +31,10 @@ class ConcurrentTurn(Exception):
     """Another writer changed the same response between our read and our write; the turn is safe to retry."""
 
 
+class StoreUnavailable(Exception):
+    """The store cannot be reached right now. Nothing of the failed turn was saved; the person may repeat it."""
+
+
 class Turn(Protocol):
     """One open transaction on one member's response, locked for the duration of the turn."""
 

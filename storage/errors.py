@@ -13,6 +13,8 @@ from sqlalchemy import URL, make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from dialogs.ports import StoreUnavailable
+
 UPGRADE_HINT = "run `maturity-bot db upgrade`"
 
 _PSYCOPG_PREFIX = re.compile(
@@ -24,7 +26,7 @@ class StorageError(Exception):
     """Base of the errors storage raises on purpose."""
 
 
-class DatabaseUnavailable(StorageError):
+class DatabaseUnavailable(StorageError, StoreUnavailable):
     """The database cannot be reached or used right now; ``reason`` is the driver's short reason."""
 
     def __init__(self, message: str, *, reason: str) -> None:
