@@ -104,7 +104,10 @@ def chat(team: TeamOption = None, user: UserOption = None) -> None:
     model = _model(settings)
     db = _open_db(settings)
     team, user = team or settings.team, user or settings.user
-    who = Participant(PLATFORM, TERMINAL_WORKSPACE, team, user, team_name=team, user_name=user)
+    try:
+        who = Participant(PLATFORM, TERMINAL_WORKSPACE, team, user, team_name=team, user_name=user)
+    except ValueError as exc:
+        fail(str(exc), ExitCode.USAGE)
     out.print(f"[bold]MLOps maturity assessment[/bold] for team [bold]{escape(team)}[/bold] as {escape(user)}")
     try:
         run_chat(SqlConversationStore(db), model, who, stdin=sys.stdin, console=out)
@@ -150,15 +153,21 @@ def report(
         )
     except DatabaseUnavailable as exc:
         fail(str(exc), ExitCode.UNAVAILABLE)
+    members = [name for name, _ in snapshot.responses]
     if as_json:
-        out.print_json(json.dumps(result.to_dict()))
+        context = {
+            "team": team,
+            "round": snapshot.round_number,
+            "members": members,
+            "in_progress": snapshot.in_progress,
+        }
+        sys.stdout.write(json.dumps(context | result.to_dict(), indent=2, ensure_ascii=False) + "\n")
         return
-    members = ", ".join(name for name, _ in snapshot.responses)
     render_result(
         out,
         model,
         result,
-        title=f"Team {team}, round {snapshot.round_number}: {len(snapshot.responses)} member(s) ({members})",
+        title=escape(f"Team {team}, round {snapshot.round_number}: {len(members)} member(s) ({', '.join(members)})"),
         show_disagreements=True,
     )
     if snapshot.in_progress:
@@ -224,7 +233,18 @@ def db_upgrade() -> None:
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except Exception as exc:  # a database that refuses an operation: one line, like every other error here
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from dialogs.ports import ConcurrentTurn
+        from storage.errors import short_reason
+
+        if not isinstance(exc, SQLAlchemyError | ConcurrentTurn):
+            raise
+        err.print(f"error: the database refused the operation: {short_reason(exc)}", markup=False, soft_wrap=True)
+        raise SystemExit(ExitCode.UNAVAILABLE) from None
 
 
 if __name__ == "__main__":

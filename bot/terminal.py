@@ -3,7 +3,9 @@ renders the neutral messages with rich. It works from a keyboard or from piped s
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import IO
 
 from rich.console import Console
@@ -125,6 +127,12 @@ def chat(
             )
             return None
 
+    def resume_hint() -> None:
+        console.print(
+            f"Saved. Resume with: maturity-bot chat --team {shlex.quote(who.team)} --user {shlex.quote(who.user)}",
+            markup=False,
+        )
+
     interactive = stdin.isatty()
     while True:
         if interactive:
@@ -140,19 +148,25 @@ def chat(
                     step = paused
                     view.render(step.messages)
             if step.state.phase is not Phase.FINISHED:
-                console.print(
-                    f"Saved. Resume with: maturity-bot chat --team {escape(who.team)!r} --user {escape(who.user)!r}"
-                )
+                resume_hint()
             return step.state.phase
         if not line.strip():
             continue
-        done = turn(parse_text(line))
+        inp = parse_text(line)
+        if inp.command is Command.ANSWER and view.on_screen is not None:
+            inp = replace(inp, question_id=view.on_screen.id)  # the answer is for the question the person sees
+        done = turn(inp)
         if done is None:
             continue
         step = done
         view.render(step.messages)
         if step.result is not None:  # just finished: the result is on screen and stored
             console.print(
-                f"\n[dim]Saved. See the whole team with: maturity-bot report --team {escape(who.team)!r}[/dim]"
+                f"\nSaved. See the whole team with: maturity-bot report --team {shlex.quote(who.team)}",
+                style="dim",
+                markup=False,
             )
+            return step.state.phase
+        if step.state.phase is Phase.PAUSED:  # stop, quit, exit: leave the chat
+            resume_hint()
             return step.state.phase

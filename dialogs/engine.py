@@ -48,7 +48,6 @@ def question_view(model: MaturityModel, state: ConversationState, qid: str) -> Q
         index=[q.id for q in model.questions].index(qid) + 1,
         total=len(model.questions),
         dimension=model.dimension_by_id[question.dimension].name,
-        answered=len(state.answers),
     )
     return QuestionView(
         id=qid,
@@ -113,24 +112,31 @@ def begin(model: MaturityModel, state: ConversationState, _: Input) -> Step:
 
 
 def restart(model: MaturityModel, state: ConversationState, inp: Input) -> Step:
-    if state.phase is not Phase.NEW:
-        state.attempt += 1
+    state.attempt += 1  # earlier answers stay in storage under the old attempt
     return begin(model, state, inp)
 
 
+def _answerable(state: ConversationState, qid: str) -> bool:
+    """Still open: waiting in the queue, or skipped and never answered (so it can be answered after finishing)."""
+    return qid in state.pending or (qid in state.skipped and qid not in state.answers)
+
+
 def answer(model: MaturityModel, state: ConversationState, inp: Input) -> Step:
-    qid = state.pending[0]
-    if inp.question_id and inp.question_id != qid:
+    """Answer the current question, or, from a button or the terminal's own view, any question still open."""
+    qid = inp.question_id or (state.pending[0] if state.pending else "")
+    if not _answerable(state, qid):
         return _stale(model, state, inp)
     question = model.question_by_id[qid]
     match = match_option(question, inp.value)
     if match.option is None:
         return _ask(model, state, Message(Kind.HINT, _hint(question, inp.value, match.candidates)))
     state.answers[qid] = match.option.id
-    state.pending.pop(0)
-    state.history.append(qid)
+    if qid in state.pending:
+        state.pending.remove(qid)
     if qid in state.skipped:
         state.skipped.remove(qid)
+    if qid not in state.history:
+        state.history.append(qid)
     recorded = Message(Kind.RECORDED, f"Saved: {match.option.label}", question_id=qid, option_id=match.option.id)
     return _ask(model, state, recorded)
 
@@ -146,7 +152,7 @@ def _hint(question: Question, typed: str, candidates: tuple) -> str:
 
 
 def _stale(model: MaturityModel, state: ConversationState, inp: Input) -> Step:
-    """A click on a question that is not the current one: an old message, or the same button twice."""
+    """A click on a question already answered: an old message, or the same button twice. Nothing changes."""
     qid = inp.question_id or ""
     question = model.question_by_id.get(qid)
     given = state.answers.get(qid)
@@ -171,8 +177,9 @@ def skip(model: MaturityModel, state: ConversationState, _: Input) -> Step:
     qid = state.pending.pop(0)
     if qid in state.answers:  # revisited through back: keep the answer and move on
         state.history.append(qid)
-        return _ask(model, state)
-    if qid in state.skipped:  # skipped twice: finish without it
+        return _ask(model, state, Message(Kind.NOTE, "Kept your earlier answer."))
+    if qid in state.skipped:  # skipped twice: finish without it (back still reaches it)
+        state.history.append(qid)
         return _ask(model, state, Message(Kind.NOTE, "Left unanswered; it counts as level 0."))
     state.skipped.append(qid)
     state.pending.append(qid)
@@ -180,8 +187,14 @@ def skip(model: MaturityModel, state: ConversationState, _: Input) -> Step:
 
 
 def back(model: MaturityModel, state: ConversationState, _: Input) -> Step:
+    """The previous question, answered or passed; after finishing, the last one, to change it."""
     if not state.history:
-        return _ask(model, state, Message(Kind.HINT, "This is the first question; there is nothing before it."))
+        if state.phase is Phase.FINISHED:
+            return _note(state, "There is no earlier question to go back to; type restart to begin again.")
+        text = "There is nothing before this question" + (
+            "; skipped questions come back at the end." if state.skipped else "."
+        )
+        return _ask(model, state, Message(Kind.HINT, text))
     state.pending.insert(0, state.history.pop())
     return _ask(model, state)
 
@@ -206,28 +219,30 @@ def resume(model: MaturityModel, state: ConversationState, _: Input) -> Step:
     return _ask(model, state, Message(Kind.NOTE, f"Welcome back: {len(state.answers)} answer(s) saved so far."))
 
 
+def resume_then(handler: Handler) -> Handler:
+    """From a pause, any action picks the conversation up again and then does what was asked."""
+
+    def resumed(model: MaturityModel, state: ConversationState, inp: Input) -> Step:
+        state.phase = Phase.ASKING
+        return handler(model, state, inp)
+
+    return resumed
+
+
 def show_result(model: MaturityModel, state: ConversationState, _: Input) -> Step:
-    step = _finish(model, state)
-    step.messages.insert(
-        0,
-        Message(
-            Kind.NOTE,
-            "You have finished this assessment. Type back to change your last answer, or restart to take it again.",
-        ),
-    )
-    step.result = None  # nothing new to store
-    return step
+    """The stored result again (recomputed from the same answers, so nothing new to save)."""
+    note = Message(Kind.NOTE, "You have finished this assessment. Type back to change an answer, or restart.")
+    return Step(state, [note, *_finish(model, state).messages])
 
 
-def reopen(model: MaturityModel, state: ConversationState, inp: Input) -> Step:
-    """Back after finishing: the last question again, to change it."""
-    return back(model, state, inp)
+def answer_after_finishing(model: MaturityModel, state: ConversationState, inp: Input) -> Step:
+    if inp.question_id:  # a button: a question left unanswered can still be answered; others are stale
+        return answer(model, state, inp)
+    return _note(state, "This assessment is finished. Type back to change an answer, or restart.")
 
 
-def finished_note(model: MaturityModel, state: ConversationState, inp: Input) -> Step:
-    if inp.command is Command.ANSWER and inp.question_id:
-        return _stale(model, state, inp)
-    return _note(state, "This assessment is finished. Type back to change your last answer, or restart.")
+def finished_note(model: MaturityModel, state: ConversationState, _: Input) -> Step:
+    return _note(state, "This assessment is finished. Type back to change an answer, or restart.")
 
 
 def nothing_to_stop(model: MaturityModel, state: ConversationState, _: Input) -> Step:
@@ -238,18 +253,12 @@ def already_paused(model: MaturityModel, state: ConversationState, _: Input) -> 
     return _note(state, "Already paused; your answers are saved. Type resume to carry on.")
 
 
-# --- the table -------------------------------------------------------------------------------------------
+# --- the table: (phase, command) -> handler ---------------------------------------------------------------
 
 C = Command
 TRANSITIONS: dict[Phase, dict[Command, Handler]] = {
     Phase.NEW: {
-        C.START: begin,
-        C.RESUME: begin,
-        C.ANSWER: begin,
-        C.RESTART: begin,
-        C.SKIP: begin,
-        C.BACK: begin,
-        C.WHY: begin,
+        **dict.fromkeys([C.START, C.RESUME, C.ANSWER, C.RESTART, C.SKIP, C.BACK, C.WHY], begin),
         C.HELP: help_,
         C.STOP: nothing_to_stop,
     },
@@ -264,17 +273,25 @@ TRANSITIONS: dict[Phase, dict[Command, Handler]] = {
         C.RESUME: resume,
         C.RESTART: restart,
     },
-    Phase.PAUSED: {C.STOP: already_paused, C.HELP: help_, C.RESTART: restart},  # anything else resumes
+    Phase.PAUSED: {
+        C.START: resume_then(resume),
+        C.RESUME: resume_then(resume),
+        C.ANSWER: resume_then(answer),
+        C.SKIP: resume_then(skip),
+        C.BACK: resume_then(back),
+        C.WHY: resume_then(why),
+        C.HELP: help_,
+        C.STOP: already_paused,
+        C.RESTART: restart,
+    },
     Phase.FINISHED: {
         C.START: show_result,
         C.RESUME: show_result,
-        C.BACK: reopen,
+        C.BACK: back,
         C.RESTART: restart,
         C.HELP: help_,
-        C.ANSWER: finished_note,
-        C.SKIP: finished_note,
-        C.WHY: finished_note,
-        C.STOP: finished_note,
+        C.ANSWER: answer_after_finishing,
+        **dict.fromkeys([C.SKIP, C.WHY, C.STOP], finished_note),
     },
 }
 
@@ -295,8 +312,4 @@ def _repair(model: MaturityModel, state: ConversationState) -> ConversationState
 def handle(model: MaturityModel, state: ConversationState, inp: Input) -> Step:
     """One turn. Works on a copy: the caller's state is untouched, so a failed save can simply be retried."""
     state = _repair(model, state.model_copy(deep=True))
-    handler = TRANSITIONS[state.phase].get(inp.command)
-    if handler is None:  # paused: any other input picks the conversation up again
-        state.phase = Phase.ASKING
-        handler = resume if inp.command is Command.START else TRANSITIONS[Phase.ASKING][inp.command]
-    return handler(model, state, inp)
+    return TRANSITIONS[state.phase][inp.command](model, state, inp)

@@ -51,7 +51,6 @@ class Progress:
     index: int  # the question's place in the bank, 1-based, so it does not jump around on skip or back
     total: int
     dimension: str
-    answered: int
 
     @property
     def text(self) -> str:

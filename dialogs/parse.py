@@ -20,6 +20,28 @@ COMMAND_WORDS: dict[str, Command] = {
     **dict.fromkeys(["restart", "start over", "reset", "retake"], Command.RESTART),
 }
 LETTERS = string.ascii_lowercase
+NEGATIONS = frozenset(
+    [
+        "no",
+        "not",
+        "never",
+        "none",
+        "nothing",
+        "nobody",
+        "without",
+        "neither",
+        "nor",
+        "dont",
+        "doesnt",
+        "didnt",
+        "isnt",
+        "arent",
+        "wasnt",
+        "cant",
+        "cannot",
+        "wont",
+    ]
+)
 
 
 def normalise(text: str) -> str:
@@ -48,7 +70,16 @@ def _has_phrase(haystack: str, phrase: str) -> bool:
     return re.search(rf"(?<![a-z0-9]){re.escape(phrase)}(?![a-z0-9])", haystack) is not None
 
 
+def _words_allow_guessing(text: str) -> bool:
+    """Free words are matched to keywords only when they cannot mean the opposite: "no drift alerts" must not
+    pick the drift-alerts option, and "90 days" must not pick the "days" option."""
+    words = set(text.split())
+    return not (words & NEGATIONS) and re.search(r"(?<![a-z])[0-9]", text) is None
+
+
 def match_option(question: Question, raw: str) -> Match:
+    """Exact forms first (id, number, letter, whole label or keyword); then, when safe, a keyword or a run of at
+    least two words from a label found in the text, if it fits exactly one option."""
     text = normalise(raw)
     if not text:
         return Match(None)
@@ -56,7 +87,7 @@ def match_option(question: Question, raw: str) -> Match:
     by_id = {o.id: o for o in choices}
     if text.replace(" ", "_") in by_id:
         return Match(by_id[text.replace(" ", "_")])
-    if text.isdigit():
+    if re.fullmatch(r"[0-9]+", text):
         n = int(text)
         return Match(choices[n - 1] if 1 <= n <= len(choices) else None)
     if len(text) == 1 and text in LETTERS:
@@ -65,11 +96,12 @@ def match_option(question: Question, raw: str) -> Match:
     for option in choices:
         if normalise(option.label) == text or any(normalise(k) == text for k in option.keywords):
             return Match(option)
-    # Words: an option's keyword found in the text, or the text found inside an option's label.
+    if not _words_allow_guessing(text):
+        return Match(None)
     hits = tuple(
         o
         for o in choices
         if any(_has_phrase(text, normalise(k)) for k in o.keywords)
-        or (len(text) >= 4 and _has_phrase(normalise(o.label), text))
+        or (len(text.split()) >= 2 and _has_phrase(normalise(o.label), text))
     )
     return Match(hits[0]) if len(hits) == 1 else Match(None, hits)

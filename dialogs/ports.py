@@ -9,6 +9,8 @@ from typing import Any, Protocol
 
 from dialogs.state import ConversationState
 
+MAX_ID_LENGTH = 255  # what storage keeps for ids and names
+
 
 @dataclass(frozen=True)
 class Participant:
@@ -25,6 +27,13 @@ class Participant:
     team_name: str | None = None
     user_name: str | None = None
     workspace_name: str | None = None
+
+    def __post_init__(self) -> None:
+        for field, value in vars(self).items():
+            if value is not None and len(value) > MAX_ID_LENGTH:
+                raise ValueError(f"{field.replace('_', ' ')} is longer than {MAX_ID_LENGTH} characters")
+            if value is not None and not value.strip() and not field.endswith("_name"):
+                raise ValueError(f"{field} must not be empty")
 
 
 class ConcurrentTurn(Exception):

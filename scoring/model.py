@@ -43,13 +43,12 @@ class Option(_Strict):
     level: LevelNumber
     keywords: list[str] = []
 
-    @property
-    def is_dont_know(self) -> bool:
-        return self.id == DONT_KNOW
-
 
 DONT_KNOW_OPTION = Option(
-    id=DONT_KNOW, label="Don't know", level=0, keywords=["dont know", "don't know", "idk", "not sure", "unsure"]
+    id=DONT_KNOW,
+    label="Don't know",
+    level=0,
+    keywords=["dont know", "i dont know", "we dont know", "idk", "not sure", "unsure", "no idea"],
 )
 
 
@@ -67,6 +66,13 @@ class Question(_Strict):
             raise ValueError(f"option ids repeat: {sorted({i for i in ids if ids.count(i) > 1})}")
         if DONT_KNOW in ids:
             raise ValueError(f"'{DONT_KNOW}' is added to every question automatically; remove it")
+        keywords = [k.lower() for o in self.options for k in o.keywords]
+        repeated = sorted({k for k in keywords if keywords.count(k) > 1})
+        if repeated:
+            raise ValueError(f"keywords {repeated} belong to more than one option; typed answers would be ambiguous")
+        unusable = sorted(k for k in keywords if len(k) < 2 or k.strip().isdigit())
+        if unusable:
+            raise ValueError(f"keywords {unusable} would be read as an option number or letter; use words")
         missing = set(range(MAX_LEVEL + 1)) - {o.level for o in self.options}
         if missing:
             raise ValueError(f"no option for level(s) {sorted(missing)}: every level 0-4 must be reachable")
@@ -132,27 +138,27 @@ class MaturityModel(_Strict):
             raise ValueError(f"question ids repeat: {sorted({i for i in qids if qids.count(i) > 1})}")
         for q in self.questions:
             if q.dimension not in dims:
-                raise ValueError(f"question {q.id!r} names unknown dimension {q.dimension!r}")
+                raise ValueError(f"questions[{q.id}].dimension: unknown dimension {q.dimension!r}")
         for d in dims:
             if sum(q.dimension == d for q in self.questions) < 2:
-                raise ValueError(f"dimension {d!r} needs at least two questions")
+                raise ValueError(f"dimensions[{d}]: needs at least two questions")
         for inv in self.investments:
             unknown = set(inv.lifts) - set(dims)
             if unknown:
-                raise ValueError(f"investment {inv.id!r} lifts unknown dimension(s) {sorted(unknown)}")
+                raise ValueError(f"investments[{inv.id}].lifts: unknown dimension(s) {sorted(unknown)}")
         for transition in range(MAX_LEVEL + 1):
             if not any(i.transition == transition for i in self.investments):
                 raise ValueError(f"no investment for transition {transition} (every transition needs some)")
         for p in self.pitfalls:
             unknown = (set(p.low) | set(p.high)) - set(dims)
             if unknown:
-                raise ValueError(f"pitfall {p.id!r} names unknown dimension(s) {sorted(unknown)}")
+                raise ValueError(f"pitfalls[{p.id}]: unknown dimension(s) {sorted(unknown)}")
         if sorted(g.level for g in self.gates) != list(range(1, MAX_LEVEL + 1)):
             raise ValueError("gates must be given once for each of levels 1, 2, 3 and 4")
         for g in self.gates:
             unknown = set(g.dimensions) - set(dims)
             if unknown:
-                raise ValueError(f"gate {g.level} names unknown dimension(s) {sorted(unknown)}")
+                raise ValueError(f"gates[{g.level}].dimensions: unknown dimension(s) {sorted(unknown)}")
         return self
 
     # Lookups used on every turn; computed once per loaded model.
@@ -208,7 +214,10 @@ def parse_model(text: str, source: str) -> MaturityModel:
     try:
         return MaturityModel.model_validate(raw)
     except ValidationError as exc:
-        problems = [f"{_field_path(e['loc'], raw)}: {e['msg']}" for e in exc.errors()]
+        problems = []
+        for error in exc.errors():
+            message = error["msg"].removeprefix("Value error, ")
+            problems.append(f"{_field_path(error['loc'], raw)}: {message}" if error["loc"] else message)
         raise ModelFileError(f"{source}: " + "; ".join(problems)) from None
 
 

@@ -10,7 +10,7 @@ The rules, in short:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 from scoring.model import DONT_KNOW, MAX_LEVEL, Investment, MaturityModel, Pitfall, Question
 
@@ -44,17 +44,25 @@ class DimensionScore:
     id: str
     name: str
     level: int
-    progress: float  # share of the dimension's questions already at level + 1 or above (1.0 at level 4)
     questions: tuple[QuestionScore, ...]
     dont_know_share: float
     explanation: str
 
     @property
+    def above(self) -> int:
+        """How many of the dimension's questions are already past its level."""
+        return sum(q.level > self.level for q in self.questions)
+
+    @property
+    def progress(self) -> float:
+        """Progress inside the level: the share of questions already at the next one (1.0 at level 4)."""
+        return 1.0 if self.level >= MAX_LEVEL else self.above / len(self.questions)
+
+    @property
     def progress_text(self) -> str:
         if self.level >= MAX_LEVEL:
             return "top level"
-        above = sum(q.level > self.level for q in self.questions)
-        return f"{above} of {len(self.questions)} questions at level {self.level + 1}+"
+        return f"{self.above} of {len(self.questions)} questions at level {self.level + 1}+"
 
 
 @dataclass(frozen=True)
@@ -136,13 +144,14 @@ def score_question(question: Question, answer_sets: Sequence[Answers]) -> Questi
     chosen = [opt for answers in answer_sets if (opt := question.option(answers.get(question.id, "")))]
     if not chosen:
         return QuestionScore(question.id, 0, 0, 0, 0, 0, None)
-    levels = [o.level for o in chosen]
     median = sorted(chosen, key=lambda o: o.level)[(len(chosen) - 1) // 2]  # the lower median's own option
+    known = [o.level for o in chosen if o.id != DONT_KNOW] or [0]  # "don't know" is a gap, not a disagreement
     dont_know = sum(o.id == DONT_KNOW for o in chosen)
-    return QuestionScore(question.id, median.level, len(chosen), dont_know, min(levels), max(levels), median.id)
+    return QuestionScore(question.id, median.level, len(chosen), dont_know, min(known), max(known), median.id)
 
 
-def _explain(model: MaturityModel, name: str, level: int, scores: Sequence[QuestionScore], team: bool) -> str:
+def _explain(model: MaturityModel, dim: DimensionScore, team: bool) -> str:
+    name, level, scores = dim.name, dim.level, dim.questions
     if level >= MAX_LEVEL:
         return f"{name} is level {MAX_LEVEL}: every answer here is at the top level."
     reasons = []
@@ -158,9 +167,8 @@ def _explain(model: MaturityModel, name: str, level: int, scores: Sequence[Quest
             label = question.option(s.option_id or "").label if s.option_id else "?"
             verb = "the team's typical answer to" if team else "the answer to"
             reasons.append(f"{verb} '{question.text}' is '{label}'")
-    above = sum(s.level > level for s in scores)
     return (
-        f"{name} is level {level} because " + "; ".join(reasons) + f". {above} of {len(scores)} "
+        f"{name} is level {level} because " + "; ".join(reasons) + f". {dim.above} of {len(scores)} "
         f"question{'s' if len(scores) != 1 else ''} already at level {level + 1} or above."
     )
 
@@ -173,21 +181,10 @@ def score_dimensions(
     dims = []
     for dim in model.dimensions:
         scores = tuple(by_question[q.id] for q in model.questions_by_dimension[dim.id])
-        level = min(s.level for s in scores)
-        progress = 1.0 if level >= MAX_LEVEL else sum(s.level > level for s in scores) / len(scores)
         given = sum(s.respondents for s in scores)
         dont_know_share = sum(s.dont_know for s in scores) / given if given else 0.0
-        dims.append(
-            DimensionScore(
-                dim.id,
-                dim.name,
-                level,
-                progress,
-                scores,
-                dont_know_share,
-                _explain(model, dim.name, level, scores, team),
-            )
-        )
+        unexplained = DimensionScore(dim.id, dim.name, min(s.level for s in scores), scores, dont_know_share, "")
+        dims.append(replace(unexplained, explanation=_explain(model, unexplained, team)))
     return tuple(dims), by_question
 
 
@@ -210,15 +207,17 @@ def blockers(model: MaturityModel, levels: Mapping[str, int], overall: int) -> t
     return tuple(sorted(held_back, key=lambda d: (levels[d], order.index(d))))
 
 
-def next_steps(model: MaturityModel, overall: int, blocking: Sequence[str]) -> tuple[Investment, ...]:
-    """The next transition's investments; those lifting the weakest blocker come first, then other blockers."""
-
-    def rank(inv: Investment) -> int:
-        hits = [blocking.index(d) for d in inv.lifts if d in blocking]
-        return min(hits) if hits else len(blocking)
-
-    candidates = model.investments_for(min(overall, MAX_LEVEL))
-    return tuple(sorted(candidates, key=rank))  # sorted() is stable: model order breaks ties
+def next_steps(
+    model: MaturityModel, levels: Mapping[str, int], overall: int, blocking: Sequence[str]
+) -> tuple[Investment, ...]:
+    """Blockers first, weakest first, each with the investments of its own transition (a dimension two levels
+    behind needs its first step, not the team's next one); then the rest of the next transition's investments.
+    At level 4, the advice on sustaining it."""
+    steps: list[Investment] = []
+    for dim in blocking:
+        steps += [i for i in model.investments_for(levels[dim]) if dim in i.lifts and i not in steps]
+    steps += [i for i in model.investments_for(min(overall, MAX_LEVEL)) if i not in steps]
+    return tuple(steps)
 
 
 def pitfalls_shown(model: MaturityModel, levels: Mapping[str, int]) -> tuple[Pitfall, ...]:
@@ -249,7 +248,7 @@ def score(model: MaturityModel, answer_sets: Sequence[Answers]) -> Result:
         dimensions=dimensions,
         strengths=tuple(d.id for d in dimensions if d.level > overall),
         blockers=blocking,
-        next_steps=next_steps(model, overall, blocking),
+        next_steps=next_steps(model, levels, overall, blocking),
         pitfalls=pitfalls_shown(model, levels),
         disagreements=disagreements,
         knowledge_gaps=tuple(d.id for d in dimensions if d.dont_know_share > KNOWLEDGE_GAP_SHARE),

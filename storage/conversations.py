@@ -21,7 +21,7 @@ from dialogs.ports import ConcurrentTurn, Participant
 from dialogs.state import ConversationState, Phase
 from storage.database import Database
 from storage.errors import is_retryable
-from storage.models import ROUND_CLOSED, ROUND_OPEN, Answer, Base, Member, Response, Round, Team, Workspace, utcnow
+from storage.models import ROUND_OPEN, Answer, Base, Member, Response, Round, Team, Workspace, utcnow
 from storage.queries import insert_for, latest_answers, upsert_result
 
 
@@ -92,15 +92,16 @@ class SqlTurn:
         if result is not None and not isinstance(result.get("overall"), int):
             raise ValueError('a result needs an integer "overall" level')
 
-        finished = state.phase is Phase.FINISHED
-        finished_at: datetime | None = (self._finished_at or now) if finished else None
+        # Finished once in this attempt stays finished for the team's report, even while changing an answer.
+        earlier = self._finished_at if state.attempt == self._attempt else None
+        finished_at: datetime | None = earlier or (now if state.phase is Phase.FINISHED else None)
         moved = session.execute(
             update(Response)
             .where(Response.id == self.response_id, Response.version == self._version)
             .values(
                 status=state.phase.value,
                 attempt=state.attempt,
-                position=state.current,
+                position=state.pending[0] if state.pending else None,
                 navigation=state.navigation(),
                 version=Response.version + 1,
                 updated_at=now,
@@ -120,6 +121,7 @@ class SqlTurn:
                         "question_id": question,
                         "option_id": option,
                         "level": levels[question],
+                        "model_version": self._model_version,
                         "source": source,
                         "answered_at": now,
                     }
@@ -157,7 +159,7 @@ def _open_turn(session: Session, who: Participant, model_version: str) -> SqlTur
         response,
         round_id=round_.id,
         round_number=round_.number,
-        model_version=round_.model_version,
+        model_version=model_version,
         answers=latest_answers(session, response.id, response.attempt),
     )
 
@@ -181,21 +183,21 @@ def _get_or_create(session: Session, model: type[Base], key: dict[str, Any], **n
 
 
 def _open_round(session: Session, team_id: int, model_version: str) -> Round:
-    """The team's open round on this model version; a round on another version is closed and a new one opened."""
+    """The team's open round, opened (as the next number, on this model version) when there is none.
+
+    A round stays open whatever model version later turns run on: each answer records its own version, and
+    replicas in a rolling deploy never fight over the round. Closing rounds is the scheduler's job.
+    """
     query = select(Round).where(Round.team_id == team_id, Round.status == ROUND_OPEN)
     current = session.scalars(query).first()
-    if current is not None and current.model_version == model_version:
-        return current
-    session.execute(select(Team.id).where(Team.id == team_id).with_for_update())  # one round change per team at a time
-    current = session.scalars(query.execution_options(populate_existing=True)).first()
-    if current is not None and current.model_version == model_version:
-        return current
-    now = utcnow()
     if current is not None:
-        current.status, current.closed_at = ROUND_CLOSED, now
-        session.flush()
+        return current
+    session.execute(select(Team.id).where(Team.id == team_id).with_for_update())  # one new round per team at a time
+    current = session.scalars(query.execution_options(populate_existing=True)).first()
+    if current is not None:
+        return current
     last = session.scalar(select(func.max(Round.number)).where(Round.team_id == team_id)) or 0
-    new = Round(team_id=team_id, number=last + 1, model_version=model_version, status=ROUND_OPEN, opened_at=now)
+    new = Round(team_id=team_id, number=last + 1, model_version=model_version, status=ROUND_OPEN, opened_at=utcnow())
     session.add(new)
     session.flush()
     return new

@@ -167,7 +167,8 @@ class Answer(Base):
     attempt: Mapped[int] = mapped_column(Integer)
     question_id: Mapped[str] = mapped_column(KEY)
     option_id: Mapped[str] = mapped_column(KEY)
-    level: Mapped[int] = mapped_column(Integer)  # the option's level on the round's model version, kept for history
+    level: Mapped[int] = mapped_column(Integer)  # the option's level in ``model_version``, kept for history
+    model_version: Mapped[str] = mapped_column(KEY)  # the model the question was asked from
     source: Mapped[str] = mapped_column(String(32))  # terminal, slack, teams...
     answered_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 

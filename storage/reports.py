@@ -10,7 +10,6 @@ from typing import Any
 
 from sqlalchemy import select
 
-from dialogs.state import Phase
 from storage.database import Database
 from storage.models import Answer, Member, Response, Round
 from storage.queries import latest_answer_ids, latest_round, team_of, upsert_result
@@ -38,16 +37,17 @@ def team_snapshot(db: Database, *, platform: str, workspace: str, team: str) -> 
         if round_ is None:
             return None
         rows = session.execute(
-            select(Response.id, Response.status, Member.display_name, Member.external_id)
+            select(Response.id, Response.finished_at, Member.display_name, Member.external_id)
             .join(Member, Member.id == Response.member_id)
             .where(Response.round_id == round_.id)
             .order_by(Response.finished_at, Response.id)
         ).all()
-        finished = {row.id: row.display_name or row.external_id for row in rows if row.status == Phase.FINISHED}
+        # Finished once in the current attempt counts, even while the member is back changing an answer.
+        finished = {row.id: row.display_name or row.external_id for row in rows if row.finished_at is not None}
         answers: dict[int, dict[str, str]] = {response_id: {} for response_id in finished}
         if finished:
             current = latest_answer_ids(attempt_of=Response.attempt).join(Response, Response.id == Answer.response_id)
-            current = current.where(Response.round_id == round_.id, Response.status == Phase.FINISHED.value)
+            current = current.where(Response.round_id == round_.id, Response.finished_at.is_not(None))
             for response_id, question, option in session.execute(
                 select(Answer.response_id, Answer.question_id, Answer.option_id)
                 .where(Answer.id.in_(current))

@@ -40,7 +40,7 @@ def test_a_short_walk_through_every_command(model: MaturityModel) -> None:
             ("what?", "couldn't match"),
             ("2", f"question 2 of {total}"),
             ("back", q1.text),
-            ("back", "This is the first question"),
+            ("back", "There is nothing before this question."),
             ("a", q2.text),
             ("skip", "it will come back at the end"),
             ("stop", "Paused with 1 answer(s) saved"),
@@ -76,11 +76,24 @@ def test_answer_by_id_number_letter_label_and_keyword(model: MaturityModel) -> N
     assert match_option(q, "").option is None
 
 
-def test_every_keyword_picks_its_own_option(model: MaturityModel) -> None:
+def test_every_keyword_and_label_picks_its_own_option(model: MaturityModel) -> None:
+    """Typed as a person would (through the command parser), so a keyword shadowed by a command word fails."""
     for q in model.questions:
-        for option in q.options:
-            for keyword in option.keywords:
-                assert match_option(q, keyword).option == option, (q.id, keyword)
+        for option in q.choices:
+            for typed in (*option.keywords, option.label):
+                inp = parse_text(typed)
+                assert inp.command is Command.ANSWER, (q.id, typed)
+                assert match_option(q, inp.value).option == option, (q.id, typed)
+
+
+@pytest.mark.parametrize(
+    "typed", ["no drift monitoring", "we don't monitor drift", "not yet", "90 days", "²", "①", "1.5", "-1"]
+)
+def test_negations_numbers_and_odd_digits_never_guess(model: MaturityModel, typed: str) -> None:
+    for q in model.questions:
+        assert match_option(q, typed).option is None, (q.id, typed)
+    step = handle(model, replay(model, [("start", "question 1")]), parse_text(typed))
+    assert step.messages[0].kind is Kind.HINT
 
 
 def test_skipped_question_comes_back_at_the_end_and_can_be_left_out(model: MaturityModel) -> None:
@@ -94,6 +107,21 @@ def test_skipped_question_comes_back_at_the_end_and_can_be_left_out(model: Matur
     assert step.state.phase is Phase.FINISHED
     assert step.result is not None and step.result.unanswered == (first.id,)
     assert any("unanswered" in m.text for m in step.messages)
+    reopened = handle(model, step.state, parse_text("back"))  # a question left out is still within reach
+    assert reopened.state.pending == [first.id] and reopened.state.phase is Phase.ASKING
+    done = handle(model, reopened.state, parse_text("1"))
+    assert done.result is not None and done.result.unanswered == ()
+
+
+def test_a_skipped_question_can_be_answered_from_its_own_button(model: MaturityModel) -> None:
+    q1, q2 = model.questions[0], model.questions[1]
+    state = replay(
+        model, [("start", "question 1"), ("skip", "come back"), ("back", "skipped questions come back at the end")]
+    )
+    step = handle(model, state, Input(Command.ANSWER, q1.options[2].id, question_id=q1.id))
+    assert step.state.answers == {q1.id: q1.options[2].id}
+    assert step.state.skipped == [] and q1.id not in step.state.pending
+    assert step.messages[-1].question is not None and step.messages[-1].question.id == q2.id
 
 
 def test_finishing_gives_the_scored_result_and_back_reopens(model: MaturityModel) -> None:

@@ -107,6 +107,33 @@ def test_team_answer_is_the_lower_median_and_wide_spreads_are_disagreements(mode
     assert q.text in {d.question for d in result.disagreements}
 
 
+def test_a_spread_of_exactly_two_is_a_disagreement_and_one_is_not(model: MaturityModel) -> None:
+    q = model.questions[0]
+    pick = {lv: next(o.id for o in q.options if o.level == lv) for lv in range(5)}
+    base = at_level(model, 2)
+    wide = score(model, [base | {q.id: pick[1]}, base | {q.id: pick[3]}])
+    assert [(d.question_id, d.spread) for d in wide.disagreements] == [(q.id, 2)]
+    narrow = score(model, [base | {q.id: pick[1]}, base | {q.id: pick[2]}])
+    assert narrow.disagreements == ()
+
+
+def test_dont_know_is_a_knowledge_gap_not_a_disagreement(model: MaturityModel) -> None:
+    q = model.questions[0]
+    top = next(o.id for o in q.options if o.level == 4)
+    result = score(model, [at_level(model, 4) | {q.id: DONT_KNOW}, at_level(model, 4) | {q.id: top}])
+    assert result.disagreements == ()
+
+
+def test_knowledge_gap_needs_more_than_thirty_percent(model: MaturityModel) -> None:
+    governance = model.questions_by_dimension["governance"]
+    assert len(governance) == 4  # 2 members x 4 questions = 8 answers: 2 "don't know" is 25%, 3 is 37.5%
+    a, b = at_level(model, 2), at_level(model, 2)
+    a[governance[0].id] = a[governance[1].id] = DONT_KNOW
+    assert "governance" not in score(model, [a, b]).knowledge_gaps
+    b[governance[2].id] = DONT_KNOW
+    assert score(model, [a, b]).knowledge_gaps == ("governance",)
+
+
 def test_team_dont_know_share_per_dimension(model: MaturityModel) -> None:
     a, b = at_level(model, 2), at_level(model, 2)
     monitoring = model.questions_by_dimension["monitoring"]
@@ -119,10 +146,19 @@ def test_team_dont_know_share_per_dimension(model: MaturityModel) -> None:
 def test_next_steps_lift_the_blockers_first(model: MaturityModel) -> None:
     _, answers = PERSONAS["faq_level_1"]
     result = score_answers(model, answers)
-    assert result.next_steps and {i.transition for i in result.next_steps} == {1}
-    assert result.blockers
-    assert result.blockers[0] in result.next_steps[0].lifts
-    assert all(score_answers(model, answers).dimension(b).level < 2 for b in result.blockers)
+    levels = {d.id: d.level for d in result.dimensions}
+    assert result.blockers and all(levels[b] < 2 for b in result.blockers)
+    first = result.next_steps[0]
+    assert result.blockers[0] in first.lifts and first.transition == levels[result.blockers[0]]
+    offered = [i.id for i in result.next_steps]
+    assert {i.id for i in model.investments_for(1)} <= set(offered), "the whole next transition is offered"
+    assert len(set(offered)) == len(offered)
+
+
+def test_a_blocker_two_levels_behind_gets_its_own_first_step(model: MaturityModel) -> None:
+    result = score_answers(model, at_level(model, 3, data=0))
+    assert result.overall == 1 and result.blockers[0] == "data"
+    assert result.next_steps[0].transition == 0 and "data" in result.next_steps[0].lifts
 
 
 def test_level_four_gets_advice_on_sustaining_it(model: MaturityModel) -> None:
@@ -190,7 +226,7 @@ def test_a_model_file_missing_a_level_or_dimension_is_refused(tmp_path: Path) ->
     def unknown_dimension(raw: dict) -> None:
         raw["questions"][0]["dimension"] = "astrology"
 
-    with pytest.raises(ModelFileError, match="unknown dimension 'astrology'"):
+    with pytest.raises(ModelFileError, match=r"questions\[\w+\]\.dimension: unknown dimension 'astrology'"):
         load_model(_broken(tmp_path, unknown_dimension))
 
 

@@ -7,12 +7,12 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event, select, update
 
 from dialogs.state import ConversationState, Phase
 from storage.conversations import SqlConversationStore
 from storage.database import Database
-from storage.models import Result
+from storage.models import Result, Round
 from storage.reports import (
     TeamSnapshot,
     save_team_result,
@@ -56,10 +56,20 @@ def test_the_snapshot_holds_finished_responses_only_with_their_latest_current_an
 
 def test_the_snapshot_is_of_the_latest_round(store: SqlConversationStore, db: Database) -> None:
     take_turn(store, person("U1"), {"q1": "a"}, phase=Phase.FINISHED)
+    with db.transaction() as session:
+        session.execute(update(Round).values(status="closed"))
     take_turn(store, person("U1"), {}, model_version="2026.1")
     found = snapshot(db)
     assert found is not None
     assert (found.round_number, found.model_version, found.responses, found.in_progress) == (2, "2026.1", [], 1)
+
+
+def test_a_member_changing_an_answer_after_finishing_still_counts(store: SqlConversationStore, db: Database) -> None:
+    take_turn(store, person("U1"), {"q1": "a", "q2": "b"}, phase=Phase.FINISHED)
+    take_turn(store, person("U1"), {"q2": "changed"}, phase=Phase.ASKING)  # went back, changed, not finished again
+    found = snapshot(db)
+    assert found is not None and found.in_progress == 0
+    assert found.responses == [("U1", {"q1": "a", "q2": "changed"})]
 
 
 def test_the_snapshot_takes_a_fixed_number_of_queries(store: SqlConversationStore, db: Database) -> None:

@@ -113,6 +113,7 @@ def upgrade() -> None:
         sa.Column("question_id", sa.String(100), nullable=False),
         sa.Column("option_id", sa.String(100), nullable=False),
         sa.Column("level", sa.Integer(), nullable=False),
+        sa.Column("model_version", sa.String(100), nullable=False),
         sa.Column("source", sa.String(32), nullable=False),
         _timestamp("answered_at"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_answers")),
