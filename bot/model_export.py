@@ -17,7 +17,9 @@ def model_as_json(model: MaturityModel) -> dict[str, object]:
 
 def model_as_markdown(model: MaturityModel) -> str:
     lines = [f"# {model.name} ({model.version})", "", "## Levels", ""]
-    lines += [f"- **{lv.level}. {lv.name}**: {lv.summary}" for lv in model.levels]
+    for lv in model.levels:
+        lines.append(f"- **{lv.level}. {lv.name}**: {lv.summary}")
+        lines += [f"  - {sign}" for sign in lv.signs]
     lines += ["", "## Overall level gates", ""]
     names = model.dimension_by_id
     for gate in sorted(model.gates, key=lambda g: g.level):
