@@ -10,7 +10,7 @@ import json
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -18,6 +18,9 @@ from rich.markup import escape
 
 from bot.settings import Settings
 from scoring.model import MaturityModel, ModelFileError, load_model
+
+if TYPE_CHECKING:
+    from storage.database import Database
 
 app = typer.Typer(
     name="maturity-bot",
@@ -77,7 +80,7 @@ def _model(settings: Settings) -> MaturityModel:
         fail(str(exc), ExitCode.USAGE)
 
 
-def _open_db(settings: Settings):  # -> storage.database.Database
+def _open_db(settings: Settings) -> Database:
     from storage.database import DatabaseUnavailable, SchemaOutOfDate, open_database
 
     try:
@@ -101,13 +104,13 @@ def chat(team: TeamOption = None, user: UserOption = None) -> None:
     from storage.database import DatabaseUnavailable
 
     settings = Settings()
-    model = _model(settings)
-    db = _open_db(settings)
     team, user = team or settings.team, user or settings.user
     try:
         who = Participant(PLATFORM, TERMINAL_WORKSPACE, team, user, team_name=team, user_name=user)
     except ValueError as exc:
         fail(str(exc), ExitCode.USAGE)
+    model = _model(settings)
+    db = _open_db(settings)
     out.print(f"[bold]MLOps maturity assessment[/bold] for team [bold]{escape(team)}[/bold] as {escape(user)}")
     try:
         run_chat(SqlConversationStore(db), model, who, stdin=sys.stdin, console=out)

@@ -18,7 +18,7 @@ from scoring.score import Result, score_answers
 HELP_TEXT = (
     "Answer with the option's number (1), letter (a) or a few of its words. Other things you can type:\n"
     "  back     go to the previous question and change its answer\n"
-    "  skip     leave this question for the end (skip it again to finish without it)\n"
+    "  skip     leave this question for the end (skip it again to leave it out)\n"
     "  why      why this question matters\n"
     "  stop     pause; every answer so far is saved\n"
     "  resume   carry on where you left off\n"
@@ -86,7 +86,7 @@ def _finish(model: MaturityModel, state: ConversationState, *before: Message) ->
             Message(
                 Kind.NOTE,
                 f"You finished with {len(result.unanswered)} question(s) unanswered; they count as level 0. "
-                "Type restart to take the assessment again with them.",
+                "Type back to go back to them, or restart to begin again.",
             )
         )
     return Step(state, messages, result)
