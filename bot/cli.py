@@ -221,6 +221,24 @@ def score_file(
     sys.stdout.write(json.dumps(score_answers(model, data).to_dict(), indent=2, ensure_ascii=False) + "\n")
 
 
+@app.command()
+def serve(
+    host: Annotated[
+        str | None, typer.Option(help="Address to listen on (default: MATURITY_BOT_HOST or 0.0.0.0).")
+    ] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default: MATURITY_BOT_PORT or 3000).")] = None,
+) -> None:
+    """Run the server: Slack's endpoint (/slack/events), /healthz and /metrics."""
+    from bot.server.compose import serve as run_server
+    from storage.database import DatabaseUnavailable, SchemaOutOfDate
+
+    settings = Settings()
+    try:
+        run_server(settings, host=host or settings.host, port=port or settings.port)
+    except (DatabaseUnavailable, SchemaOutOfDate, ModelFileError) as exc:
+        fail(str(exc), ExitCode.UNAVAILABLE)
+
+
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Create or upgrade the database schema to the latest version (Alembic)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import getpass
 from pathlib import Path
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -24,6 +24,14 @@ class Settings(BaseSettings):
     user: str = Field(
         default_factory=getpass.getuser, description="Who answers in the terminal when --user is not given."
     )
+
+    # The server (``maturity-bot serve``); Slack settings keep Slack's usual environment names.
+    host: str = Field(default="0.0.0.0", description="Address the server listens on.")
+    port: int = Field(default=3000, description="Port the server listens on.")
+    slack_bot_token: SecretStr | None = Field(default=None, validation_alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(default=None, validation_alias="SLACK_SIGNING_SECRET")
+    slack_api_url: str = Field(default="https://slack.com/api/", validation_alias="SLACK_API_URL")
+    log_format: str = Field(default="auto", description="json, text, or auto (JSON when not on a terminal).")
 
     def resolved_database_url(self) -> str:
         from storage.database import default_sqlite_url

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 
 from storage.database import Database
-from storage.models import Answer, Member, Response, Round
+from storage.models import Answer, Member, Response, Round, Team, Workspace
 from storage.queries import latest_answer_ids, latest_round, team_of, upsert_result
 
 
@@ -90,3 +90,24 @@ def save_team_result(
             model_version=round_.model_version,
             payload=payload,
         )
+
+
+def active_team(db: Database, *, platform: str, workspace: str, user: str) -> str | None:
+    """The team (external id) whose assessment the member touched last: where a typed reply in a direct
+    message belongs, since a DM carries no channel of its own."""
+    with db.reading() as session:
+        return session.scalars(
+            select(Team.external_id)
+            .join(Round, Round.team_id == Team.id)
+            .join(Response, Response.round_id == Round.id)
+            .join(Member, Member.id == Response.member_id)
+            .join(Workspace, Workspace.id == Team.workspace_id)
+            .where(
+                Workspace.platform == platform,
+                Workspace.external_id == workspace,
+                Member.workspace_id == Workspace.id,
+                Member.external_id == user,
+            )
+            .order_by(Response.updated_at.desc(), Response.id.desc())
+            .limit(1)
+        ).first()

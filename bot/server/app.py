@@ -1,0 +1,86 @@
+"""The HTTP server: one aiohttp application for Slack's endpoint, /healthz and /metrics.
+
+This module only translates HTTP; each platform's adapter does the rest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.signature import SignatureVerifier
+from sqlalchemy import text
+
+from bot.server.observability import Metrics
+from storage.database import Database, DatabaseUnavailable
+
+log = logging.getLogger("maturity_bot.server")
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def create_web_app(*, db: Database, metrics: Metrics, slack: tuple[AsyncApp, str] | None = None) -> web.Application:
+    """``slack`` is the Bolt app and its signing secret, or None when Slack is not configured."""
+
+    @web.middleware
+    async def measure(request: web.Request, handler: Handler) -> web.StreamResponse:
+        path = request.match_info.route.resource.canonical if request.match_info.route.resource else "unmatched"
+        started = time.perf_counter()
+        try:
+            response = await handler(request)
+        except web.HTTPException as exc:
+            metrics.requests.labels(path, str(exc.status)).inc()
+            raise
+        except Exception:
+            metrics.errors.labels(path).inc()
+            metrics.requests.labels(path, "500").inc()
+            log.exception("request to %s failed", path)
+            return web.json_response({"error": "internal error"}, status=500)
+        metrics.latency.labels(path).observe(time.perf_counter() - started)
+        metrics.requests.labels(path, str(response.status)).inc()
+        return response
+
+    async def healthz(_: web.Request) -> web.Response:
+        def ping() -> None:
+            with db.reading() as session:
+                session.execute(text("SELECT 1"))
+
+        try:
+            await asyncio.to_thread(ping)
+        except DatabaseUnavailable as exc:
+            return web.json_response({"status": "unavailable", "database": str(exc)}, status=503)
+        return web.json_response({"status": "ok"})
+
+    async def prometheus(_: web.Request) -> web.Response:
+        return web.Response(body=generate_latest(metrics.registry), headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    app = web.Application(middlewares=[measure])
+    app.add_routes([web.get("/healthz", healthz), web.get("/metrics", prometheus)])
+    if slack is not None:
+        app.add_routes([web.post("/slack/events", slack_endpoint(*slack))])
+    return app
+
+
+def slack_endpoint(bolt: AsyncApp, signing_secret: str) -> Handler:
+    verifier = SignatureVerifier(signing_secret)
+
+    async def handle(request: web.Request) -> web.Response:
+        body = await request.text()
+        if not verifier.is_valid(
+            body, request.headers.get("X-Slack-Request-Timestamp", ""), request.headers.get("X-Slack-Signature", "")
+        ):
+            return web.json_response({"error": "invalid signature"}, status=401)  # nothing is read or changed
+        try:
+            bolt_request = await to_bolt_request(request)
+        except (ValueError, KeyError, TypeError):  # a signed body that is not Slack's format
+            return web.json_response({"error": "malformed payload"}, status=400)
+        if not isinstance(bolt_request.body, dict):
+            return web.json_response({"error": "malformed payload"}, status=400)
+        return await to_aiohttp_response(await bolt.async_dispatch(bolt_request))
+
+    return handle

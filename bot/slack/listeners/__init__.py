@@ -1,0 +1,14 @@
+"""Bolt listeners, one module per kind of Slack request, each with a ``register(app, bot)``."""
+
+from __future__ import annotations
+
+from slack_bolt.async_app import AsyncApp
+
+from bot.slack.bot import SlackBot
+from bot.slack.listeners import actions, commands, events
+
+
+def register(app: AsyncApp, bot: SlackBot) -> None:
+    commands.register(app, bot)
+    actions.register(app, bot)
+    events.register(app, bot)

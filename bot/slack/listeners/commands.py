@@ -1,0 +1,101 @@
+"""``/maturity [start|status|summary|help]`` in a channel: the channel is the team."""
+
+from __future__ import annotations
+
+import asyncio
+import difflib
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.slack.bot import PLATFORM, SlackBot
+from bot.slack.render import escape, result_blocks
+from dialogs.messages import Command, Input
+from dialogs.ports import Participant
+from scoring.score import score
+from storage.reports import team_snapshot
+
+SUBCOMMANDS = ("start", "status", "summary", "help")
+HELP = (
+    "*MLOps maturity assessment*: 19 questions about how your team builds, ships and watches models; about "
+    "five minutes. The channel you run it in is the team.\n"
+    "• `/maturity` or `/maturity start`: take (or resume) the assessment in a DM with me\n"
+    "• `/maturity status`: the team's level and how many have taken part, and your own progress\n"
+    "• `/maturity summary`: post the team's result in this channel\n"
+    "• `/maturity help`: this message\n"
+    "In the DM, click an answer or type its number, letter or words; also `back`, `skip`, `why`, `stop`."
+)
+
+
+def participant(command: dict[str, Any]) -> Participant:
+    return Participant(
+        PLATFORM,
+        command["team_id"],
+        command["channel_id"],
+        command["user_id"],
+        team_name=command.get("channel_name"),
+        user_name=command.get("user_name"),
+    )
+
+
+def register(app: AsyncApp, bot: SlackBot) -> None:
+    @app.command("/maturity")
+    async def maturity(ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient) -> None:
+        sub = (command.get("text") or "").strip().lower().split(" ")[0]
+        who = participant(command)
+        if sub in ("", "start"):
+            await start(ack, client, bot, who)
+        elif sub == "status":
+            await ack(response_type="ephemeral", text=await status_text(bot, who))
+        elif sub == "summary":
+            await ack(response_type="ephemeral", text="Posting the team summary in this channel.")
+            await post_summary(client, bot, who)
+        elif sub == "help":
+            await ack(response_type="ephemeral", text=HELP)
+        else:
+            close = difflib.get_close_matches(sub, SUBCOMMANDS, n=1)
+            hint = f"Did you mean `/maturity {close[0]}`? " if close else ""
+            await ack(response_type="ephemeral", text=f"I don't know `{escape(sub[:40])}`. {hint}\n\n{HELP}")
+
+
+async def start(ack: AsyncAck, client: AsyncWebClient, bot: SlackBot, who: Participant) -> None:
+    """The first turn is committed before the acknowledgement; opening the DM and posting come after it."""
+    step = await bot.turn(who, Input(Command.START))
+    await ack(
+        response_type="ephemeral",
+        text=f"I've sent you a direct message with your assessment for <#{who.team}>.",
+    )
+    dm = await client.conversations_open(users=who.user)
+    await bot.show(client, dm["channel"]["id"], who, step)
+
+
+async def status_text(bot: SlackBot, who: Participant) -> str:
+    snapshot = await asyncio.to_thread(
+        team_snapshot, bot.db, platform=who.platform, workspace=who.workspace, team=who.team
+    )
+    if snapshot is None:
+        return "Nobody in this channel has started the assessment yet. Type `/maturity` to be the first."
+    lines = [f"Round {snapshot.round_number}: {len(snapshot.responses)} finished, {snapshot.in_progress} in progress."]
+    if snapshot.responses:
+        result = score(bot.model, [answers for _, answers in snapshot.responses])
+        lines.insert(0, f"*Team level {result.overall}, {result.overall_name}.*")
+    return "\n".join(lines)
+
+
+async def post_summary(client: AsyncWebClient, bot: SlackBot, who: Participant) -> None:
+    snapshot = await asyncio.to_thread(
+        team_snapshot, bot.db, platform=who.platform, workspace=who.workspace, team=who.team
+    )
+    if snapshot is None or not snapshot.responses:
+        await client.chat_postMessage(
+            channel=who.team, text="No one in this channel has finished the assessment yet; try `/maturity`."
+        )
+        return
+    result = score(bot.model, [answers for _, answers in snapshot.responses])
+    title = f"Team summary ({len(snapshot.responses)} member(s))"
+    await client.chat_postMessage(
+        channel=who.team,
+        text=f"{title}: level {result.overall}, {result.overall_name}",
+        blocks=result_blocks(bot.model, result, title=title),
+    )

@@ -1,0 +1,132 @@
+"""Engine messages as Slack Block Kit. Pure functions: dicts in Slack's JSON shapes, no client calls."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from bot.text import level_bar
+from dialogs.messages import Kind, Message, QuestionView
+from scoring.model import MAX_LEVEL, MaturityModel
+from scoring.score import Result
+
+Block = dict[str, Any]
+BUTTON_TEXT_LIMIT = 75  # Slack's limit for a button's plain_text
+NEXT_STEPS_SHOWN = 3
+
+
+def escape(text: str) -> str:
+    """Slack's mrkdwn escaping: typed text can never become a mention, a channel ping or a link."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+@dataclass(frozen=True)
+class ActionValue:
+    """What a button carries: the team (channel) it belongs to, the question and the option."""
+
+    team: str
+    question: str = ""
+    option: str = ""
+
+    def encode(self) -> str:
+        return json.dumps({"t": self.team, "q": self.question, "o": self.option}, separators=(",", ":"))
+
+    @classmethod
+    def decode(cls, raw: str) -> ActionValue:
+        """Raises ValueError on anything that is not a value this bot wrote."""
+        data = json.loads(raw)
+        if not isinstance(data, dict) or not isinstance(data.get("t"), str) or not data["t"]:
+            raise ValueError("not a maturity-bot action value")
+        return cls(data["t"], str(data.get("q", "")), str(data.get("o", "")))
+
+
+def _plain(text: str, limit: int = BUTTON_TEXT_LIMIT) -> dict[str, Any]:
+    return {"type": "plain_text", "text": text if len(text) <= limit else text[: limit - 1] + "…", "emoji": True}
+
+
+def _mrkdwn(text: str) -> dict[str, str]:
+    return {"type": "mrkdwn", "text": text}
+
+
+def question_blocks(view: QuestionView, team: str) -> list[Block]:
+    progress = view.progress.text.capitalize() + (" (skipped earlier)" if view.revisit else "")
+    buttons = []
+    for choice in view.choices:
+        button: dict[str, Any] = {
+            "type": "button",
+            "action_id": f"answer_{choice.number}",
+            "text": _plain(f"{choice.number}. {choice.label}"),
+            "value": ActionValue(team, view.id, choice.id).encode(),
+        }
+        if choice.id == view.current_answer:
+            button["style"] = "primary"
+        buttons.append(button)
+    navigation = [
+        {"type": "button", "action_id": name, "text": _plain(label), "value": ActionValue(team, view.id).encode()}
+        for name, label in (("back", "◀ Back"), ("skip", "Skip"), ("why", "Why this question?"))
+    ]
+    return [
+        {"type": "context", "elements": [_mrkdwn(escape(progress))]},
+        {"type": "section", "text": _mrkdwn(f"*{escape(view.text)}*")},
+        {"type": "actions", "block_id": f"answers:{view.id}", "elements": buttons},
+        {"type": "actions", "block_id": f"navigation:{view.id}", "elements": navigation},
+    ]
+
+
+def answered_blocks(question_text: str, label: str) -> list[Block]:
+    """What a question's message becomes once answered: the question and the answer, no buttons."""
+    return [
+        {"type": "section", "text": _mrkdwn(f"*{escape(question_text)}*")},
+        {"type": "context", "elements": [_mrkdwn(f"✅ {escape(label)}")]},
+    ]
+
+
+def result_blocks(model: MaturityModel, result: Result, *, title: str) -> list[Block]:
+    names = model.dimension_by_id
+    level = model.level(result.overall)
+    lines = [f"`{level_bar(d.level)}` {d.level}  {escape(d.name)}" for d in result.dimensions]
+    blocks: list[Block] = [
+        {"type": "header", "text": _plain(f"{title}: level {result.overall}, {level.name}", 150)},
+        {"type": "section", "text": _mrkdwn(escape(level.summary))},
+        {"type": "section", "text": _mrkdwn("\n".join(lines))},
+    ]
+    if result.strengths:
+        strengths = ", ".join(escape(names[d].name) for d in result.strengths)
+        blocks.append({"type": "section", "text": _mrkdwn(f"*Strengths:* {strengths}")})
+    if result.blockers:
+        held = "\n".join(f"• {escape(result.dimension(d).explanation)}" for d in result.blockers)
+        blocks.append({"type": "section", "text": _mrkdwn(f"*Holding back level {result.overall + 1}:*\n{held}")})
+    if result.next_steps:
+        heading = (
+            "Keep level 4 up" if result.overall >= MAX_LEVEL else f"Next investments toward level {result.overall + 1}"
+        )
+        steps = "\n".join(
+            f"• *{escape(i.title)}*: {escape(i.why)}" + (f" _(e.g. {escape(', '.join(i.tools))})_" if i.tools else "")
+            for i in result.next_steps[:NEXT_STEPS_SHOWN]
+        )
+        blocks.append({"type": "section", "text": _mrkdwn(f"*{heading}:*\n{steps}")})
+    if result.unanswered:
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [_mrkdwn(f"{len(result.unanswered)} question(s) unanswered, counted as 0.")],
+            }
+        )
+    return blocks
+
+
+def message_payload(message: Message, *, model: MaturityModel, team: str) -> dict[str, Any] | None:
+    """chat.postMessage arguments (text and blocks) for one engine message; None for RECORDED, which
+    updates the question's own message instead of posting."""
+    if message.kind is Kind.QUESTION and message.question:
+        view = message.question
+        return {"text": f"{view.progress.text}: {view.text}", "blocks": question_blocks(view, team)}
+    if message.kind is Kind.RESULT and message.result:
+        return {
+            "text": f"Your result: level {message.result.overall}, {message.result.overall_name}",
+            "blocks": result_blocks(model, message.result, title="Your result"),
+        }
+    if message.kind is Kind.RECORDED:
+        return None
+    return {"text": escape(message.text)}

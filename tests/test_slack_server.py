@@ -1,0 +1,289 @@
+"""Slack end to end: the real server on 127.0.0.1 gets signed Slack requests over HTTP, and the bot's Web API
+calls go to a fake Slack Web API on 127.0.0.1 that records them."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from bot.server.compose import build_app
+from bot.settings import Settings
+from scoring.model import default_model
+from scoring.score import score_answers
+from tests.fakes.slack_api import FakeSlackApi
+from tests.personas import PERSONAS
+from tests.server_thread import ServerThread
+from tests.slack_requests import block_action, dm_message, event, forge, slash_command
+
+SECRET = "test-signing-secret"
+MODEL = default_model()
+WORKSPACE, CHANNEL, USER = "T0001", "C0001", "U0001"
+
+
+@pytest.fixture
+def slack_api() -> Iterator[FakeSlackApi]:
+    with FakeSlackApi(team_id=WORKSPACE) as fake:
+        yield fake
+
+
+def start_server(database_url: str, slack_api: FakeSlackApi) -> ServerThread:
+    settings = Settings.model_validate(
+        {
+            "MATURITY_BOT_DATABASE_URL": database_url,
+            "SLACK_BOT_TOKEN": "xoxb-test",
+            "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_API_URL": slack_api.url,
+        }
+    )
+    return ServerThread(build_app(settings)).start()
+
+
+@pytest.fixture
+def server(database_url: str, slack_api: FakeSlackApi) -> Iterator[ServerThread]:
+    srv = start_server(database_url, slack_api)
+    yield srv
+    srv.stop()
+
+
+def post(server: ServerThread, built: tuple[str, dict[str, str]]) -> tuple[int, Any]:
+    body, headers = built
+    return server.post_json("/slack/events", body, headers)
+
+
+def questions_posted(slack_api: FakeSlackApi) -> list[dict[str, Any]]:
+    """The question messages the bot posted, oldest first, as the args of chat.postMessage."""
+    found = []
+    for call in slack_api.calls_to("chat.postMessage"):
+        blocks = call.args.get("blocks") or []
+        if isinstance(blocks, str):
+            blocks = json.loads(blocks)
+        if any(str(b.get("block_id", "")).startswith("answers:") for b in blocks):
+            found.append(call.args | {"blocks": blocks})
+    return found
+
+
+def button(question_message: dict[str, Any], option_id: str) -> tuple[str, str]:
+    """(action_id, value) of the button for ``option_id`` on a posted question."""
+    for block in question_message["blocks"]:
+        for element in block.get("elements", []):
+            if element.get("type") == "button" and json.loads(element["value"]).get("o") == option_id:
+                return element["action_id"], element["value"]
+    raise AssertionError(f"no button for {option_id}")
+
+
+def nav_button(question_message: dict[str, Any], action_id: str) -> str:
+    for block in question_message["blocks"]:
+        for element in block.get("elements", []):
+            if element.get("action_id") == action_id:
+                return element["value"]
+    raise AssertionError(f"no {action_id} button")
+
+
+def question_id(message: dict[str, Any]) -> str:
+    block = next(b for b in message["blocks"] if str(b.get("block_id", "")).startswith("answers:"))
+    return block["block_id"].split(":", 1)[1]
+
+
+def click(server: ServerThread, message: dict[str, Any], option_id: str, ts: str = "1.0") -> int:
+    action_id, value = button(message, option_id)
+    status, _ = post(
+        server,
+        block_action(
+            SECRET,
+            team_id=WORKSPACE,
+            user_id=USER,
+            channel_id=message["channel"],
+            message_ts=ts,
+            action_id=action_id,
+            value=value,
+        ),
+    )
+    return status
+
+
+def test_a_whole_assessment_by_buttons(server: ServerThread, slack_api: FakeSlackApi) -> None:
+    expected, answers = PERSONAS["faq_level_2"]
+    status, reply = post(server, slash_command(SECRET, team_id=WORKSPACE, channel_id=CHANNEL, user_id=USER))
+    assert status == 200 and reply["response_type"] == "ephemeral" and "direct message" in reply["text"]
+    slack_api.wait_for("conversations.open")
+    for n, question in enumerate(MODEL.questions, start=1):
+        wait_until(lambda n=n: len(questions_posted(slack_api)) == n)
+        message = questions_posted(slack_api)[-1]
+        assert question_id(message) == question.id
+        assert message["channel"] == f"D{USER}"
+        assert click(server, message, answers[question.id], ts=f"100.{n}") == 200
+        updates = slack_api.wait_for("chat.update", n)
+        assert updates[-1].args["ts"] == f"100.{n}"  # the answered question is updated in place
+    wait_until(lambda: posted_texts(slack_api)[-1].startswith("Your result"))
+    result = slack_api.calls_to("chat.postMessage")[-1].args
+    assert f"level {expected}" in result["text"]
+    assert result["text"] == f"Your result: level {expected}, {score_answers(MODEL, answers).overall_name}"
+    assert len(questions_posted(slack_api)) == len(MODEL.questions)
+
+
+def posted_texts(slack_api: FakeSlackApi) -> list[str]:
+    return [c.args.get("text", "") for c in slack_api.calls_to("chat.postMessage")]
+
+
+def test_typed_replies_in_the_dm(server: ServerThread, slack_api: FakeSlackApi) -> None:
+    post(server, slash_command(SECRET, team_id=WORKSPACE, channel_id=CHANNEL, user_id=USER))
+    wait_until(lambda: len(questions_posted(slack_api)) == 1)
+    status, _ = post(server, event(SECRET, dm_message(USER, "2"), team_id=WORKSPACE))
+    assert status == 200
+    wait_until(lambda: len(questions_posted(slack_api)) == 2)
+    assert question_id(questions_posted(slack_api)[-1]) == MODEL.questions[1].id
+    post(server, event(SECRET, dm_message(USER, "what is this"), team_id=WORKSPACE))
+    wait_until(lambda: any("couldn't match 'what is this'" in t for t in posted_texts(slack_api)))
+    post(server, event(SECRET, dm_message(USER, "why"), team_id=WORKSPACE))
+    wait_until(lambda: any(t.startswith("Why we ask:") for t in posted_texts(slack_api)))
+    post(server, event(SECRET, dm_message(USER, MODEL.questions[1].options[3].label), team_id=WORKSPACE))
+    wait_until(lambda: question_id(questions_posted(slack_api)[-1]) == MODEL.questions[2].id)
+
+
+def test_a_dm_before_any_assessment_points_to_the_command(server: ServerThread, slack_api: FakeSlackApi) -> None:
+    post(server, event(SECRET, dm_message("U0777", "hello"), team_id=WORKSPACE))
+    wait_until(lambda: any("/maturity" in t for t in posted_texts(slack_api)))
+
+
+def test_a_restart_of_the_server_loses_nothing(
+    database_url: str, slack_api: FakeSlackApi, server: ServerThread
+) -> None:
+    post(server, slash_command(SECRET, team_id=WORKSPACE, channel_id=CHANNEL, user_id=USER))
+    wait_until(lambda: len(questions_posted(slack_api)) == 1)
+    first = questions_posted(slack_api)
+    assert click(server, first[0], MODEL.questions[0].options[3].id) == 200
+    wait_until(lambda: len(questions_posted(slack_api)) == 2)
+    server.stop()
+    again = start_server(database_url, slack_api)
+    try:
+        status, _ = post(again, slash_command(SECRET, team_id=WORKSPACE, channel_id=CHANNEL, user_id=USER))
+        assert status == 200
+        wait_until(lambda: len(questions_posted(slack_api)) == 3)
+        resumed = questions_posted(slack_api)[-1]
+        assert question_id(resumed) == MODEL.questions[1].id
+        assert any(
+            "Welcome back: 1 answer(s)" in c.args.get("text", "") for c in slack_api.calls_to("chat.postMessage")
+        )
+    finally:
+        again.stop()
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        pytest.param(lambda b, h: (b, forge(h)), id="forged signature"),
+        pytest.param(lambda b, h: (b, {k: v for k, v in h.items() if k != "X-Slack-Signature"}), id="no signature"),
+        pytest.param(lambda b, h: (b + "&text=status", h), id="body changed after signing"),
+    ],
+)
+def test_unsigned_or_forged_requests_get_401_and_change_nothing(
+    server: ServerThread, slack_api: FakeSlackApi, tamper
+) -> None:
+    body, headers = tamper(*slash_command(SECRET, team_id=WORKSPACE, channel_id=CHANNEL, user_id=USER))
+    status, _ = server.post_json("/slack/events", body, headers)
+    assert status == 401
+    time.sleep(0.3)
+    assert slack_api.calls_to("conversations.open") == [] and slack_api.calls_to("chat.postMessage") == []
+
+
+def test_a_stale_timestamp_gets_401(server: ServerThread, slack_api: FakeSlackApi) -> None:
+    old = int(time.time()) - 6 * 60
+    status, _ = post(server, slash_command(SECRET, team_id=WORKSPACE, channel_id=CHANNEL, user_id=USER, timestamp=old))
+    assert status == 401
+
+
+def test_a_malformed_payload_gets_400_and_the_server_keeps_running(
+    server: ServerThread, slack_api: FakeSlackApi
+) -> None:
+    from slack_sdk.signature import SignatureVerifier
+
+    ts = str(int(time.time()))
+    body = "payload=%7Bnot-json"
+    headers = {
+        "X-Slack-Request-Timestamp": ts,
+        "X-Slack-Signature": SignatureVerifier(SECRET).generate_signature(timestamp=ts, body=body),
+        "Content-Type": "application/x-www-form-urlencoded",
+    }
+    status, _ = server.post_json("/slack/events", body, headers)
+    assert status == 400
+    code, text, _ = server.request("GET", "/healthz")
+    assert code == 200 and json.loads(text)["status"] == "ok"
+
+
+def test_an_old_button_gets_a_friendly_note(server: ServerThread, slack_api: FakeSlackApi) -> None:
+    post(server, slash_command(SECRET, team_id=WORKSPACE, channel_id=CHANNEL, user_id=USER))
+    wait_until(lambda: len(questions_posted(slack_api)) == 1)
+    first = questions_posted(slack_api)[0]
+    assert click(server, first, MODEL.questions[0].options[1].id) == 200
+    wait_until(lambda: len(questions_posted(slack_api)) == 2)
+    before = len(slack_api.calls_to("chat.update"))
+    assert click(server, first, MODEL.questions[0].options[4].id) == 200  # the old message, another option
+    wait_until(
+        lambda: any(
+            "no longer the current one" in c.args.get("text", "") for c in slack_api.calls_to("chat.postMessage")
+        )
+    )
+    assert len(slack_api.calls_to("chat.update")) == before
+
+
+def test_another_workspace_cannot_touch_this_ones_answers(server: ServerThread, slack_api: FakeSlackApi) -> None:
+    post(server, slash_command(SECRET, team_id=WORKSPACE, channel_id=CHANNEL, user_id=USER))
+    wait_until(lambda: len(questions_posted(slack_api)) == 1)
+    first = questions_posted(slack_api)[0]
+    action_id, value = button(first, MODEL.questions[0].options[2].id)
+    status, _ = post(
+        server,
+        block_action(
+            SECRET,
+            team_id="T9999",
+            user_id=USER,
+            channel_id=f"D{USER}",
+            message_ts="1.0",
+            action_id=action_id,
+            value=value,
+        ),
+    )
+    assert status == 200
+    # Same channel and user ids, other workspace: a separate (new) response; ours still waits on question 1.
+    post(server, slash_command(SECRET, team_id=WORKSPACE, channel_id=CHANNEL, user_id=USER))
+    wait_until(
+        lambda: any(
+            "Welcome back: 0 answer(s)" in c.args.get("text", "") for c in slack_api.calls_to("chat.postMessage")
+        )
+    )
+
+
+def test_help_and_unknown_subcommands(server: ServerThread) -> None:
+    status, reply = post(
+        server, slash_command(SECRET, team_id=WORKSPACE, channel_id=CHANNEL, user_id=USER, text="help")
+    )
+    assert status == 200 and "/maturity status" in reply["text"]
+    status, reply = post(
+        server, slash_command(SECRET, team_id=WORKSPACE, channel_id=CHANNEL, user_id=USER, text="stauts")
+    )
+    assert status == 200 and "Did you mean `/maturity status`?" in reply["text"]
+    status, reply = post(
+        server, slash_command(SECRET, team_id=WORKSPACE, channel_id=CHANNEL, user_id=USER, text="<!channel>")
+    )
+    assert "<!channel>" not in reply["text"] and "&lt;!channel&gt;" in reply["text"]
+
+
+def test_metrics_count_requests_and_turns(server: ServerThread, slack_api: FakeSlackApi) -> None:
+    post(server, slash_command(SECRET, team_id=WORKSPACE, channel_id=CHANNEL, user_id=USER))
+    slack_api.wait_for("chat.postMessage")
+    code, text, headers = server.request("GET", "/metrics")
+    assert code == 200 and headers["Content-Type"].startswith("text/plain")
+    assert 'maturity_bot_turns_total{platform="slack"} 1.0' in text
+    assert 'maturity_bot_http_requests_total{path="/slack/events",status="200"} 1.0' in text
+
+
+def wait_until(condition, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.02)
