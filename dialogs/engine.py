@@ -168,9 +168,7 @@ def _stale(model: MaturityModel, state: ConversationState, inp: Input) -> Step:
             "That question is no longer the current one, so nothing changed. Use back to change an earlier answer.",
             question_id=qid,
         )
-    if state.phase is Phase.FINISHED:
-        return Step(state, [note])
-    return _ask(model, state, note)
+    return Step(state, [note])  # the current question is already on screen; posting it again is noise
 
 
 def skip(model: MaturityModel, state: ConversationState, _: Input) -> Step:

@@ -198,3 +198,15 @@ class Result(Base):
     model_version: Mapped[str] = mapped_column(KEY)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     computed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class SeenEvent(Base):
+    """Platform events already handled, by the platform's own event id: a retried delivery is recognised and
+    dropped. Rows older than a day are pruned; platforms stop retrying long before that."""
+
+    __tablename__ = "seen_events"
+    __table_args__ = (Index("ix_seen_events_received_at", "received_at"),)
+
+    platform: Mapped[str] = mapped_column(String(32), primary_key=True)
+    event_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -20,6 +20,7 @@ from tests.server_thread import ServerThread
 from tests.slack_requests import block_action, dm_message, event, forge, slash_command
 
 SECRET = "test-signing-secret"
+_LAST_API: list[FakeSlackApi | None] = [None]  # for failure messages: what the bot had posted
 MODEL = default_model()
 WORKSPACE, CHANNEL, USER = "T0001", "C0001", "U0001"
 
@@ -27,6 +28,7 @@ WORKSPACE, CHANNEL, USER = "T0001", "C0001", "U0001"
 @pytest.fixture
 def slack_api() -> Iterator[FakeSlackApi]:
     with FakeSlackApi(team_id=WORKSPACE) as fake:
+        _LAST_API[0] = fake
         yield fake
 
 
@@ -285,5 +287,35 @@ def wait_until(condition, timeout: float = 5.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
+            raise AssertionError(f"condition not met in time; posted: {_LAST_API[0] and posted_texts(_LAST_API[0])}")
         time.sleep(0.02)
+
+
+def test_a_retried_event_is_handled_once(server: ServerThread, slack_api: FakeSlackApi) -> None:
+    post(server, slash_command(SECRET, team_id=WORKSPACE, channel_id=CHANNEL, user_id=USER))
+    wait_until(lambda: len(questions_posted(slack_api)) == 1)
+    message = dm_message(USER, "3")
+    assert post(server, event(SECRET, message, team_id=WORKSPACE, event_id="Ev0RETRY"))[0] == 200
+    for retry in (1, 2):
+        status, _ = post(server, event(SECRET, message, team_id=WORKSPACE, event_id="Ev0RETRY", retry_num=retry))
+        assert status == 200
+    wait_until(lambda: len(questions_posted(slack_api)) == 2)
+    time.sleep(0.3)
+    assert len(questions_posted(slack_api)) == 2, "the retries must not answer question 2"
+    # A retry whose first delivery never arrived is handled: dedupe is by event id, not by retry header.
+    post(server, event(SECRET, dm_message(USER, "1"), team_id=WORKSPACE, event_id="Ev0LOST", retry_num=1))
+    wait_until(lambda: len(questions_posted(slack_api)) == 3)
+
+
+def test_a_double_click_records_one_answer_and_posts_one_next_question(
+    server: ServerThread, slack_api: FakeSlackApi
+) -> None:
+    post(server, slash_command(SECRET, team_id=WORKSPACE, channel_id=CHANNEL, user_id=USER))
+    wait_until(lambda: len(questions_posted(slack_api)) == 1)
+    first = questions_posted(slack_api)[0]
+    option = MODEL.questions[0].options[2].id
+    assert click(server, first, option) == 200
+    assert click(server, first, option) == 200
+    wait_until(lambda: any("already saved" in t for t in posted_texts(slack_api)))
+    assert len(questions_posted(slack_api)) == 2
+    assert len(slack_api.calls_to("chat.update")) == 1

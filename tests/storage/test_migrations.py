@@ -22,7 +22,7 @@ from storage.models import Base
 from storage.schema import SCHEMA_REVISION
 
 ROOT = Path(__file__).resolve().parents[2]
-TABLES = {"workspaces", "teams", "members", "rounds", "responses", "answers", "results"}
+TABLES = {"workspaces", "teams", "members", "rounds", "responses", "answers", "results", "seen_events"}
 
 
 def tables_and_revision(url: str) -> tuple[set[str], list[str]]:
@@ -149,3 +149,16 @@ def test_start_up_on_a_current_schema_does_not_import_alembic(database_url: str)
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_a_database_at_the_first_revision_upgrades_to_the_latest(empty_db_url: str) -> None:
+    """A database created by an earlier release moves forward through every migration."""
+    engine = make_engine(empty_db_url, migrating=True)
+    config = migrate.alembic_config()
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0001")
+    engine.dispose()
+    assert "seen_events" not in tables_and_revision(empty_db_url)[0]
+    upgrade(empty_db_url)
+    assert tables_and_revision(empty_db_url) == (TABLES | {"alembic_version"}, [SCHEMA_REVISION])
