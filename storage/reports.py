@@ -8,10 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import distinct, func, select
+from sqlalchemy.orm import aliased
 
+from dialogs.state import Phase
 from storage.database import Database
-from storage.models import Answer, Member, Response, Round, Team, Workspace
+from storage.models import Answer, Member, Response, Result, Round, Team, Workspace
 from storage.queries import latest_answer_ids, latest_round, team_of, upsert_result
 
 
@@ -111,3 +113,43 @@ def active_team(db: Database, *, platform: str, workspace: str, user: str) -> st
             .order_by(Response.updated_at.desc(), Response.id.desc())
             .limit(1)
         ).first()
+
+
+@dataclass(frozen=True)
+class MemberTeam:
+    """One team a member has taken part in: their place in its latest round and their last result there."""
+
+    team: str  # external id
+    team_name: str
+    round_number: int
+    phase: Phase
+    answered: int  # answers in the current attempt
+    overall: int | None  # the member's last result in this round, if any
+
+
+def member_overview(db: Database, *, platform: str, workspace: str, user: str) -> list[MemberTeam]:
+    """Every team of this member in the workspace (latest round each), most recently active first."""
+    answered = (
+        select(func.count(distinct(Answer.question_id)))
+        .where(Answer.response_id == Response.id, Answer.attempt == Response.attempt)
+        .scalar_subquery()
+    )
+    overall = select(Result.overall).where(Result.response_id == Response.id).limit(1).scalar_subquery()
+    later = aliased(Round)
+    latest = select(func.max(later.id)).where(later.team_id == Team.id).correlate(Team).scalar_subquery()
+    with db.reading() as session:
+        rows = session.execute(
+            select(Team.external_id, Team.name, Round.number, Response.status, answered, overall)
+            .join(Workspace, Workspace.id == Team.workspace_id)
+            .join(Round, (Round.team_id == Team.id) & (Round.id == latest))
+            .join(Response, Response.round_id == Round.id)
+            .join(Member, Member.id == Response.member_id)
+            .where(
+                Workspace.platform == platform,
+                Workspace.external_id == workspace,
+                Member.workspace_id == Workspace.id,
+                Member.external_id == user,
+            )
+            .order_by(Response.updated_at.desc(), Response.id.desc())
+        ).all()
+    return [MemberTeam(t, name or t, number, Phase(status), n, level) for t, name, number, status, n, level in rows]

@@ -319,3 +319,62 @@ def test_a_double_click_records_one_answer_and_posts_one_next_question(
     wait_until(lambda: any("already saved" in t for t in posted_texts(slack_api)))
     assert len(questions_posted(slack_api)) == 2
     assert len(slack_api.calls_to("chat.update")) == 1
+
+
+def test_app_home_shows_teams_and_resumes_an_unfinished_assessment(
+    server: ServerThread, slack_api: FakeSlackApi
+) -> None:
+    from tests.slack_requests import app_home_opened
+
+    post(server, event(SECRET, app_home_opened(USER), team_id=WORKSPACE))
+    empty = slack_api.wait_for("views.publish")[0].args
+    assert "not taken the assessment yet" in json.dumps(empty["view"])
+    post(server, slash_command(SECRET, team_id=WORKSPACE, channel_id=CHANNEL, user_id=USER))
+    wait_until(lambda: len(questions_posted(slack_api)) == 1)
+    assert click(server, questions_posted(slack_api)[0], MODEL.questions[0].options[1].id) == 200
+    wait_until(lambda: len(questions_posted(slack_api)) == 2)
+    post(server, event(SECRET, app_home_opened(USER), team_id=WORKSPACE))
+    view = slack_api.wait_for("views.publish", 2)[1].args["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    text = json.dumps(view)
+    assert f"<#{CHANNEL}>" in text and f"1 of {len(MODEL.questions)} answered" in text
+    resume = next(b["accessory"] for b in view["blocks"] if b.get("accessory", {}).get("action_id") == "resume")
+    status, _ = post(
+        server,
+        block_action(
+            SECRET,
+            team_id=WORKSPACE,
+            user_id=USER,
+            channel_id=f"D{USER}",
+            message_ts="5.0",
+            action_id="resume",
+            value=resume["value"],
+        ),
+    )
+    assert status == 200
+    wait_until(lambda: any("Welcome back: 1 answer(s)" in t for t in posted_texts(slack_api)))
+
+
+def test_status_and_summary(server: ServerThread, slack_api: FakeSlackApi) -> None:
+    status, reply = post(
+        server, slash_command(SECRET, team_id=WORKSPACE, channel_id=CHANNEL, user_id=USER, text="status")
+    )
+    assert status == 200 and "Nobody in this channel has started" in reply["text"]
+    expected, answers = PERSONAS["faq_level_3"]
+    post(server, slash_command(SECRET, team_id=WORKSPACE, channel_id=CHANNEL, user_id=USER))
+    for n, question in enumerate(MODEL.questions, start=1):
+        wait_until(lambda n=n: len(questions_posted(slack_api)) == n)
+        assert click(server, questions_posted(slack_api)[-1], answers[question.id]) == 200
+    wait_until(lambda: posted_texts(slack_api)[-1].startswith("Your result"))
+    status, reply = post(
+        server, slash_command(SECRET, team_id=WORKSPACE, channel_id=CHANNEL, user_id="U0002", text="status")
+    )
+    assert f"Team level {expected}" in reply["text"] and "1 finished, 0 in progress" in reply["text"]
+    assert "You have not started yet" in reply["text"]  # U0002's own progress; never U0001's answers
+    status, reply = post(
+        server, slash_command(SECRET, team_id=WORKSPACE, channel_id=CHANNEL, user_id=USER, text="summary")
+    )
+    assert status == 200
+    wait_until(lambda: any(c.args.get("channel") == CHANNEL for c in slack_api.calls_to("chat.postMessage")))
+    summary = next(c.args for c in slack_api.calls_to("chat.postMessage") if c.args.get("channel") == CHANNEL)
+    assert summary["text"].startswith(f"Team summary (1 member(s)): level {expected}")

@@ -8,8 +8,10 @@ from typing import Any
 
 from bot.text import level_bar
 from dialogs.messages import Kind, Message, QuestionView
+from dialogs.state import Phase
 from scoring.model import MAX_LEVEL, MaturityModel
 from scoring.score import Result
+from storage.reports import MemberTeam
 
 Block = dict[str, Any]
 BUTTON_TEXT_LIMIT = 75  # Slack's limit for a button's plain_text
@@ -130,3 +132,41 @@ def message_payload(message: Message, *, model: MaturityModel, team: str) -> dic
     if message.kind is Kind.RECORDED:
         return None
     return {"text": escape(message.text)}
+
+
+PHASE_TEXT = {
+    Phase.NEW: "not started",
+    Phase.ASKING: "in progress",
+    Phase.PAUSED: "paused",
+    Phase.FINISHED: "finished",
+}
+
+
+def home_view(model: MaturityModel, teams: list[MemberTeam]) -> dict[str, Any]:
+    """The App Home tab (views.publish): each team, the person's progress there and their last result."""
+    total = len(model.questions)
+    blocks: list[Block] = [{"type": "header", "text": _plain("MLOps maturity", 150)}]
+    if not teams:
+        blocks.append(
+            {
+                "type": "section",
+                "text": _mrkdwn("You have not taken the assessment yet. Type `/maturity` in your team's channel."),
+            }
+        )
+    for team in teams:
+        where = f"<#{team.team}>" if team.team[:1] in "CG" else escape(team.team_name)
+        line = f"*{where}* · round {team.round_number} · {PHASE_TEXT[team.phase]}, {team.answered} of {total} answered"
+        if team.overall is not None:
+            line += f"\nYour last result: level {team.overall}, {escape(model.level(team.overall).name)}"
+        section: Block = {"type": "section", "text": _mrkdwn(line)}
+        if team.phase is not Phase.FINISHED:
+            section["accessory"] = {
+                "type": "button",
+                "action_id": "resume",
+                "text": _plain("Resume"),
+                "style": "primary",
+                "value": ActionValue(team.team).encode(),
+            }
+        blocks.append(section)
+    blocks.append({"type": "context", "elements": [_mrkdwn("`/maturity help` lists every command.")]})
+    return {"type": "home", "blocks": blocks}

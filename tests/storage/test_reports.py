@@ -14,7 +14,9 @@ from storage.conversations import SqlConversationStore
 from storage.database import Database
 from storage.models import Result, Round
 from storage.reports import (
+    MemberTeam,
     TeamSnapshot,
+    member_overview,
     save_team_result,
     team_snapshot,
 )
@@ -123,3 +125,18 @@ def test_reading_does_not_wait_for_an_open_turn(store: SqlConversationStore, db:
         assert snapshot is not None and snapshot.in_progress == 1
         read.set()
         turn.result()
+
+
+def test_member_overview_lists_each_team_with_progress_and_last_result(
+    store: SqlConversationStore, db: Database
+) -> None:
+    recsys = person("U1", team="C1", team_name="Recsys")
+    take_turn(store, recsys, {"q1": "a", "q2": "bb"}, phase=Phase.FINISHED, result={"overall": 2})
+    take_turn(store, person("U1", team="C2"), {"q1": "a"}, phase=Phase.PAUSED)
+    take_turn(store, person("U2", team="C3"), {"q1": "a"})  # someone else
+    overview = member_overview(db, platform="slack", workspace="T1", user="U1")
+    assert overview == [
+        MemberTeam("C2", "C2", 1, Phase.PAUSED, 1, None),
+        MemberTeam("C1", "Recsys", 1, Phase.FINISHED, 2, 2),
+    ]
+    assert member_overview(db, platform="slack", workspace="T2", user="U1") == []

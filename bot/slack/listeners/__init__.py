@@ -6,7 +6,7 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.slack import middleware
 from bot.slack.bot import SlackBot
-from bot.slack.listeners import actions, commands, events
+from bot.slack.listeners import actions, commands, events, home
 
 
 def register(app: AsyncApp, bot: SlackBot) -> None:
@@ -14,3 +14,4 @@ def register(app: AsyncApp, bot: SlackBot) -> None:
     commands.register(app, bot)
     actions.register(app, bot)
     events.register(app, bot)
+    home.register(app, bot)

@@ -13,8 +13,9 @@ from bot.slack.bot import PLATFORM, SlackBot
 from bot.slack.render import escape, result_blocks
 from dialogs.messages import Command, Input
 from dialogs.ports import Participant
+from dialogs.state import Phase
 from scoring.score import score
-from storage.reports import team_snapshot
+from storage.reports import member_overview, team_snapshot
 
 SUBCOMMANDS = ("start", "status", "summary", "help")
 HELP = (
@@ -80,7 +81,22 @@ async def status_text(bot: SlackBot, who: Participant) -> str:
     if snapshot.responses:
         result = score(bot.model, [answers for _, answers in snapshot.responses])
         lines.insert(0, f"*Team level {result.overall}, {result.overall_name}.*")
+    lines.append(await own_progress(bot, who))
     return "\n".join(lines)
+
+
+async def own_progress(bot: SlackBot, who: Participant) -> str:
+    """The asking member's own place in this team's round: their counts only, never anyone's answers."""
+    mine = await asyncio.to_thread(
+        member_overview, bot.db, platform=who.platform, workspace=who.workspace, user=who.user
+    )
+    here = next((t for t in mine if t.team == who.team), None)
+    total = len(bot.model.questions)
+    if here is None:
+        return "You have not started yet: type `/maturity`."
+    if here.phase is Phase.FINISHED:
+        return f"You have finished ({here.answered} of {total} answered)."
+    return f"You: {here.answered} of {total} answered; type `/maturity` to carry on."
 
 
 async def post_summary(client: AsyncWebClient, bot: SlackBot, who: Participant) -> None:
