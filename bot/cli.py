@@ -239,6 +239,23 @@ def serve(
         fail(str(exc), ExitCode.UNAVAILABLE)
 
 
+@app.command("slack-manifest")
+def slack_manifest(
+    url: Annotated[str, typer.Option("--url", help="Public base URL of the server, e.g. https://bot.example.com.")],
+    socket_mode: Annotated[
+        bool, typer.Option("--socket-mode", help="Socket Mode manifest, without request URLs (not served yet).")
+    ] = False,
+) -> None:
+    """Print the Slack app manifest (YAML) with its request URLs set to URL/slack/events."""
+    from bot.slack.manifest import render_manifest
+
+    try:
+        text = render_manifest(url, socket_mode=socket_mode)
+    except ValueError as exc:
+        fail(f"--url: {exc}", ExitCode.USAGE)
+    sys.stdout.write(text)
+
+
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Create or upgrade the database schema to the latest version (Alembic)."""

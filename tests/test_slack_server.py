@@ -378,3 +378,19 @@ def test_status_and_summary(server: ServerThread, slack_api: FakeSlackApi) -> No
     wait_until(lambda: any(c.args.get("channel") == CHANNEL for c in slack_api.calls_to("chat.postMessage")))
     summary = next(c.args for c in slack_api.calls_to("chat.postMessage") if c.args.get("channel") == CHANNEL)
     assert summary["text"].startswith(f"Team summary (1 member(s)): level {expected}")
+
+
+def test_a_summary_for_a_channel_the_bot_is_not_in_tells_the_asker(
+    server: ServerThread, slack_api: FakeSlackApi
+) -> None:
+    def not_in_channel(call: Any) -> dict[str, Any]:
+        if call.args.get("channel") == CHANNEL:
+            return {"ok": False, "error": "not_in_channel"}
+        return {"ok": True, "channel": call.args.get("channel"), "ts": "9.9"}
+
+    slack_api.set_response("chat.postMessage", not_in_channel)
+    status, _ = post(server, slash_command(SECRET, team_id=WORKSPACE, channel_id=CHANNEL, user_id=USER, text="summary"))
+    assert status == 200
+    wait_until(lambda: any("/invite @maturity-bot" in t for t in posted_texts(slack_api)))
+    told = next(c.args for c in slack_api.calls_to("chat.postMessage") if "/invite" in c.args.get("text", ""))
+    assert told["channel"] == f"D{USER}"

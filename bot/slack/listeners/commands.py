@@ -7,6 +7,7 @@ import difflib
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.bot import PLATFORM, SlackBot
@@ -104,14 +105,21 @@ async def post_summary(client: AsyncWebClient, bot: SlackBot, who: Participant) 
         team_snapshot, bot.db, platform=who.platform, workspace=who.workspace, team=who.team
     )
     if snapshot is None or not snapshot.responses:
+        post = {"text": "No one in this channel has finished the assessment yet; try `/maturity`."}
+    else:
+        result = score(bot.model, [answers for _, answers in snapshot.responses])
+        title = f"Team summary ({len(snapshot.responses)} member(s))"
+        post = {
+            "text": f"{title}: level {result.overall}, {result.overall_name}",
+            "blocks": result_blocks(bot.model, result, title=title),
+        }
+    try:
+        await client.chat_postMessage(channel=who.team, **post)
+    except SlackApiError as exc:
+        if exc.response.get("error") not in ("not_in_channel", "channel_not_found"):
+            raise
+        dm = await client.conversations_open(users=who.user)  # tell the person who asked, privately
         await client.chat_postMessage(
-            channel=who.team, text="No one in this channel has finished the assessment yet; try `/maturity`."
+            channel=dm["channel"]["id"],
+            text=f"I couldn't post the summary in <#{who.team}>: invite me there first with `/invite @maturity-bot`.",
         )
-        return
-    result = score(bot.model, [answers for _, answers in snapshot.responses])
-    title = f"Team summary ({len(snapshot.responses)} member(s))"
-    await client.chat_postMessage(
-        channel=who.team,
-        text=f"{title}: level {result.overall}, {result.overall_name}",
-        blocks=result_blocks(bot.model, result, title=title),
-    )
