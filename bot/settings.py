@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     port: int = Field(default=3000, description="Port the server listens on.")
     slack_bot_token: SecretStr | None = Field(default=None, validation_alias="SLACK_BOT_TOKEN")
     slack_signing_secret: SecretStr | None = Field(default=None, validation_alias="SLACK_SIGNING_SECRET")
+    slack_app_token: SecretStr | None = Field(default=None, validation_alias="SLACK_APP_TOKEN")
     slack_api_url: str = Field(default="https://slack.com/api/", validation_alias="SLACK_API_URL")
     log_format: str = Field(default="auto", description="json, text, or auto (JSON when not on a terminal).")
 
