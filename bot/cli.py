@@ -243,7 +243,10 @@ def serve(
 def slack_manifest(
     url: Annotated[str, typer.Option("--url", help="Public base URL of the server, e.g. https://bot.example.com.")],
     socket_mode: Annotated[
-        bool, typer.Option("--socket-mode", help="Socket Mode manifest, without request URLs (not served yet).")
+        bool,
+        typer.Option(
+            "--socket-mode", help="Socket Mode manifest, without request URLs (serve with SLACK_APP_TOKEN set)."
+        ),
     ] = False,
 ) -> None:
     """Print the Slack app manifest (YAML) with its request URLs set to URL/slack/events."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 
 from aiohttp import web
 
@@ -14,6 +15,7 @@ from storage.conversations import SqlConversationStore
 from storage.database import open_database
 
 log = logging.getLogger("maturity_bot.server")
+SOCKET_MODE_NO_SECRET = "unused-in-socket-mode"
 
 
 def build_app(settings: Settings) -> web.Application:
@@ -21,22 +23,42 @@ def build_app(settings: Settings) -> web.Application:
     db = open_database(settings.resolved_database_url())
     metrics = Metrics()
     slack = None
-    if settings.slack_bot_token and settings.slack_signing_secret:
+    socket_mode = None
+    bot_token, app_token, secret = settings.slack_bot_token, settings.slack_app_token, settings.slack_signing_secret
+    if bot_token and (app_token or secret):
         from bot.slack.app import build_slack_app
         from bot.slack.bot import PLATFORM, SlackBot
 
         bot = SlackBot(SqlConversationStore(db), db, model, on_turn=lambda: metrics.turns.labels(PLATFORM).inc())
-        secret = settings.slack_signing_secret.get_secret_value()
+        # Socket Mode requests come over the app's own websocket, unsigned: no signing secret is needed then.
+        signing_secret = SOCKET_MODE_NO_SECRET if app_token or not secret else secret.get_secret_value()
         bolt = build_slack_app(
-            token=settings.slack_bot_token.get_secret_value(),
-            signing_secret=secret,
+            token=bot_token.get_secret_value(),
+            signing_secret=signing_secret,
             api_url=settings.slack_api_url,
             bot=bot,
+            socket_mode=app_token is not None,
         )
-        slack = (bolt, secret)
+        if app_token:
+            from bot.slack.socket_mode import socket_mode_handler
+
+            socket_mode = partial(
+                socket_mode_handler, bolt, app_token=app_token.get_secret_value(), api_url=settings.slack_api_url
+            )
+            log.info("Slack: Socket Mode (SLACK_APP_TOKEN is set); /slack/events is off")
+        else:
+            slack = (bolt, signing_secret)
+            log.info("Slack: HTTP mode, Slack POSTs to /slack/events")
     else:
-        log.warning("Slack is not configured (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET): /slack/events is off")
+        log.warning(
+            "Slack is not configured (SLACK_BOT_TOKEN, plus SLACK_APP_TOKEN for Socket Mode or SLACK_SIGNING_SECRET "
+            "for /slack/events): Slack is off"
+        )
     app = create_web_app(db=db, metrics=metrics, slack=slack)
+    if socket_mode is not None:
+        from bot.slack.socket_mode import attach
+
+        attach(app, socket_mode)  # before close_database: cleanup hooks run in the order added
 
     async def close_database(_: web.Application) -> None:
         db.close()

@@ -10,10 +10,14 @@ from bot.slack.bot import SlackBot
 from bot.slack.listeners import register
 
 
-def build_slack_app(*, token: str, signing_secret: str, api_url: str, bot: SlackBot) -> AsyncApp:
+def build_slack_app(
+    *, token: str, signing_secret: str, api_url: str, bot: SlackBot, socket_mode: bool = False
+) -> AsyncApp:
+    """``socket_mode``: requests come over the Socket Mode websocket, not HTTP, so there is nothing to verify
+    (``signing_secret`` is then unused)."""
     client = AsyncWebClient(token=token, base_url=api_url)
     client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=2))  # honours Retry-After
     client.retry_handlers.append(AsyncServerErrorRetryHandler(max_retry_count=2))
-    app = AsyncApp(client=client, signing_secret=signing_secret)
+    app = AsyncApp(client=client, signing_secret=signing_secret, request_verification_enabled=not socket_mode)
     register(app, bot)
     return app
