@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass
 
 from slack_sdk.web.async_client import AsyncWebClient
@@ -26,10 +28,12 @@ class SlackBot:
     db: Database
     model: MaturityModel
     on_turn: Callable[[], None] = lambda: None  # metrics hook
+    storage_threads: Executor | None = None  # None: asyncio's default pool
 
     async def turn(self, who: Participant, inp: Input) -> Step:
         """Committed when this returns: storage is synchronous, so it runs in a worker thread."""
-        step = await asyncio.to_thread(run_turn, self.store, self.model, who, inp, source=SOURCE)
+        call = functools.partial(run_turn, self.store, self.model, who, inp, source=SOURCE)
+        step = await asyncio.get_running_loop().run_in_executor(self.storage_threads, call)
         self.on_turn()
         return step
 
