@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from bot.settings import Settings
+from bot.settings import ConfigurationError, Settings
 from scoring.model import MaturityModel, ModelFileError, load_model
 
 if TYPE_CHECKING:
@@ -235,6 +235,8 @@ def serve(
     settings = Settings()
     try:
         run_server(settings, host=host or settings.host, port=port or settings.port)
+    except ConfigurationError as exc:
+        fail(str(exc), ExitCode.USAGE)
     except (DatabaseUnavailable, SchemaOutOfDate, ModelFileError) as exc:
         fail(str(exc), ExitCode.UNAVAILABLE)
 

@@ -9,6 +9,10 @@ from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
+class ConfigurationError(ValueError):
+    """Settings that cannot work together; the message is one line for the operator."""
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MATURITY_BOT_", env_file=".env", extra="ignore")
 
@@ -32,7 +36,41 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = Field(default=None, validation_alias="SLACK_SIGNING_SECRET")
     slack_app_token: SecretStr | None = Field(default=None, validation_alias="SLACK_APP_TOKEN")
     slack_api_url: str = Field(default="https://slack.com/api/", validation_alias="SLACK_API_URL")
+    # Many workspaces through Slack's OAuth install flow: client id and secret (plus the signing secret).
+    slack_client_id: str | None = Field(default=None, validation_alias="SLACK_CLIENT_ID")
+    slack_client_secret: SecretStr | None = Field(default=None, validation_alias="SLACK_CLIENT_SECRET")
+    encryption_key: SecretStr | None = Field(
+        default=None,
+        validation_alias="MATURITY_BOT_ENCRYPTION_KEY",
+        description="A Fernet key; the installations' tokens are encrypted with it (OAuth mode).",
+    )
     log_format: str = Field(default="auto", description="json, text, or auto (JSON when not on a terminal).")
+
+    @property
+    def slack_oauth(self) -> bool:
+        """Many workspaces through OAuth: client id, client secret and signing secret, and no single bot token."""
+        return bool(
+            self.slack_client_id and self.slack_client_secret and self.slack_signing_secret and not self.slack_bot_token
+        )
+
+    def check(self) -> None:
+        """ConfigurationError, in one line, for settings that cannot work together."""
+        if self.slack_oauth and not self.encryption_key:
+            raise ConfigurationError(
+                "Slack OAuth (SLACK_CLIENT_ID, SLACK_CLIENT_SECRET) needs MATURITY_BOT_ENCRYPTION_KEY to encrypt the "
+                "installations' tokens; make one with: "
+                'python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
+            )
+        if self.slack_oauth:
+            from cryptography.fernet import Fernet
+
+            try:
+                Fernet(self.encryption_key.get_secret_value())  # type: ignore[union-attr]
+            except ValueError:
+                raise ConfigurationError(
+                    "MATURITY_BOT_ENCRYPTION_KEY is not a Fernet key (32 url-safe base64-encoded bytes); make one "
+                    'with: python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
+                ) from None
 
     def resolved_database_url(self) -> str:
         from storage.database import default_sqlite_url

@@ -25,6 +25,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from storage.slack_tables import define_slack_tables
+
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -210,3 +212,7 @@ class SeenEvent(Base):
     platform: Mapped[str] = mapped_column(String(32), primary_key=True)
     event_id: Mapped[str] = mapped_column(ID, primary_key=True)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+# slack_sdk's installation and OAuth state stores (Slack's multi-workspace install); Core tables, no classes.
+SLACK_BOTS, SLACK_INSTALLATIONS, SLACK_OAUTH_STATES = define_slack_tables(Base.metadata)

@@ -70,8 +70,10 @@ def slash_command(
     command: str = "/maturity",
     timestamp: int | str | None = None,
     trigger_id: str | None = None,
+    response_url: str | None = None,
 ) -> tuple[str, dict[str, str]]:
-    """A slash command invocation: a form-encoded body with the fields Slack sends."""
+    """A slash command invocation: a form-encoded body with the fields Slack sends; ``response_url`` defaults to
+    one that does not resolve (point it at a fake to see what the app sends there)."""
     fields = {
         "token": VERIFICATION_TOKEN,
         "team_id": team_id,
@@ -84,7 +86,7 @@ def slash_command(
         "text": text,
         "api_app_id": API_APP_ID,
         "is_enterprise_install": "false",
-        "response_url": _response_url("commands", team_id),
+        "response_url": response_url or _response_url("commands", team_id),
         "trigger_id": trigger_id or _trigger_id(),
     }
     body = urlencode(fields)

@@ -14,6 +14,8 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import text
 
@@ -63,6 +65,14 @@ def create_web_app(*, db: Database, metrics: Metrics, slack: tuple[AsyncApp, str
     app.add_routes([web.get("/healthz", healthz), web.get("/metrics", prometheus)])
     if slack is not None:
         app.add_routes([web.post("/slack/events", slack_endpoint(*slack))])
+        flow = slack[0].oauth_flow
+        if flow is not None:  # many workspaces: Slack's install flow
+            app.add_routes(
+                [
+                    web.get(flow.install_path, oauth_endpoint(flow.handle_installation)),
+                    web.get(flow.redirect_uri_path, oauth_endpoint(flow.handle_callback)),
+                ]
+            )
     return app
 
 
@@ -82,5 +92,14 @@ def slack_endpoint(bolt: AsyncApp, signing_secret: str) -> Handler:
         if not isinstance(bolt_request.body, dict):
             return web.json_response({"error": "malformed payload"}, status=400)
         return await to_aiohttp_response(await bolt.async_dispatch(bolt_request))
+
+    return handle
+
+
+def oauth_endpoint(step: Callable[[AsyncBoltRequest], Awaitable[BoltResponse]]) -> Handler:
+    """The install page or the OAuth redirect: Bolt's flow checks the state (cookie and store) itself."""
+
+    async def handle(request: web.Request) -> web.Response:
+        return await to_aiohttp_response(await step(await to_bolt_request(request)))
 
     return handle

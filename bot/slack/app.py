@@ -1,13 +1,25 @@
-"""The Bolt app: one workspace, from a bot token and a signing secret."""
+"""The Bolt app: one workspace from a bot token and a signing secret, or many through Slack's OAuth install."""
 
 from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler, AsyncServerErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.bot import SlackBot
 from bot.slack.listeners import register
+from storage.database import Database
+
+BOT_SCOPES = ("commands", "chat:write", "im:write", "im:history")  # as in manifest.yaml
+INSTALL_PATH, REDIRECT_PATH = "/slack/install", "/slack/oauth_redirect"
+
+
+def web_client(api_url: str, token: str | None = None) -> AsyncWebClient:
+    client = AsyncWebClient(token=token, base_url=api_url)
+    client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=2))  # honours Retry-After
+    client.retry_handlers.append(AsyncServerErrorRetryHandler(max_retry_count=2))
+    return client
 
 
 def build_slack_app(
@@ -15,9 +27,44 @@ def build_slack_app(
 ) -> AsyncApp:
     """``socket_mode``: requests come over the Socket Mode websocket, not HTTP, so there is nothing to verify
     (``signing_secret`` is then unused)."""
-    client = AsyncWebClient(token=token, base_url=api_url)
-    client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=2))  # honours Retry-After
-    client.retry_handlers.append(AsyncServerErrorRetryHandler(max_retry_count=2))
-    app = AsyncApp(client=client, signing_secret=signing_secret, request_verification_enabled=not socket_mode)
+    app = AsyncApp(
+        client=web_client(api_url, token), signing_secret=signing_secret, request_verification_enabled=not socket_mode
+    )
+    register(app, bot)
+    return app
+
+
+def build_slack_oauth_app(
+    *,
+    client_id: str,
+    client_secret: str,
+    signing_secret: str,
+    encryption_key: str,
+    api_url: str,
+    bot: SlackBot,
+    db: Database,
+) -> AsyncApp:
+    """Many workspaces: each installs through ``/slack/install``; its token is saved, encrypted, in ``db``.
+
+    The client has no token: Bolt gives each request the token of the workspace it came from. The OAuth flow
+    uses the same client, so its ``oauth.v2.access`` call goes to ``api_url`` too.
+    """
+    from bot.slack.installations import EncryptedInstallationStore, SqlOAuthStateStore
+
+    installations = EncryptedInstallationStore(client_id=client_id, engine=db.engine, encryption_key=encryption_key)
+    app = AsyncApp(
+        client=web_client(api_url),
+        signing_secret=signing_secret,
+        installation_store=installations,
+        oauth_settings=AsyncOAuthSettings(
+            client_id=client_id,
+            client_secret=client_secret,
+            scopes=list(BOT_SCOPES),
+            installation_store=installations,
+            state_store=SqlOAuthStateStore(engine=db.engine),
+            install_path=INSTALL_PATH,
+            redirect_uri_path=REDIRECT_PATH,
+        ),
+    )
     register(app, bot)
     return app

@@ -30,6 +30,9 @@ DEFAULT_TEAM_ID = "T0001"
 BOT_USER_ID = "U0BOT"
 BOT_ID = "B0BOT"
 
+# Called with the app's client id and secret (HTTP Basic auth), not a token; answer them with ``set_response``.
+CLIENT_CREDENTIAL_METHODS = frozenset({"oauth.v2.access"})
+
 Responder = Callable[["Call"], dict[str, Any]]
 
 
@@ -194,7 +197,8 @@ class FakeSlackApi:
             responder = self._state.responders.get(method)
         if failure is not None:
             return _failure_response(failure)
-        if token is None or token not in self.valid_tokens:
+        needs_token = method not in CLIENT_CREDENTIAL_METHODS
+        if needs_token and (token is None or token not in self.valid_tokens):
             return web.json_response({"ok": False, "error": "invalid_auth"})
         if responder is not None:
             return web.json_response(responder(call))

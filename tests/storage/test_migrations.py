@@ -22,7 +22,10 @@ from storage.models import Base
 from storage.schema import SCHEMA_REVISION
 
 ROOT = Path(__file__).resolve().parents[2]
-TABLES = {"workspaces", "teams", "members", "rounds", "responses", "answers", "results", "seen_events"}
+TABLES = {
+    *("workspaces", "teams", "members", "rounds", "responses", "answers", "results", "seen_events"),
+    *("slack_bots", "slack_installations", "slack_oauth_states"),
+}
 
 
 def tables_and_revision(url: str) -> tuple[set[str], list[str]]:
