@@ -7,7 +7,9 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import TYPE_CHECKING
 
+import aiohttp
 from aiohttp import web
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.server.app import create_web_app
 from bot.server.observability import Metrics, configure_logging
@@ -90,6 +92,8 @@ def build_app(settings: Settings) -> web.Application:
             "Slack is off"
         )
     app = create_web_app(db=db, metrics=metrics, slack=slack)
+    if slack is not None:
+        reuse_connections(app, slack[0].client)
     if socket_mode is not None:
         from bot.slack.socket_mode import attach
 
@@ -117,3 +121,19 @@ def storage_threads(db: Database) -> ThreadPoolExecutor | None:
     if db.engine.dialect.name == "sqlite":
         return ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-turns")
     return None
+
+
+def reuse_connections(app: web.Application, client: AsyncWebClient) -> None:
+    """One HTTP session (a pool of kept-alive connections) for every Web API call; without it slack_sdk opens
+    and closes a connection per call, which cost more CPU than the rest of a turn. The session has to be made
+    on the server's own event loop, so at start-up."""
+
+    async def open_session(_: web.Application) -> None:
+        client.session = aiohttp.ClientSession()
+
+    async def close_session(_: web.Application) -> None:
+        if client.session is not None:
+            await client.session.close()
+
+    app.on_startup.append(open_session)
+    app.on_cleanup.append(close_session)
