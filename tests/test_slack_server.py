@@ -394,3 +394,20 @@ def test_a_summary_for_a_channel_the_bot_is_not_in_tells_the_asker(
     wait_until(lambda: any("/invite @maturity-bot" in t for t in posted_texts(slack_api)))
     told = next(c.args for c in slack_api.calls_to("chat.postMessage") if "/invite" in c.args.get("text", ""))
     assert told["channel"] == f"D{USER}"
+
+
+def test_a_typed_answer_is_committed_before_slack_gets_its_acknowledgement(
+    database_url: str, server: ServerThread, slack_api: FakeSlackApi
+) -> None:
+    from sqlalchemy import func, select
+
+    from storage.database import open_database
+    from storage.models import Answer
+
+    post(server, slash_command(SECRET, team_id=WORKSPACE, channel_id=CHANNEL, user_id=USER))
+    wait_until(lambda: len(questions_posted(slack_api)) == 1)
+    assert post(server, event(SECRET, dm_message(USER, "2"), team_id=WORKSPACE))[0] == 200
+    db = open_database(database_url)  # no waiting: the row must already be there when the 200 arrives
+    with db.reading() as session:
+        assert session.scalar(select(func.count()).select_from(Answer)) == 1
+    db.close()
