@@ -338,6 +338,7 @@ def test_app_home_shows_teams_and_resumes_an_unfinished_assessment(
     view = json.loads(view) if isinstance(view, str) else view
     text = json.dumps(view)
     assert f"<#{CHANNEL}>" in text and f"1 of {len(MODEL.questions)} answered" in text
+    assert "No team result yet" in text
     resume = next(b["accessory"] for b in view["blocks"] if b.get("accessory", {}).get("action_id") == "resume")
     status, _ = post(
         server,
@@ -371,6 +372,12 @@ def test_status_and_summary(server: ServerThread, slack_api: FakeSlackApi) -> No
     )
     assert f"Team level {expected}" in reply["text"] and "1 finished, 0 in progress" in reply["text"]
     assert "You have not started yet" in reply["text"]  # U0002's own progress; never U0001's answers
+    from tests.slack_requests import app_home_opened
+
+    post(server, event(SECRET, app_home_opened(USER), team_id=WORKSPACE))
+    home = slack_api.wait_for("views.publish")[0].args["view"]
+    home_text = home if isinstance(home, str) else json.dumps(home)
+    assert f"Team level {expected}" in home_text and "Your last result: level" in home_text
     status, reply = post(
         server, slash_command(SECRET, team_id=WORKSPACE, channel_id=CHANNEL, user_id=USER, text="summary")
     )

@@ -142,8 +142,9 @@ PHASE_TEXT = {
 }
 
 
-def home_view(model: MaturityModel, teams: list[MemberTeam]) -> dict[str, Any]:
-    """The App Home tab (views.publish): each team, the person's progress there and their last result."""
+def home_view(model: MaturityModel, teams: list[MemberTeam], team_levels: dict[str, int | None]) -> dict[str, Any]:
+    """The App Home tab (views.publish): each team with its level, the person's progress there and their last
+    result. ``team_levels`` maps a team to its aggregated level, None while nobody has finished."""
     total = len(model.questions)
     blocks: list[Block] = [{"type": "header", "text": _plain("MLOps maturity", 150)}]
     if not teams:
@@ -155,7 +156,14 @@ def home_view(model: MaturityModel, teams: list[MemberTeam]) -> dict[str, Any]:
         )
     for team in teams:
         where = f"<#{team.team}>" if team.team[:1] in "CG" else escape(team.team_name)
-        line = f"*{where}* · round {team.round_number} · {PHASE_TEXT[team.phase]}, {team.answered} of {total} answered"
+        level = team_levels.get(team.team)
+        team_line = (
+            f"Team level {level}, {escape(model.level(level).name)}" if level is not None else "No team result yet"
+        )
+        line = (
+            f"*{where}* · {team_line}\nYou: round {team.round_number}, {PHASE_TEXT[team.phase]}, "
+            f"{team.answered} of {total} answered"
+        )
         if team.overall is not None:
             line += f"\nYour last result: level {team.overall}, {escape(model.level(team.overall).name)}"
         section: Block = {"type": "section", "text": _mrkdwn(line)}

@@ -12,7 +12,8 @@ from bot.slack.bot import PLATFORM, SlackBot
 from bot.slack.render import ActionValue, home_view
 from dialogs.messages import Command, Input
 from dialogs.ports import Participant
-from storage.reports import member_overview
+from scoring.score import score
+from storage.reports import MemberTeam, member_overview, team_snapshot
 
 
 def register(app: AsyncApp, bot: SlackBot) -> None:
@@ -20,10 +21,8 @@ def register(app: AsyncApp, bot: SlackBot) -> None:
     async def home_opened(event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient) -> None:
         if event.get("tab", "home") != "home":
             return
-        teams = await asyncio.to_thread(
-            member_overview, bot.db, platform=PLATFORM, workspace=body["team_id"], user=event["user"]
-        )
-        await client.views_publish(user_id=event["user"], view=home_view(bot.model, teams))
+        teams, levels = await asyncio.to_thread(overview_with_team_levels, bot, body["team_id"], event["user"])
+        await client.views_publish(user_id=event["user"], view=home_view(bot.model, teams, levels))
 
     @app.action("resume")
     async def resume(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
@@ -37,3 +36,16 @@ def register(app: AsyncApp, bot: SlackBot) -> None:
         await ack()
         dm = await client.conversations_open(users=who.user)
         await bot.show(client, dm["channel"]["id"], who, step)
+
+
+def overview_with_team_levels(
+    bot: SlackBot, workspace: str, user: str
+) -> tuple[list[MemberTeam], dict[str, int | None]]:
+    """The member's teams and each team's aggregated level (a few queries per team; people have few teams)."""
+    teams = member_overview(bot.db, platform=PLATFORM, workspace=workspace, user=user)
+    levels: dict[str, int | None] = {}
+    for team in teams:
+        snapshot = team_snapshot(bot.db, platform=PLATFORM, workspace=workspace, team=team.team)
+        finished = [answers for _, answers in snapshot.responses] if snapshot else []
+        levels[team.team] = score(bot.model, finished).overall if finished else None
+    return teams, levels
