@@ -94,27 +94,6 @@ def save_team_result(
         )
 
 
-def active_team(db: Database, *, platform: str, workspace: str, user: str) -> str | None:
-    """The team (external id) whose assessment the member touched last: where a typed reply in a direct
-    message belongs, since a DM carries no channel of its own."""
-    with db.reading() as session:
-        return session.scalars(
-            select(Team.external_id)
-            .join(Round, Round.team_id == Team.id)
-            .join(Response, Response.round_id == Round.id)
-            .join(Member, Member.id == Response.member_id)
-            .join(Workspace, Workspace.id == Team.workspace_id)
-            .where(
-                Workspace.platform == platform,
-                Workspace.external_id == workspace,
-                Member.workspace_id == Workspace.id,
-                Member.external_id == user,
-            )
-            .order_by(Response.updated_at.desc(), Response.id.desc())
-            .limit(1)
-        ).first()
-
-
 @dataclass(frozen=True)
 class MemberTeam:
     """One team a member has taken part in: their place in its latest round and their last result there."""

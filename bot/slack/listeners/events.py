@@ -16,7 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.slack.bot import PLATFORM, SlackBot
 from dialogs.parse import parse_text
 from dialogs.ports import Participant
-from storage.reports import active_team
+from storage.reports import member_overview
 
 NOT_STARTED = "Type `/maturity` in your team's channel to start the assessment."
 
@@ -30,9 +30,10 @@ def register(app: AsyncApp, bot: SlackBot) -> None:
         event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext, next: Callable[[], Awaitable[None]]
     ) -> None:
         workspace, user = body["team_id"], event["user"]
-        team = await asyncio.to_thread(active_team, bot.db, platform=PLATFORM, workspace=workspace, user=user)
-        if team is not None:
-            who = Participant(PLATFORM, workspace, team, user)
+        # A DM carries no channel of its own: the reply belongs to the team the member worked on last.
+        teams = await asyncio.to_thread(member_overview, bot.db, platform=PLATFORM, workspace=workspace, user=user)
+        if teams:
+            who = Participant(PLATFORM, workspace, teams[0].team, user)
             context["maturity_turn"] = (who, await bot.turn(who, parse_text(event.get("text") or "")))
         await next()
 
