@@ -145,6 +145,17 @@ class SqlTurn:
 
 
 def _open_turn(session: Session, who: Participant, model_version: str) -> SqlTurn:
+    found = _existing_response(session, who)
+    if found is not None:  # the usual turn: one locked read instead of six
+        response, round_id, round_number = found
+        return SqlTurn(
+            session,
+            response,
+            round_id=round_id,
+            round_number=round_number,
+            model_version=model_version,
+            answers=latest_answers(session, response.id, response.attempt),
+        )
     workspace_id = _get_or_create(
         session, Workspace, {"platform": who.platform, "external_id": who.workspace}, name=who.workspace_name
     )
@@ -162,6 +173,37 @@ def _open_turn(session: Session, who: Participant, model_version: str) -> SqlTur
         model_version=model_version,
         answers=latest_answers(session, response.id, response.attempt),
     )
+
+
+def _existing_response(session: Session, who: Participant) -> tuple[Response, int, int] | None:
+    """The member's response in the team's open round, locked, when everything already exists and the names
+    given match the stored ones; None sends the turn down the creating path."""
+    row = session.execute(
+        select(Response, Round.id, Round.number, Workspace.name, Team.name, Member.display_name)
+        .join(Round, Round.id == Response.round_id)
+        .join(Team, Team.id == Round.team_id)
+        .join(Workspace, Workspace.id == Team.workspace_id)
+        .join(Member, Member.id == Response.member_id)
+        .where(
+            Workspace.platform == who.platform,
+            Workspace.external_id == who.workspace,
+            Team.external_id == who.team,
+            Member.workspace_id == Workspace.id,
+            Member.external_id == who.user,
+            Round.status == ROUND_OPEN,
+        )
+        .with_for_update(of=Response)
+        .execution_options(populate_existing=True)
+    ).first()
+    if row is None:
+        return None
+    response, round_id, round_number, workspace_name, team_name, user_name = row
+    given = (who.workspace_name, who.team_name, who.user_name)
+    if any(
+        new is not None and new != old for new, old in zip(given, (workspace_name, team_name, user_name), strict=True)
+    ):
+        return None  # a rename: the creating path brings the names up to date
+    return response, round_id, round_number
 
 
 def _get_or_create(session: Session, model: type[Base], key: dict[str, Any], **names: str | None) -> int:
