@@ -15,9 +15,10 @@ from bot.settings import Settings
 from storage.database import upgrade
 from tests.fakes.slack_api import FakeSlackApi
 from tests.server_thread import ServerThread
+from tests.slack_posts import questions_posted, wait_until
 from tests.slack_requests import slash_command
 from tests.tcp_proxy import TcpProxy
-from tests.test_slack_server import SECRET, questions_posted, wait_until
+from tests.test_slack_server import SECRET
 
 
 @pytest.fixture

@@ -17,10 +17,10 @@ from scoring.score import score_answers
 from tests.fakes.slack_api import FakeSlackApi
 from tests.personas import PERSONAS
 from tests.server_thread import ServerThread
+from tests.slack_posts import button, posted_texts, question_id, questions_posted, wait_until
 from tests.slack_requests import block_action, dm_message, event, forge, slash_command
 
 SECRET = "test-signing-secret"
-_LAST_API: list[FakeSlackApi | None] = [None]  # for failure messages: what the bot had posted
 MODEL = default_model()
 WORKSPACE, CHANNEL, USER = "T0001", "C0001", "U0001"
 
@@ -28,7 +28,6 @@ WORKSPACE, CHANNEL, USER = "T0001", "C0001", "U0001"
 @pytest.fixture
 def slack_api() -> Iterator[FakeSlackApi]:
     with FakeSlackApi(team_id=WORKSPACE) as fake:
-        _LAST_API[0] = fake
         yield fake
 
 
@@ -54,40 +53,6 @@ def server(database_url: str, slack_api: FakeSlackApi) -> Iterator[ServerThread]
 def post(server: ServerThread, built: tuple[str, dict[str, str]]) -> tuple[int, Any]:
     body, headers = built
     return server.post_json("/slack/events", body, headers)
-
-
-def questions_posted(slack_api: FakeSlackApi) -> list[dict[str, Any]]:
-    """The question messages the bot posted, oldest first, as the args of chat.postMessage."""
-    found = []
-    for call in slack_api.calls_to("chat.postMessage"):
-        blocks = call.args.get("blocks") or []
-        if isinstance(blocks, str):
-            blocks = json.loads(blocks)
-        if any(str(b.get("block_id", "")).startswith("answers:") for b in blocks):
-            found.append(call.args | {"blocks": blocks})
-    return found
-
-
-def button(question_message: dict[str, Any], option_id: str) -> tuple[str, str]:
-    """(action_id, value) of the button for ``option_id`` on a posted question."""
-    for block in question_message["blocks"]:
-        for element in block.get("elements", []):
-            if element.get("type") == "button" and json.loads(element["value"]).get("o") == option_id:
-                return element["action_id"], element["value"]
-    raise AssertionError(f"no button for {option_id}")
-
-
-def nav_button(question_message: dict[str, Any], action_id: str) -> str:
-    for block in question_message["blocks"]:
-        for element in block.get("elements", []):
-            if element.get("action_id") == action_id:
-                return element["value"]
-    raise AssertionError(f"no {action_id} button")
-
-
-def question_id(message: dict[str, Any]) -> str:
-    block = next(b for b in message["blocks"] if str(b.get("block_id", "")).startswith("answers:"))
-    return block["block_id"].split(":", 1)[1]
 
 
 def click(server: ServerThread, message: dict[str, Any], option_id: str, ts: str = "1.0") -> int:
@@ -125,10 +90,6 @@ def test_a_whole_assessment_by_buttons(server: ServerThread, slack_api: FakeSlac
     assert f"level {expected}" in result["text"]
     assert result["text"] == f"Your result: level {expected}, {score_answers(MODEL, answers).overall_name}"
     assert len(questions_posted(slack_api)) == len(MODEL.questions)
-
-
-def posted_texts(slack_api: FakeSlackApi) -> list[str]:
-    return [c.args.get("text", "") for c in slack_api.calls_to("chat.postMessage")]
 
 
 def test_typed_replies_in_the_dm(server: ServerThread, slack_api: FakeSlackApi) -> None:
@@ -281,14 +242,6 @@ def test_metrics_count_requests_and_turns(server: ServerThread, slack_api: FakeS
     assert code == 200 and headers["Content-Type"].startswith("text/plain")
     assert 'maturity_bot_turns_total{platform="slack"} 1.0' in text
     assert 'maturity_bot_http_requests_total{path="/slack/events",status="200"} 1.0' in text
-
-
-def wait_until(condition, timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met in time; posted: {_LAST_API[0] and posted_texts(_LAST_API[0])}")
-        time.sleep(0.02)
 
 
 def test_a_retried_event_is_handled_once(server: ServerThread, slack_api: FakeSlackApi) -> None:

@@ -20,6 +20,7 @@ from scoring.model import default_model
 from tests.fakes.slack_api import FakeSlackApi
 from tests.fakes.socket_mode import FakeSocketMode
 from tests.server_thread import ServerThread
+from tests.slack_posts import button, question_id, questions_posted, wait_until
 from tests.slack_requests import block_action, dm_message, event, slash_command
 
 APP_TOKEN = "xapp-test"
@@ -85,44 +86,6 @@ def click_payload(message: dict[str, Any], option_id: str, ts: str) -> dict[str,
 def event_payload(inner: dict[str, Any], event_id: str) -> dict[str, Any]:
     body, _ = event(UNSIGNED, inner, team_id=WORKSPACE, event_id=event_id)
     return json.loads(body)
-
-
-# -- reading what the bot posted ------------------------------------------------------------------------------------
-
-
-def questions_posted(slack_api: FakeSlackApi) -> list[dict[str, Any]]:
-    found = []
-    for call in slack_api.calls_to("chat.postMessage"):
-        blocks = call.args.get("blocks") or []
-        if isinstance(blocks, str):
-            blocks = json.loads(blocks)
-        if any(str(b.get("block_id", "")).startswith("answers:") for b in blocks):
-            found.append(call.args | {"blocks": blocks})
-    return found
-
-
-def question_id(message: dict[str, Any]) -> str:
-    block = next(b for b in message["blocks"] if str(b.get("block_id", "")).startswith("answers:"))
-    return block["block_id"].split(":", 1)[1]
-
-
-def button(message: dict[str, Any], option_id: str) -> tuple[str, str]:
-    for block in message["blocks"]:
-        for element in block.get("elements", []):
-            if element.get("type") == "button" and json.loads(element["value"]).get("o") == option_id:
-                return element["action_id"], element["value"]
-    raise AssertionError(f"no button for {option_id}")
-
-
-def wait_until(condition, timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.02)
-
-
-# -- tests ----------------------------------------------------------------------------------------------------------
 
 
 def test_the_server_connects_with_the_app_token_and_serves_no_events_endpoint(

@@ -18,8 +18,9 @@ from scoring.score import score_answers
 from storage.database import upgrade
 from tests.fakes.slack_api import FakeSlackApi
 from tests.personas import PERSONAS
+from tests.slack_posts import button, posted_texts, question_id, questions_posted, wait_until
 from tests.slack_requests import block_action, slash_command
-from tests.test_slack_server import SECRET, button, posted_texts, question_id, questions_posted, wait_until
+from tests.test_slack_server import SECRET
 
 MODEL = default_model()
 EXE = Path(sys.executable).with_name("maturity-bot")
