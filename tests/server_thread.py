@@ -1,4 +1,5 @@
-"""The real aiohttp server, started on 127.0.0.1 (a free port) in a thread of its own, for end-to-end tests."""
+"""An aiohttp application served on 127.0.0.1 (a free port) from an event loop in a thread of its own: the real
+server in end-to-end tests, and the fakes of Slack's side (Web API, Socket Mode)."""
 
 from __future__ import annotations
 
@@ -7,18 +8,21 @@ import json
 import threading
 import urllib.error
 import urllib.request
-from typing import Any
+from collections.abc import Coroutine
+from typing import Any, TypeVar
 
 from aiohttp import web
 
+T = TypeVar("T")
+
 
 class ServerThread:
-    def __init__(self, app: web.Application) -> None:
+    def __init__(self, app: web.Application, *, name: str = "server") -> None:
         self.app = app
         self.loop = asyncio.new_event_loop()
         self.port = 0
         self._runner: web.AppRunner | None = None
-        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self._thread = threading.Thread(target=self.loop.run_forever, name=name, daemon=True)
 
     def start(self) -> ServerThread:
         self._thread.start()
@@ -26,18 +30,22 @@ class ServerThread:
         return self
 
     async def _start(self) -> None:
-        self._runner = web.AppRunner(self.app)
+        self._runner = web.AppRunner(self.app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
         self.port = self._runner.addresses[0][1]
+
+    def run(self, coroutine: Coroutine[Any, Any, T], timeout: float = 30) -> T:
+        """Run a coroutine on the server's loop from the test's thread and wait for its result."""
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout=timeout)
 
     def stop(self) -> None:
         """Shut down as a deploy would (cleanup hooks run); safe to call twice."""
         if not self._thread.is_alive():
             return
         if self._runner is not None:
-            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self.loop).result(timeout=30)
+            self.run(self._runner.cleanup())
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(timeout=10)
 

@@ -25,6 +25,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.server_thread import ServerThread
+
 DEFAULT_TOKEN = "xoxb-test"
 DEFAULT_TEAM_ID = "T0001"
 BOT_USER_ID = "U0BOT"
@@ -73,34 +75,25 @@ class FakeSlackApi:
         self._state = _State()
         self._ts = itertools.count(100)
         self._view_ids = itertools.count(1)
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-        self._runner: web.AppRunner | None = None
+        self._server: ServerThread | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------------------------
 
     def start(self) -> FakeSlackApi:
         """Listen on a free port; returns self so ``fake = FakeSlackApi().start()`` reads naturally."""
-        if self._thread is not None:
+        if self._server is not None:
             raise RuntimeError("FakeSlackApi already started")
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="fake-slack-api", daemon=True)
-        self._thread.start()
-        asyncio.run_coroutine_threadsafe(self._serve(), self._loop).result(timeout=30)
+        app = web.Application()
+        app.router.add_route("*", "/api/{method}", self._handle)
+        self._server = ServerThread(app, name="fake-slack-api").start()
+        self.port = self._server.port
         return self
 
     def stop(self) -> None:
         """Close the socket and the thread; safe to call twice."""
-        loop, thread = self._loop, self._thread
-        if loop is None or thread is None:
-            return
-        if self._runner is not None:
-            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), loop).result(timeout=30)
-            self._runner = None
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout=10)
-        loop.close()
-        self._loop = self._thread = None
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
 
     def __enter__(self) -> FakeSlackApi:
         return self.start()
@@ -109,15 +102,6 @@ class FakeSlackApi:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
-
-    async def _serve(self) -> None:
-        app = web.Application()
-        app.router.add_route("*", "/api/{method}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = self._runner.addresses[0][1]
 
     @property
     def url(self) -> str:

@@ -13,7 +13,6 @@ a test then pushes envelopes with ``send`` and reads the app's acknowledgement w
 
 from __future__ import annotations
 
-import asyncio
 import json
 import threading
 import time
@@ -22,6 +21,8 @@ from types import TracebackType
 from typing import Any
 
 from aiohttp import WSMsgType, web
+
+from tests.server_thread import ServerThread
 
 APP_ID = "A0APP"
 # Slack's default for each envelope type (https://docs.slack.dev/apis/events-api/using-socket-mode/).
@@ -36,34 +37,25 @@ class FakeSocketMode:
         self._other: list[Any] = []  # anything the app sent that is not an ack
         self._open: list[web.WebSocketResponse] = []
         self._connections = 0
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-        self._runner: web.AppRunner | None = None
+        self._server: ServerThread | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------------------------
 
     def start(self) -> FakeSocketMode:
-        if self._thread is not None:
+        if self._server is not None:
             raise RuntimeError("FakeSocketMode already started")
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="fake-socket-mode", daemon=True)
-        self._thread.start()
-        asyncio.run_coroutine_threadsafe(self._serve(), self._loop).result(timeout=30)
+        app = web.Application()
+        app.router.add_get("/link", self._websocket)
+        self._server = ServerThread(app, name="fake-socket-mode").start()
+        self.port = self._server.port
         return self
 
     def stop(self) -> None:
         """Close every connection, the socket and the thread; safe to call twice."""
-        loop, thread = self._loop, self._thread
-        if loop is None or thread is None:
-            return
-        asyncio.run_coroutine_threadsafe(self._close_all(), loop).result(timeout=30)
-        if self._runner is not None:
-            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), loop).result(timeout=30)
-            self._runner = None
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout=10)
-        loop.close()
-        self._loop = self._thread = None
+        if self._server is not None:
+            self._server.run(self._close_all())
+            self._server.stop()
+            self._server = None
 
     def __enter__(self) -> FakeSocketMode:
         return self.start()
@@ -72,15 +64,6 @@ class FakeSocketMode:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
-
-    async def _serve(self) -> None:
-        app = web.Application()
-        app.router.add_get("/link", self._websocket)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = self._runner.addresses[0][1]
 
     async def _close_all(self) -> None:
         for ws in list(self._open):
@@ -130,8 +113,8 @@ class FakeSocketMode:
         envelope_id: str | None = None,
     ) -> str:
         """Push an envelope to the newest open connection (as Slack picks one); returns its envelope_id."""
-        loop = self._loop
-        if loop is None:
+        server = self._server
+        if server is None:
             raise RuntimeError("FakeSocketMode not started")
         self.wait_connected()
         envelope_id = envelope_id or str(uuid.uuid4())
@@ -150,7 +133,7 @@ class FakeSocketMode:
             envelope["retry_reason"] = retry_reason
         with self._lock:
             ws = self._open[-1]
-        asyncio.run_coroutine_threadsafe(ws.send_str(json.dumps(envelope)), loop).result(timeout=10)
+        server.run(ws.send_str(json.dumps(envelope)), timeout=10)
         return envelope_id
 
     def wait_for_ack(self, envelope_id: str, timeout: float = 5.0) -> dict[str, Any]:
