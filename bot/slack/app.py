@@ -9,9 +9,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.bot import SlackBot
 from bot.slack.listeners import register
+from bot.slack.manifest import bot_scopes
 from storage.database import Database
 
-BOT_SCOPES = ("commands", "chat:write", "im:write", "im:history")  # as in manifest.yaml
 INSTALL_PATH, REDIRECT_PATH = "/slack/install", "/slack/oauth_redirect"
 
 
@@ -59,7 +59,7 @@ def build_slack_oauth_app(
         oauth_settings=AsyncOAuthSettings(
             client_id=client_id,
             client_secret=client_secret,
-            scopes=list(BOT_SCOPES),
+            scopes=bot_scopes(),
             installation_store=installations,
             state_store=SqlOAuthStateStore(engine=db.engine),
             install_path=INSTALL_PATH,

@@ -37,6 +37,11 @@ def load_manifest() -> dict[str, Any]:
     return yaml.safe_load(text)
 
 
+def bot_scopes() -> list[str]:
+    """The bot scopes the app asks for, from the manifest, so that the OAuth install asks for the same ones."""
+    return list(load_manifest()["oauth_config"]["scopes"]["bot"])
+
+
 def _replace(node: Any, old: str, new: str) -> Any:
     if isinstance(node, dict):
         return {key: _replace(value, old, new) for key, value in node.items()}
