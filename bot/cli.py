@@ -144,7 +144,7 @@ def report(
                 markup=False,
             )
             return
-        result = score(model, [answers for _, answers in snapshot.responses])
+        result = score(model, snapshot.answer_sets)
         save_team_result(
             db,
             platform=PLATFORM,
@@ -156,7 +156,7 @@ def report(
         )
     except DatabaseUnavailable as exc:
         fail(str(exc), ExitCode.UNAVAILABLE)
-    members = [name for name, _ in snapshot.responses]
+    members = snapshot.members
     if as_json:
         context = {
             "team": team,

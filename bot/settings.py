@@ -13,6 +13,9 @@ class ConfigurationError(ValueError):
     """Settings that cannot work together; the message is one line for the operator."""
 
 
+MAKE_A_KEY = 'make one with: python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MATURITY_BOT_", env_file=".env", extra="ignore")
 
@@ -55,22 +58,21 @@ class Settings(BaseSettings):
 
     def check(self) -> None:
         """ConfigurationError, in one line, for settings that cannot work together."""
-        if self.slack_oauth and not self.encryption_key:
+        if not self.slack_oauth:
+            return
+        if not self.encryption_key:
             raise ConfigurationError(
                 "Slack OAuth (SLACK_CLIENT_ID, SLACK_CLIENT_SECRET) needs MATURITY_BOT_ENCRYPTION_KEY to encrypt the "
-                "installations' tokens; make one with: "
-                'python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
+                f"installations' tokens; {MAKE_A_KEY}"
             )
-        if self.slack_oauth:
-            from cryptography.fernet import Fernet
+        from cryptography.fernet import Fernet
 
-            try:
-                Fernet(self.encryption_key.get_secret_value())  # type: ignore[union-attr]
-            except ValueError:
-                raise ConfigurationError(
-                    "MATURITY_BOT_ENCRYPTION_KEY is not a Fernet key (32 url-safe base64-encoded bytes); make one "
-                    'with: python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
-                ) from None
+        try:
+            Fernet(self.encryption_key.get_secret_value())
+        except ValueError:
+            raise ConfigurationError(
+                f"MATURITY_BOT_ENCRYPTION_KEY is not a Fernet key (32 url-safe base64-encoded bytes); {MAKE_A_KEY}"
+            ) from None
 
     def resolved_database_url(self) -> str:
         from storage.database import default_sqlite_url

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from bot.text import level_bar, percent
+from bot.text import NEXT_STEPS_SHOWN, level_bar, next_steps_heading, percent
 from dialogs.engine import Step
 from dialogs.messages import Command, Input, Kind, Message, QuestionView
 from dialogs.parse import parse_text
@@ -23,7 +23,6 @@ from scoring.model import MaturityModel
 from scoring.score import Result
 
 SOURCE = "terminal"
-NEXT_STEPS_SHOWN = 3
 STYLE = {Kind.NOTE: "yellow", Kind.HINT: "red", Kind.WHY: "cyan", Kind.HELP: "", Kind.RECORDED: "green"}
 
 
@@ -63,8 +62,7 @@ def render_result(
         for d in result.blockers:
             console.print(f"  - {escape(result.dimension(d).explanation)}")
     if result.next_steps:
-        heading = "Keep level 4 up" if result.overall >= 4 else f"Next investments toward level {result.overall + 1}"
-        console.print(f"[bold]{heading}:[/bold]")
+        console.print(f"[bold]{next_steps_heading(result)}:[/bold]")
         for inv in result.next_steps[:NEXT_STEPS_SHOWN]:
             tools = f" [dim](e.g. {escape(', '.join(inv.tools))})[/dim]" if inv.tools else ""
             console.print(f"  - [bold]{escape(inv.title)}[/bold]: {escape(inv.why)}{tools}")

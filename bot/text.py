@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from scoring.model import MAX_LEVEL
+from scoring.score import Result
+
+NEXT_STEPS_SHOWN = 3  # a result shows the first few investments; the rest are in `report --json`
 
 
 def level_bar(level: int, width: int = MAX_LEVEL) -> str:
@@ -12,3 +15,7 @@ def level_bar(level: int, width: int = MAX_LEVEL) -> str:
 
 def percent(share: float) -> str:
     return f"{round(share * 100)}%"
+
+
+def next_steps_heading(result: Result) -> str:
+    return "Keep level 4 up" if result.overall >= MAX_LEVEL else f"Next investments toward level {result.overall + 1}"

@@ -45,7 +45,7 @@ def question_view(model: MaturityModel, state: ConversationState, qid: str) -> Q
     question = model.question_by_id[qid]
     choices = tuple(Choice(o.id, o.label, n + 1, LETTERS[n]) for n, o in enumerate(question.choices))
     progress = Progress(
-        index=[q.id for q in model.questions].index(qid) + 1,
+        index=model.position_of[qid],
         total=len(model.questions),
         dimension=model.dimension_by_id[question.dimension].name,
     )

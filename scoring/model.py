@@ -167,6 +167,11 @@ class MaturityModel(_Strict):
         return {q.id: q for q in self.questions}
 
     @cached_property
+    def position_of(self) -> dict[str, int]:
+        """Question id -> its place in the bank, 1-based (what progress shows)."""
+        return {q.id: n for n, q in enumerate(self.questions, start=1)}
+
+    @cached_property
     def dimension_by_id(self) -> dict[str, Dimension]:
         return {d.id: d for d in self.dimensions}
 

@@ -28,6 +28,15 @@ class TeamSnapshot:
     responses: list[tuple[str, dict[str, str]]]  # (member name, {question id: option id}), in order of finishing
     in_progress: int
 
+    @property
+    def answer_sets(self) -> list[dict[str, str]]:
+        """The finished members' answers, ready for scoring."""
+        return [answers for _, answers in self.responses]
+
+    @property
+    def members(self) -> list[str]:
+        return [name for name, _ in self.responses]
+
 
 def team_snapshot(db: Database, *, platform: str, workspace: str, team: str) -> TeamSnapshot | None:
     """None when the team is unknown (nobody in it has started)."""

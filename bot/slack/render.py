@@ -6,16 +6,15 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from bot.text import level_bar
+from bot.text import NEXT_STEPS_SHOWN, level_bar, next_steps_heading
 from dialogs.messages import Kind, Message, QuestionView
 from dialogs.state import Phase
-from scoring.model import MAX_LEVEL, MaturityModel
+from scoring.model import MaturityModel
 from scoring.score import Result
 from storage.reports import MemberTeam
 
 Block = dict[str, Any]
 BUTTON_TEXT_LIMIT = 75  # Slack's limit for a button's plain_text
-NEXT_STEPS_SHOWN = 3
 
 
 def escape(text: str) -> str:
@@ -100,14 +99,11 @@ def result_blocks(model: MaturityModel, result: Result, *, title: str) -> list[B
         held = "\n".join(f"• {escape(result.dimension(d).explanation)}" for d in result.blockers)
         blocks.append({"type": "section", "text": _mrkdwn(f"*Holding back level {result.overall + 1}:*\n{held}")})
     if result.next_steps:
-        heading = (
-            "Keep level 4 up" if result.overall >= MAX_LEVEL else f"Next investments toward level {result.overall + 1}"
-        )
         steps = "\n".join(
             f"• *{escape(i.title)}*: {escape(i.why)}" + (f" _(e.g. {escape(', '.join(i.tools))})_" if i.tools else "")
             for i in result.next_steps[:NEXT_STEPS_SHOWN]
         )
-        blocks.append({"type": "section", "text": _mrkdwn(f"*{heading}:*\n{steps}")})
+        blocks.append({"type": "section", "text": _mrkdwn(f"*{next_steps_heading(result)}:*\n{steps}")})
     if result.unanswered:
         blocks.append(
             {

@@ -125,28 +125,26 @@ class FakeSlackApi:
     def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
         """Block until ``count`` calls to ``method`` arrived (the bot answers Slack asynchronously)."""
         deadline = time.monotonic() + timeout
-        while True:
-            found = self.calls_to(method)
-            if len(found) >= count:
-                return found
-            if time.monotonic() >= deadline:
-                raise AssertionError(self._timeout_message(method, count, found))
+        while (found := self._arrived(method, count, deadline)) is None:
             time.sleep(0.01)
+        return found
 
     async def async_wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
         """``wait_for`` for async tests: yields to the test's loop, where the bot under test may be running."""
         deadline = time.monotonic() + timeout
-        while True:
-            found = self.calls_to(method)
-            if len(found) >= count:
-                return found
-            if time.monotonic() >= deadline:
-                raise AssertionError(self._timeout_message(method, count, found))
+        while (found := self._arrived(method, count, deadline)) is None:
             await asyncio.sleep(0.01)
+        return found
 
-    def _timeout_message(self, method: str, count: int, found: list[Call]) -> str:
-        seen = [call.method + (" (failed)" if call.failed else "") for call in self.calls]
-        return f"expected {count} call(s) to {method}, got {len(found)}; recorded: {seen}"
+    def _arrived(self, method: str, count: int, deadline: float) -> list[Call] | None:
+        """The calls once there are enough, None to keep waiting; AssertionError past the deadline."""
+        found = self.calls_to(method)
+        if len(found) >= count:
+            return found
+        if time.monotonic() >= deadline:
+            seen = [call.method + (" (failed)" if call.failed else "") for call in self.calls]
+            raise AssertionError(f"expected {count} call(s) to {method}, got {len(found)}; recorded: {seen}")
+        return None
 
     def reset(self) -> None:
         """Forget calls, pending failures and custom responses (tokens and team stay)."""

@@ -80,7 +80,7 @@ async def status_text(bot: SlackBot, who: Participant) -> str:
         return "Nobody in this channel has started the assessment yet. Type `/maturity` to be the first."
     lines = [f"Round {snapshot.round_number}: {len(snapshot.responses)} finished, {snapshot.in_progress} in progress."]
     if snapshot.responses:
-        result = score(bot.model, [answers for _, answers in snapshot.responses])
+        result = score(bot.model, snapshot.answer_sets)
         lines.insert(0, f"*Team level {result.overall}, {result.overall_name}.*")
     lines.append(await own_progress(bot, who))
     return "\n".join(lines)
@@ -107,7 +107,7 @@ async def post_summary(client: AsyncWebClient, bot: SlackBot, who: Participant) 
     if snapshot is None or not snapshot.responses:
         post = {"text": "No one in this channel has finished the assessment yet; try `/maturity`."}
     else:
-        result = score(bot.model, [answers for _, answers in snapshot.responses])
+        result = score(bot.model, snapshot.answer_sets)
         title = f"Team summary ({len(snapshot.responses)} member(s))"
         post = {
             "text": f"{title}: level {result.overall}, {result.overall_name}",

@@ -46,6 +46,6 @@ def overview_with_team_levels(
     levels: dict[str, int | None] = {}
     for team in teams:
         snapshot = team_snapshot(bot.db, platform=PLATFORM, workspace=workspace, team=team.team)
-        finished = [answers for _, answers in snapshot.responses] if snapshot else []
+        finished = snapshot.answer_sets if snapshot else []
         levels[team.team] = score(bot.model, finished).overall if finished else None
     return teams, levels
