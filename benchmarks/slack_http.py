@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing
+import os
 import re
 import socket
 import sys
@@ -33,11 +34,12 @@ SECRET = "bench-secret"
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test?options=-csearch_path%3Dmaturity_bench_http"
 
 
-def run_bot(port: int, database_url: str, api_url: str) -> None:
-    from aiohttp import web
-
-    from bot.server.compose import build_app
+def run_bot(port: int, database_url: str, api_url: str, workers: int) -> None:
+    from bot.server.compose import serve
     from bot.settings import Settings
+
+    quiet = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(quiet, 2)  # the server's logs (and its workers') would drown the figures
 
     settings = Settings.model_validate(
         {
@@ -47,7 +49,7 @@ def run_bot(port: int, database_url: str, api_url: str) -> None:
             "SLACK_API_URL": api_url,
         }
     )
-    web.run_app(build_app(settings), host="127.0.0.1", port=port, print=None, access_log=None)
+    serve(settings, host="127.0.0.1", port=port, workers=workers)
 
 
 def run_bare(port: int, api_url: str) -> None:
@@ -58,7 +60,9 @@ def run_bare(port: int, api_url: str) -> None:
 
     from bot.server.app import slack_endpoint
 
-    bolt = AsyncApp(client=AsyncWebClient(token="xoxb-test", base_url=api_url), signing_secret=SECRET)
+    bolt = AsyncApp(
+        client=AsyncWebClient(token="xoxb-test", base_url=api_url), signing_secret=SECRET, process_before_response=True
+    )
 
     @bolt.action(re.compile(".*"))
     async def only_ack(ack) -> None:  # type: ignore[no-untyped-def]
@@ -72,7 +76,7 @@ def run_bare(port: int, api_url: str) -> None:
     app.add_routes(
         [web.post("/slack/events", slack_endpoint(bolt, SECRET)), web.get("/healthz", lambda _: web.Response())]
     )
-    web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
+    web.run_app(app, host="127.0.0.1", port=port, reuse_port=True, print=None, access_log=None)
 
 
 def free_port() -> int:
@@ -160,28 +164,33 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--members", type=int, default=64)
     parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--workers", default="1,2", help="server processes to try, comma-separated (serve --workers)")
     parser.add_argument("--postgres", default=DEFAULT_PG, help="a URL whose search_path names a scratch schema")
     args = parser.parse_args()
     ctx = multiprocessing.get_context("spawn")
-    print(f"{args.members} members x 19 clicks, concurrency {args.concurrency}, 2 cores")
+    print(f"{args.members} members x 19 clicks, concurrency {args.concurrency}, {os.cpu_count()} cores")
     with tempfile.TemporaryDirectory() as tmp, FakeSlackApi() as fake:
-        bare_port = free_port()
-        bare = ctx.Process(target=run_bare, args=(bare_port, fake.url), daemon=True)
-        bare.start()
-        wait_healthy(bare_port)
-        base_rate = report("bare Bolt (ack only)", *asyncio.run(load(bare_port, args.members, args.concurrency, "B")))
-        bare.terminate()
-        for name, url in (("sqlite", f"sqlite:///{tmp}/bench.db"), ("postgresql", args.postgres)):
-            if name == "postgresql":
-                reset_schema(url)
-            port = free_port()
-            bot = ctx.Process(target=run_bot, args=(port, url, fake.url), daemon=True)
-            bot.start()
-            wait_healthy(port)
-            rate = report(f"maturity-bot, {name}", *asyncio.run(load(port, args.members, args.concurrency, name[0])))
-            print(f"  {'':<22} throughput {rate / base_rate:.0%} of the bare baseline")
-            bot.terminate()
-            bot.join()
+        for workers in (int(n) for n in args.workers.split(",")):
+            print(f"{workers} worker process(es):")
+            bare_port = free_port()
+            bares = [ctx.Process(target=run_bare, args=(bare_port, fake.url), daemon=True) for _ in range(workers)]
+            for bare in bares:
+                bare.start()
+            wait_healthy(bare_port)
+            base = report("bare Bolt (ack only)", *asyncio.run(load(bare_port, args.members, args.concurrency, "B")))
+            for bare in bares:
+                bare.terminate()
+            for name, url in (("sqlite", f"sqlite:///{tmp}/bench-{workers}.db"), ("postgresql", args.postgres)):
+                if name == "postgresql":
+                    reset_schema(url)
+                port = free_port()
+                bot = ctx.Process(target=run_bot, args=(port, url, fake.url, workers))  # it may start workers
+                bot.start()
+                wait_healthy(port)
+                rate = report(f"maturity-bot, {name}", *asyncio.run(load(port, args.members, args.concurrency, "m")))
+                print(f"  {'':<22} throughput {rate / base:.0%} of the bare baseline")
+                bot.terminate()
+                bot.join()
 
 
 if __name__ == "__main__":

@@ -227,6 +227,10 @@ def serve(
         str | None, typer.Option(help="Address to listen on (default: MATURITY_BOT_HOST or 0.0.0.0).")
     ] = None,
     port: Annotated[int | None, typer.Option(help="Port (default: MATURITY_BOT_PORT or 3000).")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, help="Server processes sharing the port (default: MATURITY_BOT_WORKERS or 1)."),
+    ] = None,
 ) -> None:
     """Run the server: Slack's endpoint (/slack/events), /healthz and /metrics."""
     from bot.server.compose import serve as run_server
@@ -234,7 +238,9 @@ def serve(
 
     settings = Settings()
     try:
-        run_server(settings, host=host or settings.host, port=port or settings.port)
+        run_server(
+            settings, host=host or settings.host, port=port or settings.port, workers=workers or settings.workers
+        )
     except ConfigurationError as exc:
         fail(str(exc), ExitCode.USAGE)
     except (DatabaseUnavailable, SchemaOutOfDate, ModelFileError) as exc:

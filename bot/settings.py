@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     # The server (``maturity-bot serve``); Slack settings keep Slack's usual environment names.
     host: str = Field(default="0.0.0.0", description="Address the server listens on.")
     port: int = Field(default=3000, description="Port the server listens on.")
+    workers: int = Field(
+        default=1, ge=1, description="Server processes sharing the port; more than one is for PostgreSQL."
+    )
     slack_bot_token: SecretStr | None = Field(default=None, validation_alias="SLACK_BOT_TOKEN")
     slack_signing_secret: SecretStr | None = Field(default=None, validation_alias="SLACK_SIGNING_SECRET")
     slack_app_token: SecretStr | None = Field(default=None, validation_alias="SLACK_APP_TOKEN")

@@ -33,6 +33,7 @@ class Step:
     state: ConversationState
     messages: list[Message] = field(default_factory=list)
     result: Result | None = None
+    round: int | None = None  # the team's round the turn ran in (set by the turn runner), for buttons to carry
 
 
 Handler = Callable[[MaturityModel, ConversationState, Input], Step]

@@ -26,6 +26,7 @@ class Input:
     command: Command
     value: str = ""
     question_id: str | None = None  # set by buttons: the question the click belongs to, to catch stale clicks
+    round: int | None = None  # set by buttons: the round the question was asked in, to catch closed rounds
 
 
 class Kind(StrEnum):

@@ -6,9 +6,12 @@ A lost race with another writer on the same response is retried on fresh state.
 
 from __future__ import annotations
 
+import dataclasses
+
 from dialogs.engine import Step, handle
-from dialogs.messages import Input
+from dialogs.messages import Input, Kind, Message
 from dialogs.ports import ConcurrentTurn, ConversationStore, Participant
+from dialogs.state import ConversationState
 from scoring.model import MaturityModel
 
 RETRIES = 5
@@ -18,11 +21,24 @@ def answer_levels(model: MaturityModel, answers: dict[str, str]) -> dict[str, in
     return {qid: model.question_by_id[qid].option(oid).level for qid, oid in answers.items()}  # type: ignore[union-attr]
 
 
+def closed_round(state: ConversationState, inp: Input, current: int) -> Step:
+    """A button from an earlier round, which has closed since: nothing changes, and the person is told why."""
+    note = Message(
+        Kind.NOTE,
+        f"That question was from round {inp.round}, which has closed, so nothing changed. Round {current} is "
+        "open now: type start to take it (or resume if you have begun).",
+        question_id=inp.question_id,
+    )
+    return Step(state, [note], round=current)
+
+
 def run_turn(store: ConversationStore, model: MaturityModel, who: Participant, inp: Input, *, source: str) -> Step:
     for attempt in range(RETRIES):
         try:
             with store.turn(who, model.version) as turn:
-                step = handle(model, turn.state, inp)
+                if inp.round is not None and inp.round != turn.round_number:
+                    return closed_round(turn.state, inp, turn.round_number)  # nothing to save
+                step = dataclasses.replace(handle(model, turn.state, inp), round=turn.round_number)
                 turn.save(
                     step.state,
                     source=source,

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, insert, select, update
+from sqlalchemy import ColumnElement, Row, bindparam, func, insert, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -23,6 +23,53 @@ from storage.database import Database
 from storage.errors import is_retryable
 from storage.models import ROUND_OPEN, Answer, Base, Member, Response, Round, Team, Workspace, utcnow
 from storage.queries import insert_for, latest_answers, upsert_result
+
+# The statements every turn runs, built once on the tables (plain Core: no ORM bookkeeping per turn, and a built
+# statement keeps its compiled form and cache key between runs).
+_responses, _rounds, _teams, _workspaces, _members, _answers = (
+    model.__table__ for model in (Response, Round, Team, Workspace, Member, Answer)
+)
+_EXISTING_RESPONSE = (
+    select(
+        _responses,
+        _rounds.c.number.label("round_number"),
+        _workspaces.c.name.label("workspace_name"),
+        _teams.c.name.label("team_name"),
+        _members.c.display_name.label("user_name"),
+    )
+    .join(_rounds, _rounds.c.id == _responses.c.round_id)
+    .join(_teams, _teams.c.id == _rounds.c.team_id)
+    .join(_workspaces, _workspaces.c.id == _teams.c.workspace_id)
+    .join(_members, _members.c.id == _responses.c.member_id)
+    .where(
+        _workspaces.c.platform == bindparam("platform"),
+        _workspaces.c.external_id == bindparam("workspace"),
+        _teams.c.external_id == bindparam("team"),
+        _members.c.workspace_id == _workspaces.c.id,
+        _members.c.external_id == bindparam("user"),
+        _rounds.c.status == ROUND_OPEN,
+    )
+    .with_for_update(of=_responses)
+)
+_LOCKED_RESPONSE = (
+    select(_responses)
+    .where(_responses.c.round_id == bindparam("round"), _responses.c.member_id == bindparam("member"))
+    .with_for_update()
+)
+_SAVE_RESPONSE = (
+    update(_responses)
+    .where(_responses.c.id == bindparam("response"), _responses.c.version == bindparam("loaded_version"))
+    .values(
+        status=bindparam("new_status"),
+        attempt=bindparam("new_attempt"),
+        position=bindparam("new_position"),
+        navigation=bindparam("new_navigation"),
+        version=_responses.c.version + 1,
+        updated_at=bindparam("now"),
+        finished_at=bindparam("new_finished_at"),
+    )
+)
+_ADD_ANSWERS = insert(_answers)
 
 
 class SqlConversationStore:
@@ -48,7 +95,7 @@ class SqlTurn:
     def __init__(
         self,
         session: Session,
-        response: Response,
+        response: Row[Any],
         *,
         round_id: int,
         round_number: int,
@@ -96,24 +143,23 @@ class SqlTurn:
         earlier = self._finished_at if state.attempt == self._attempt else None
         finished_at: datetime | None = earlier or (now if state.phase is Phase.FINISHED else None)
         moved = session.execute(
-            update(Response)
-            .where(Response.id == self.response_id, Response.version == self._version)
-            .values(
-                status=state.phase.value,
-                attempt=state.attempt,
-                position=state.pending[0] if state.pending else None,
-                navigation=state.navigation(),
-                version=Response.version + 1,
-                updated_at=now,
-                finished_at=finished_at,
-            )
-            .execution_options(synchronize_session=False)
+            _SAVE_RESPONSE,
+            {
+                "response": self.response_id,
+                "loaded_version": self._version,
+                "new_status": state.phase.value,
+                "new_attempt": state.attempt,
+                "new_position": state.pending[0] if state.pending else None,
+                "new_navigation": state.navigation(),
+                "now": now,
+                "new_finished_at": finished_at,
+            },
         )
         if moved.rowcount != 1:  # type: ignore[attr-defined]
             raise ConcurrentTurn(f"response {self.response_id} changed since version {self._version}")
         if changed:
             session.execute(
-                insert(Answer),
+                _ADD_ANSWERS,
                 [
                     {
                         "response_id": self.response_id,
@@ -175,35 +221,22 @@ def _open_turn(session: Session, who: Participant, model_version: str) -> SqlTur
     )
 
 
-def _existing_response(session: Session, who: Participant) -> tuple[Response, int, int] | None:
+def _existing_response(session: Session, who: Participant) -> tuple[Row[Any], int, int] | None:
     """The member's response in the team's open round, locked, when everything already exists and the names
     given match the stored ones; None sends the turn down the creating path."""
     row = session.execute(
-        select(Response, Round.id, Round.number, Workspace.name, Team.name, Member.display_name)
-        .join(Round, Round.id == Response.round_id)
-        .join(Team, Team.id == Round.team_id)
-        .join(Workspace, Workspace.id == Team.workspace_id)
-        .join(Member, Member.id == Response.member_id)
-        .where(
-            Workspace.platform == who.platform,
-            Workspace.external_id == who.workspace,
-            Team.external_id == who.team,
-            Member.workspace_id == Workspace.id,
-            Member.external_id == who.user,
-            Round.status == ROUND_OPEN,
-        )
-        .with_for_update(of=Response)
-        .execution_options(populate_existing=True)
+        _EXISTING_RESPONSE,
+        {"platform": who.platform, "workspace": who.workspace, "team": who.team, "user": who.user},
     ).first()
     if row is None:
         return None
-    response, round_id, round_number, workspace_name, team_name, user_name = row
     given = (who.workspace_name, who.team_name, who.user_name)
     if any(
-        new is not None and new != old for new, old in zip(given, (workspace_name, team_name, user_name), strict=True)
+        new is not None and new != old
+        for new, old in zip(given, (row.workspace_name, row.team_name, row.user_name), strict=True)
     ):
         return None  # a rename: the creating path brings the names up to date
-    return response, round_id, round_number
+    return row, row.round_id, row.round_number
 
 
 def _get_or_create(session: Session, model: type[Base], key: dict[str, Any], **names: str | None) -> int:
@@ -245,14 +278,9 @@ def _open_round(session: Session, team_id: int, model_version: str) -> Round:
     return new
 
 
-def _locked_response(session: Session, round_id: int, member_id: int) -> Response:
-    query = (
-        select(Response)
-        .where(Response.round_id == round_id, Response.member_id == member_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    response = session.scalars(query).first()
+def _locked_response(session: Session, round_id: int, member_id: int) -> Row[Any]:
+    key = {"round": round_id, "member": member_id}
+    response = session.execute(_LOCKED_RESPONSE, key).first()
     if response is None:
         now = utcnow()
         session.execute(
@@ -269,5 +297,5 @@ def _locked_response(session: Session, round_id: int, member_id: int) -> Respons
             )
             .on_conflict_do_nothing(index_elements=["round_id", "member_id"])
         )
-        response = session.scalars(query).one()
+        response = session.execute(_LOCKED_RESPONSE, key).one()
     return response

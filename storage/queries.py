@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -26,10 +26,21 @@ def latest_answer_ids(*, attempt_of: Any) -> Select[tuple[int]]:
     )
 
 
+# Built once: every turn runs it, and a statement object keeps its compiled form and cache key between runs.
+_LATEST_ANSWERS = (
+    select(Answer.question_id, Answer.option_id)
+    .where(
+        Answer.id.in_(
+            latest_answer_ids(attempt_of=bindparam("attempt")).where(Answer.response_id == bindparam("response_id"))
+        )
+    )
+    .order_by(Answer.id)
+)
+
+
 def latest_answers(session: Session, response_id: int, attempt: int) -> dict[str, str]:
     """question id -> option id of the answers that count, oldest first."""
-    ids = latest_answer_ids(attempt_of=attempt).where(Answer.response_id == response_id)
-    rows = session.execute(select(Answer.question_id, Answer.option_id).where(Answer.id.in_(ids)).order_by(Answer.id))
+    rows = session.execute(_LATEST_ANSWERS, {"attempt": attempt, "response_id": response_id})
     return {question: option for question, option in rows}
 
 

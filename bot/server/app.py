@@ -11,7 +11,7 @@ import time
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
@@ -59,7 +59,7 @@ def create_web_app(*, db: Database, metrics: Metrics, slack: tuple[AsyncApp, str
         return web.json_response({"status": "ok"})
 
     async def prometheus(_: web.Request) -> web.Response:
-        return web.Response(body=generate_latest(metrics.registry), headers={"Content-Type": CONTENT_TYPE_LATEST})
+        return web.Response(body=metrics.exposition(), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
     app = web.Application(middlewares=[measure])
     app.add_routes([web.get("/healthz", healthz), web.get("/metrics", prometheus)])

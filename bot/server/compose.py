@@ -5,21 +5,18 @@ from __future__ import annotations
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
-from typing import TYPE_CHECKING
 
 import aiohttp
 from aiohttp import web
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.runtime import Runtime
 from bot.server.app import create_web_app
 from bot.server.observability import Metrics, configure_logging
 from bot.settings import Settings
 from scoring.model import load_model
 from storage.conversations import SqlConversationStore
 from storage.database import Database, open_database
-
-if TYPE_CHECKING:
-    from bot.slack.bot import SlackBot
 
 log = logging.getLogger("maturity_bot.server")
 SOCKET_MODE_NO_SECRET = "unused-in-socket-mode"
@@ -31,25 +28,20 @@ def build_app(settings: Settings) -> web.Application:
     db = open_database(settings.resolved_database_url())
     metrics = Metrics()
     pool = storage_threads(db)
+    bot = Runtime(
+        SqlConversationStore(db),
+        db,
+        model,
+        on_turn=lambda platform: metrics.turns.labels(platform).inc(),
+        storage_threads=pool,
+    )
     slack = None
     socket_mode = None
     bot_token, app_token, secret = settings.slack_bot_token, settings.slack_app_token, settings.slack_signing_secret
 
-    def slack_bot() -> SlackBot:
-        from bot.slack.bot import PLATFORM, SlackBot
-
-        return SlackBot(
-            SqlConversationStore(db),
-            db,
-            model,
-            on_turn=lambda: metrics.turns.labels(PLATFORM).inc(),
-            storage_threads=pool,
-        )
-
     if bot_token and (app_token or secret):
         from bot.slack.app import build_slack_app
 
-        bot = slack_bot()
         # Socket Mode requests come over the app's own websocket, unsigned: no signing secret is needed then.
         signing_secret = SOCKET_MODE_NO_SECRET if app_token or not secret else secret.get_secret_value()
         bolt = build_slack_app(
@@ -72,7 +64,6 @@ def build_app(settings: Settings) -> web.Application:
     elif settings.slack_oauth:
         from bot.slack.app import build_slack_oauth_app
 
-        bot = slack_bot()
         assert settings.slack_client_id and settings.slack_client_secret and secret and settings.encryption_key
         bolt = build_slack_oauth_app(
             client_id=settings.slack_client_id,
@@ -99,6 +90,11 @@ def build_app(settings: Settings) -> web.Application:
 
         attach(app, socket_mode)  # before close_database: cleanup hooks run in the order added
 
+    async def finish_posts(_: web.Application) -> None:
+        await bot.drain()
+
+    app.on_shutdown.append(finish_posts)  # shutdown hooks run before every cleanup hook
+
     async def close_database(_: web.Application) -> None:
         if pool is not None:
             pool.shutdown(wait=True)  # let a turn in flight commit first
@@ -108,11 +104,23 @@ def build_app(settings: Settings) -> web.Application:
     return app
 
 
-def serve(settings: Settings, *, host: str, port: int) -> None:
+def serve(settings: Settings, *, host: str, port: int, workers: int = 1) -> None:
     configure_logging(settings.log_format)
+    if workers > 1:
+        from bot.server.workers import run_workers
+
+        run_workers(settings, host=host, port=port, workers=workers)
+        return
     app = build_app(settings)
     log.info("serving on %s:%s", host, port)
     web.run_app(app, host=host, port=port, print=None, access_log=None)
+
+
+def check_can_start(settings: Settings) -> None:
+    """What ``build_app`` would refuse, checked without building it: settings, model file, database."""
+    settings.check()
+    load_model(settings.model_file)
+    open_database(settings.resolved_database_url()).close()
 
 
 def storage_threads(db: Database) -> ThreadPoolExecutor | None:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import sys
 import time
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 
 SECRET = re.compile(r"xox[abpre]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+")
 
@@ -60,3 +61,13 @@ class Metrics:
         self.errors = Counter(
             "maturity_bot_errors", "Requests that failed inside the bot", ["path"], registry=self.registry
         )
+
+    def exposition(self) -> bytes:
+        """The Prometheus text format: this process's counters, or every worker's summed under ``--workers``."""
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            from prometheus_client import multiprocess
+
+            merged = CollectorRegistry()
+            multiprocess.MultiProcessCollector(merged)
+            return generate_latest(merged)
+        return generate_latest(self.registry)

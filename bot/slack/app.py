@@ -7,7 +7,7 @@ from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler, AsyncServerErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slack.bot import SlackBot
+from bot.runtime import Runtime
 from bot.slack.listeners import register
 from bot.slack.manifest import bot_scopes
 from storage.database import Database
@@ -23,12 +23,15 @@ def web_client(api_url: str, token: str | None = None) -> AsyncWebClient:
 
 
 def build_slack_app(
-    *, token: str, signing_secret: str, api_url: str, bot: SlackBot, socket_mode: bool = False
+    *, token: str, signing_secret: str, api_url: str, bot: Runtime, socket_mode: bool = False
 ) -> AsyncApp:
     """``socket_mode``: requests come over the Socket Mode websocket, not HTTP, so there is nothing to verify
     (``signing_secret`` is then unused)."""
     app = AsyncApp(
-        client=web_client(api_url, token), signing_secret=signing_secret, request_verification_enabled=not socket_mode
+        client=web_client(api_url, token),
+        signing_secret=signing_secret,
+        request_verification_enabled=not socket_mode,
+        process_before_response=True,  # listeners ack, then hand Slack calls to bot.later (see listeners/)
     )
     register(app, bot)
     return app
@@ -41,7 +44,7 @@ def build_slack_oauth_app(
     signing_secret: str,
     encryption_key: str,
     api_url: str,
-    bot: SlackBot,
+    bot: Runtime,
     db: Database,
 ) -> AsyncApp:
     """Many workspaces: each installs through ``/slack/install``; its token is saved, encrypted, in ``db``.
@@ -56,6 +59,7 @@ def build_slack_oauth_app(
         client=web_client(api_url),
         signing_secret=signing_secret,
         installation_store=installations,
+        process_before_response=True,
         oauth_settings=AsyncOAuthSettings(
             client_id=client_id,
             client_secret=client_secret,

@@ -24,14 +24,19 @@ def escape(text: str) -> str:
 
 @dataclass(frozen=True)
 class ActionValue:
-    """What a button carries: the team (channel) it belongs to, the question and the option."""
+    """What a button carries: the team (channel) it belongs to, the round it was asked in, the question and the
+    option."""
 
     team: str
     question: str = ""
     option: str = ""
+    round: int | None = None
 
     def encode(self) -> str:
-        return json.dumps({"t": self.team, "q": self.question, "o": self.option}, separators=(",", ":"))
+        data: dict[str, Any] = {"t": self.team, "q": self.question, "o": self.option}
+        if self.round is not None:
+            data["r"] = self.round
+        return json.dumps(data, separators=(",", ":"))
 
     @classmethod
     def decode(cls, raw: str) -> ActionValue:
@@ -39,7 +44,10 @@ class ActionValue:
         data = json.loads(raw)
         if not isinstance(data, dict) or not isinstance(data.get("t"), str) or not data["t"]:
             raise ValueError("not a maturity-bot action value")
-        return cls(data["t"], str(data.get("q", "")), str(data.get("o", "")))
+        round_ = data.get("r")
+        if round_ is not None and (not isinstance(round_, int) or isinstance(round_, bool)):
+            raise ValueError("not a maturity-bot action value")
+        return cls(data["t"], str(data.get("q", "")), str(data.get("o", "")), round_)
 
 
 def _plain(text: str, limit: int = BUTTON_TEXT_LIMIT) -> dict[str, Any]:
@@ -50,7 +58,7 @@ def _mrkdwn(text: str) -> dict[str, str]:
     return {"type": "mrkdwn", "text": text}
 
 
-def question_blocks(view: QuestionView, team: str) -> list[Block]:
+def question_blocks(view: QuestionView, team: str, round_: int | None = None) -> list[Block]:
     progress = view.progress.text.capitalize() + (" (skipped earlier)" if view.revisit else "")
     buttons = []
     for choice in view.choices:
@@ -58,13 +66,18 @@ def question_blocks(view: QuestionView, team: str) -> list[Block]:
             "type": "button",
             "action_id": f"answer_{choice.number}",
             "text": _plain(f"{choice.number}. {choice.label}"),
-            "value": ActionValue(team, view.id, choice.id).encode(),
+            "value": ActionValue(team, view.id, choice.id, round_).encode(),
         }
         if choice.id == view.current_answer:
             button["style"] = "primary"
         buttons.append(button)
     navigation = [
-        {"type": "button", "action_id": name, "text": _plain(label), "value": ActionValue(team, view.id).encode()}
+        {
+            "type": "button",
+            "action_id": name,
+            "text": _plain(label),
+            "value": ActionValue(team, view.id, round=round_).encode(),
+        }
         for name, label in (("back", "◀ Back"), ("skip", "Skip"), ("why", "Why this question?"))
     ]
     return [
@@ -114,12 +127,14 @@ def result_blocks(model: MaturityModel, result: Result, *, title: str) -> list[B
     return blocks
 
 
-def message_payload(message: Message, *, model: MaturityModel, team: str) -> dict[str, Any] | None:
+def message_payload(
+    message: Message, *, model: MaturityModel, team: str, round_: int | None = None
+) -> dict[str, Any] | None:
     """chat.postMessage arguments (text and blocks) for one engine message; None for RECORDED, which
     updates the question's own message instead of posting."""
     if message.kind is Kind.QUESTION and message.question:
         view = message.question
-        return {"text": f"{view.progress.text}: {view.text}", "blocks": question_blocks(view, team)}
+        return {"text": f"{view.progress.text}: {view.text}", "blocks": question_blocks(view, team, round_)}
     if message.kind is Kind.RESULT and message.result:
         return {
             "text": f"Your result: level {message.result.overall}, {message.result.overall_name}",

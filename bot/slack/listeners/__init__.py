@@ -1,15 +1,19 @@
-"""Bolt listeners, one module per kind of Slack request, each with a ``register(app, bot)``."""
+"""Bolt listeners, one module per kind of Slack request, each with a ``register(app, bot)``.
+
+The app runs with ``process_before_response``: a listener takes its turn (committed), acknowledges, and hands
+the Slack calls to ``bot.later``, so the HTTP response never waits for them and Bolt never polls for the ack.
+"""
 
 from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
+from bot.runtime import Runtime
 from bot.slack import middleware
-from bot.slack.bot import SlackBot
 from bot.slack.listeners import actions, commands, events, home
 
 
-def register(app: AsyncApp, bot: SlackBot) -> None:
+def register(app: AsyncApp, bot: Runtime) -> None:
     middleware.register(app, bot)
     commands.register(app, bot)
     actions.register(app, bot)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import difflib
 from typing import Any
 
@@ -10,8 +9,10 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slack.bot import PLATFORM, SlackBot
+from bot.runtime import Runtime
+from bot.slack import PLATFORM
 from bot.slack.render import escape, result_blocks
+from bot.slack.show import show_in_dm
 from dialogs.messages import Command, Input
 from dialogs.ports import Participant
 from dialogs.state import Phase
@@ -41,7 +42,7 @@ def participant(command: dict[str, Any]) -> Participant:
     )
 
 
-def register(app: AsyncApp, bot: SlackBot) -> None:
+def register(app: AsyncApp, bot: Runtime) -> None:
     @app.command("/maturity")
     async def maturity(ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient) -> None:
         sub = (command.get("text") or "").strip().lower().split(" ")[0]
@@ -52,7 +53,7 @@ def register(app: AsyncApp, bot: SlackBot) -> None:
             await ack(response_type="ephemeral", text=await status_text(bot, who))
         elif sub == "summary":
             await ack(response_type="ephemeral", text="Posting the team summary in this channel.")
-            await post_summary(client, bot, who)
+            bot.later(post_summary(client, bot, who), "posting a team summary")
         elif sub == "help":
             await ack(response_type="ephemeral", text=HELP)
         else:
@@ -61,21 +62,18 @@ def register(app: AsyncApp, bot: SlackBot) -> None:
             await ack(response_type="ephemeral", text=f"I don't know `{escape(sub[:40])}`. {hint}\n\n{HELP}")
 
 
-async def start(ack: AsyncAck, client: AsyncWebClient, bot: SlackBot, who: Participant) -> None:
+async def start(ack: AsyncAck, client: AsyncWebClient, bot: Runtime, who: Participant) -> None:
     """The first turn is committed before the acknowledgement; opening the DM and posting come after it."""
     step = await bot.turn(who, Input(Command.START))
     await ack(
         response_type="ephemeral",
         text=f"I've sent you a direct message with your assessment for <#{who.team}>.",
     )
-    dm = await client.conversations_open(users=who.user)
-    await bot.show(client, dm["channel"]["id"], who, step)
+    bot.later(show_in_dm(client, bot.model, who, step), "starting an assessment")
 
 
-async def status_text(bot: SlackBot, who: Participant) -> str:
-    snapshot = await asyncio.to_thread(
-        team_snapshot, bot.db, platform=who.platform, workspace=who.workspace, team=who.team
-    )
+async def status_text(bot: Runtime, who: Participant) -> str:
+    snapshot = await bot.read(team_snapshot, platform=who.platform, workspace=who.workspace, team=who.team)
     if snapshot is None:
         return "Nobody in this channel has started the assessment yet. Type `/maturity` to be the first."
     lines = [f"Round {snapshot.round_number}: {len(snapshot.responses)} finished, {snapshot.in_progress} in progress."]
@@ -86,11 +84,9 @@ async def status_text(bot: SlackBot, who: Participant) -> str:
     return "\n".join(lines)
 
 
-async def own_progress(bot: SlackBot, who: Participant) -> str:
+async def own_progress(bot: Runtime, who: Participant) -> str:
     """The asking member's own place in this team's round: their counts only, never anyone's answers."""
-    mine = await asyncio.to_thread(
-        member_overview, bot.db, platform=who.platform, workspace=who.workspace, user=who.user
-    )
+    mine = await bot.read(member_overview, platform=who.platform, workspace=who.workspace, user=who.user)
     here = next((t for t in mine if t.team == who.team), None)
     total = len(bot.model.questions)
     if here is None:
@@ -100,10 +96,8 @@ async def own_progress(bot: SlackBot, who: Participant) -> str:
     return f"You: {here.answered} of {total} answered; type `/maturity` to carry on."
 
 
-async def post_summary(client: AsyncWebClient, bot: SlackBot, who: Participant) -> None:
-    snapshot = await asyncio.to_thread(
-        team_snapshot, bot.db, platform=who.platform, workspace=who.workspace, team=who.team
-    )
+async def post_summary(client: AsyncWebClient, bot: Runtime, who: Participant) -> None:
+    snapshot = await bot.read(team_snapshot, platform=who.platform, workspace=who.workspace, team=who.team)
     if snapshot is None or not snapshot.responses:
         post = {"text": "No one in this channel has finished the assessment yet; try `/maturity`."}
     else:

@@ -1,19 +1,19 @@
 """Typed replies in the DM: the same commands and answers as the terminal, for the team last worked on.
 
-Bolt acknowledges an event before its listener runs, so the turn is taken in listener middleware, which runs
-before that acknowledgement: the answer is committed first, and the listener then only posts the reply.
+The listener runs before Bolt acknowledges the event, so the answer is committed first; the reply is posted
+after the acknowledgement.
 """
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
 from typing import Any
 
-from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slack.bot import PLATFORM, SlackBot
+from bot.runtime import Runtime
+from bot.slack import PLATFORM
+from bot.slack.show import show
 from dialogs.parse import parse_text
 from dialogs.ports import Participant
 from storage.reports import member_overview
@@ -25,26 +25,18 @@ async def typed_by_a_person_in_a_dm(event: dict[str, Any]) -> bool:
     return event.get("channel_type") == "im" and not event.get("subtype") and not event.get("bot_id")
 
 
-def register(app: AsyncApp, bot: SlackBot) -> None:
-    async def take_turn(
-        event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext, next: Callable[[], Awaitable[None]]
-    ) -> None:
-        workspace, user = body["team_id"], event["user"]
+def register(app: AsyncApp, bot: Runtime) -> None:
+    @app.event("message", matchers=[typed_by_a_person_in_a_dm])
+    async def direct_message(event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient) -> None:
+        workspace, user, channel = body["team_id"], event["user"], event["channel"]
         # A DM carries no channel of its own: the reply belongs to the team the member worked on last.
-        teams = await asyncio.to_thread(member_overview, bot.db, platform=PLATFORM, workspace=workspace, user=user)
-        if teams:
-            who = Participant(PLATFORM, workspace, teams[0].team, user)
-            context["maturity_turn"] = (who, await bot.turn(who, parse_text(event.get("text") or "")))
-        await next()
-
-    @app.event("message", matchers=[typed_by_a_person_in_a_dm], middleware=[take_turn])
-    async def direct_message(event: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient) -> None:
-        taken = context.get("maturity_turn")
-        if taken is None:
-            await client.chat_postMessage(channel=event["channel"], text=NOT_STARTED)
+        teams = await bot.read(member_overview, platform=PLATFORM, workspace=workspace, user=user)
+        if not teams:
+            bot.later(client.chat_postMessage(channel=channel, text=NOT_STARTED), "answering a DM")
             return
-        who, step = taken
-        await bot.show(client, event["channel"], who, step)
+        who = Participant(PLATFORM, workspace, teams[0].team, user)
+        step = await bot.turn(who, parse_text(event.get("text") or ""))
+        bot.later(show(client, bot.model, channel, who, step), "answering a DM")
 
     @app.event("message")
     async def other_messages() -> None:

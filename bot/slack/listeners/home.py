@@ -2,27 +2,31 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slack.bot import PLATFORM, SlackBot
+from bot.runtime import Runtime
+from bot.slack import PLATFORM
 from bot.slack.render import ActionValue, home_view
+from bot.slack.show import show_in_dm
 from dialogs.messages import Command, Input
 from dialogs.ports import Participant
+from scoring.model import MaturityModel
 from scoring.score import score
+from storage.database import Database
 from storage.reports import MemberTeam, member_overview, team_snapshot
 
 
-def register(app: AsyncApp, bot: SlackBot) -> None:
+def register(app: AsyncApp, bot: Runtime) -> None:
     @app.event("app_home_opened")
     async def home_opened(event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient) -> None:
         if event.get("tab", "home") != "home":
             return
-        teams, levels = await asyncio.to_thread(overview_with_team_levels, bot, body["team_id"], event["user"])
-        await client.views_publish(user_id=event["user"], view=home_view(bot.model, teams, levels))
+        teams, levels = await bot.read(overview_with_team_levels, bot.model, body["team_id"], event["user"])
+        view = home_view(bot.model, teams, levels)
+        bot.later(client.views_publish(user_id=event["user"], view=view), "publishing App Home")
 
     @app.action("resume")
     async def resume(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
@@ -34,18 +38,17 @@ def register(app: AsyncApp, bot: SlackBot) -> None:
         who = Participant(PLATFORM, body["team"]["id"], team, body["user"]["id"])
         step = await bot.turn(who, Input(Command.RESUME))
         await ack()
-        dm = await client.conversations_open(users=who.user)
-        await bot.show(client, dm["channel"]["id"], who, step)
+        bot.later(show_in_dm(client, bot.model, who, step), "resuming an assessment")
 
 
 def overview_with_team_levels(
-    bot: SlackBot, workspace: str, user: str
+    db: Database, model: MaturityModel, workspace: str, user: str
 ) -> tuple[list[MemberTeam], dict[str, int | None]]:
     """The member's teams and each team's aggregated level (a few queries per team; people have few teams)."""
-    teams = member_overview(bot.db, platform=PLATFORM, workspace=workspace, user=user)
+    teams = member_overview(db, platform=PLATFORM, workspace=workspace, user=user)
     levels: dict[str, int | None] = {}
     for team in teams:
-        snapshot = team_snapshot(bot.db, platform=PLATFORM, workspace=workspace, team=team.team)
+        snapshot = team_snapshot(db, platform=PLATFORM, workspace=workspace, team=team.team)
         finished = snapshot.answer_sets if snapshot else []
-        levels[team.team] = score(bot.model, finished).overall if finished else None
+        levels[team.team] = score(model, finished).overall if finished else None
     return teams, levels

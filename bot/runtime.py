@@ -1,0 +1,60 @@
+"""What every chat adapter shares at run time: turns taken off the event loop, and platform calls made after
+the acknowledgement has gone back."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import Callable, Coroutine
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from dialogs.engine import Step
+from dialogs.messages import Input
+from dialogs.ports import ConversationStore, Participant
+from dialogs.turn import run_turn
+from scoring.model import MaturityModel
+from storage.database import Database
+
+log = logging.getLogger("maturity_bot.runtime")
+T = TypeVar("T")
+
+
+@dataclass
+class Runtime:
+    store: ConversationStore
+    db: Database
+    model: MaturityModel
+    on_turn: Callable[[str], None] = lambda platform: None  # metrics hook, given the platform
+    storage_threads: Executor | None = None  # None: asyncio's default pool
+    _pending: set[asyncio.Task[object]] = field(default_factory=set, init=False, repr=False)
+
+    async def turn(self, who: Participant, inp: Input) -> Step:
+        """Committed when this returns: storage is synchronous, so it runs in a worker thread."""
+        call = functools.partial(run_turn, self.store, self.model, who, inp, source=who.platform)
+        step = await asyncio.get_running_loop().run_in_executor(self.storage_threads, call)
+        self.on_turn(who.platform)
+        return step
+
+    async def read(self, query: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """``query(db, ...)`` off the event loop; reads do not queue behind turns (SQLite readers never wait)."""
+        return await asyncio.to_thread(query, self.db, *args, **kwargs)
+
+    def later(self, work: Coroutine[Any, Any, object], what: str) -> None:
+        """Run ``work`` after the current request has been answered: the platform's HTTP response waits for
+        nothing but the committed turn. A failure is logged, never lost silently."""
+        task = asyncio.ensure_future(work)
+        self._pending.add(task)
+        task.add_done_callback(functools.partial(self._finished, what))
+
+    def _finished(self, what: str, task: asyncio.Task[object]) -> None:
+        self._pending.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("%s failed", what, exc_info=task.exception())
+
+    async def drain(self) -> None:
+        """Wait for the posts still in flight (at shutdown, before the database and HTTP sessions close)."""
+        while self._pending:
+            await asyncio.gather(*self._pending, return_exceptions=True)

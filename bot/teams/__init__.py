@@ -1,0 +1,3 @@
+"""The Microsoft Teams adapter: botbuilder's CloudAdapter, an activity handler, Adaptive Cards."""
+
+PLATFORM = "teams"
