@@ -20,6 +20,8 @@ from bot.settings import ConfigurationError, Settings
 from scoring.model import MaturityModel, ModelFileError, load_model
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from storage.database import Database
 
 app = typer.Typer(
@@ -265,6 +267,53 @@ def slack_manifest(
     except ValueError as exc:
         fail(f"--url: {exc}", ExitCode.USAGE)
     sys.stdout.write(text)
+
+
+@app.command("teams-package")
+def teams_package(
+    app_id: Annotated[str, typer.Option("--app-id", help="Microsoft App ID (a GUID) of the Azure Bot registration.")],
+    out_file: Annotated[Path, typer.Option("--out", "-o", help="Where to write the zip, e.g. maturity-teams.zip.")],
+    force: Annotated[bool, typer.Option("--force", help="Replace --out if it already exists.")] = False,
+    website: Annotated[
+        str | None,
+        typer.Option("--website", help="Developer website shown in Teams (default: the project repository)."),
+    ] = None,
+    privacy_url: Annotated[
+        str | None,
+        typer.Option(
+            "--privacy-url", help="Privacy statement shown in Teams (default: the project's, in docs/teams.md)."
+        ),
+    ] = None,
+    terms_url: Annotated[
+        str | None, typer.Option("--terms-url", help="Terms of use shown in Teams (default: the project license).")
+    ] = None,
+) -> None:
+    """Write the Microsoft Teams app package (manifest.json and icons in a zip) to upload in Teams."""
+    from bot.teams import package
+
+    def checked(option: str, value: str, check: Callable[[str], str]) -> str:
+        try:
+            return check(value)
+        except package.PackageError as exc:
+            fail(f"{option}: {exc}", ExitCode.USAGE)
+
+    bot_id = checked("--app-id", app_id, package.parse_app_id)
+    website = checked("--website", package.DEFAULT_WEBSITE if website is None else website, package.https_url)
+    privacy = checked(
+        "--privacy-url", package.DEFAULT_PRIVACY_URL if privacy_url is None else privacy_url, package.https_url
+    )
+    terms = checked("--terms-url", package.DEFAULT_TERMS_URL if terms_url is None else terms_url, package.https_url)
+    try:
+        written = package.write_package(
+            bot_id, out_file, force=force, website=website, privacy_url=privacy, terms_url=terms
+        )
+    except package.PackageError as exc:
+        fail(f"--out: {exc}", ExitCode.USAGE)
+    out.print(
+        f"Wrote the Teams app package to {written}. Upload it in Teams: Apps > Manage your apps > Upload an app.",
+        markup=False,
+        soft_wrap=True,
+    )
 
 
 @db_app.command("upgrade")

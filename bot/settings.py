@@ -50,6 +50,12 @@ class Settings(BaseSettings):
         validation_alias="MATURITY_BOT_ENCRYPTION_KEY",
         description="A Fernet key; the installations' tokens are encrypted with it (OAuth mode).",
     )
+    # Microsoft Teams (Bot Framework); the settings keep the Bot Framework's usual environment names.
+    teams: bool = Field(default=True, description="Serve Teams at /api/messages (MATURITY_BOT_TEAMS=false: off).")
+    microsoft_app_id: str | None = Field(default=None, validation_alias="MicrosoftAppId")
+    microsoft_app_password: SecretStr | None = Field(default=None, validation_alias="MicrosoftAppPassword")
+    microsoft_app_type: str = Field(default="MultiTenant", validation_alias="MicrosoftAppType")
+    microsoft_app_tenant_id: str | None = Field(default=None, validation_alias="MicrosoftAppTenantId")
     log_format: str = Field(default="auto", description="json, text, or auto (JSON when not on a terminal).")
 
     @property
@@ -61,6 +67,7 @@ class Settings(BaseSettings):
 
     def check(self) -> None:
         """ConfigurationError, in one line, for settings that cannot work together."""
+        self._check_teams()
         if not self.slack_oauth:
             return
         if not self.encryption_key:
@@ -76,6 +83,17 @@ class Settings(BaseSettings):
             raise ConfigurationError(
                 f"MATURITY_BOT_ENCRYPTION_KEY is not a Fernet key (32 url-safe base64-encoded bytes); {MAKE_A_KEY}"
             ) from None
+
+    def _check_teams(self) -> None:
+        if not self.microsoft_app_id:
+            return
+        kinds = ("MultiTenant", "SingleTenant", "UserAssignedMSI")
+        if self.microsoft_app_type not in kinds:
+            raise ConfigurationError(f"MicrosoftAppType must be one of {', '.join(kinds)}")
+        if self.microsoft_app_type != "UserAssignedMSI" and not self.microsoft_app_password:
+            raise ConfigurationError("MicrosoftAppId is set but MicrosoftAppPassword is not (the bot's client secret)")
+        if self.microsoft_app_type != "MultiTenant" and not self.microsoft_app_tenant_id:
+            raise ConfigurationError(f"MicrosoftAppType {self.microsoft_app_type} needs MicrosoftAppTenantId")
 
     def resolved_database_url(self) -> str:
         from storage.database import default_sqlite_url

@@ -214,5 +214,30 @@ class SeenEvent(Base):
     received_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
+class ConversationRef(Base):
+    """Where the bot may speak unprompted on a platform that needs an address for it (Teams): the service URL,
+    conversation and tenant of a channel, group chat or personal chat the bot was added to or has spoken in.
+    ``reference`` keeps the platform's whole reference (JSON) for replaying it; the columns are for finding it."""
+
+    __tablename__ = "conversation_refs"
+    __table_args__ = (
+        UniqueConstraint("platform", "conversation_id"),
+        Index("ix_conversation_refs_team", "platform", "workspace_id", "team_id"),
+        Index("ix_conversation_refs_user", "platform", "workspace_id", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    workspace_id: Mapped[str] = mapped_column(ID)  # the tenant, as the platform names it (not workspaces.id)
+    conversation_id: Mapped[str] = mapped_column(String(512))
+    kind: Mapped[str] = mapped_column(String(16))  # personal, channel or groupChat
+    team_id: Mapped[str | None] = mapped_column(ID)  # the channel or group chat that is the team
+    user_id: Mapped[str | None] = mapped_column(ID)  # the person, for a personal chat
+    service_url: Mapped[str] = mapped_column(String(512))
+    reference: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
 # slack_sdk's installation and OAuth state stores (Slack's multi-workspace install); Core tables, no classes.
 SLACK_BOTS, SLACK_INSTALLATIONS, SLACK_OAUTH_STATES = define_slack_tables(Base.metadata)

@@ -26,8 +26,11 @@ log = logging.getLogger("maturity_bot.server")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def create_web_app(*, db: Database, metrics: Metrics, slack: tuple[AsyncApp, str] | None = None) -> web.Application:
-    """``slack`` is the Bolt app and its signing secret, or None when Slack is not configured."""
+def create_web_app(
+    *, db: Database, metrics: Metrics, slack: tuple[AsyncApp, str] | None = None, teams: Handler | None = None
+) -> web.Application:
+    """``slack`` is the Bolt app and its signing secret, ``teams`` the handler of Teams' ``/api/messages``; either
+    is None when that platform is off."""
 
     @web.middleware
     async def measure(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -73,6 +76,8 @@ def create_web_app(*, db: Database, metrics: Metrics, slack: tuple[AsyncApp, str
                     web.get(flow.redirect_uri_path, oauth_endpoint(flow.handle_callback)),
                 ]
             )
+    if teams is not None:
+        app.add_routes([web.post("/api/messages", teams)])
     return app
 
 

@@ -11,7 +11,7 @@ from aiohttp import web
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.runtime import Runtime
-from bot.server.app import create_web_app
+from bot.server.app import Handler, create_web_app
 from bot.server.observability import Metrics, configure_logging
 from bot.settings import Settings
 from scoring.model import load_model
@@ -82,7 +82,7 @@ def build_app(settings: Settings) -> web.Application:
             "for /slack/events; or SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SLACK_SIGNING_SECRET for OAuth): "
             "Slack is off"
         )
-    app = create_web_app(db=db, metrics=metrics, slack=slack)
+    app = create_web_app(db=db, metrics=metrics, slack=slack, teams=teams_endpoint(settings, bot))
     if slack is not None:
         reuse_connections(app, slack[0].client)
     if socket_mode is not None:
@@ -102,6 +102,26 @@ def build_app(settings: Settings) -> web.Application:
 
     app.on_cleanup.append(close_database)
     return app
+
+
+def teams_endpoint(settings: Settings, bot: Runtime) -> Handler | None:
+    """Teams' /api/messages, unless turned off; without an app id it is open to local callers only."""
+    if not settings.teams:
+        return None
+    from bot.teams.adapter import build_adapter
+    from bot.teams.adapter import teams_endpoint as endpoint
+    from bot.teams.handler import TeamsBot
+
+    authenticated = bool(settings.microsoft_app_id)
+    if authenticated:
+        log.info("Teams: Bot Framework posts to /api/messages (app id %s)", settings.microsoft_app_id)
+    else:
+        log.warning(
+            "Teams: MicrosoftAppId is not set, so /api/messages checks no tokens and answers local serviceUrls only "
+            "(the Bot Framework Emulator); set MicrosoftAppId and MicrosoftAppPassword for Teams, or "
+            "MATURITY_BOT_TEAMS=false to turn it off"
+        )
+    return endpoint(build_adapter(settings), TeamsBot(bot, settings.microsoft_app_id), authenticated=authenticated)
 
 
 def serve(settings: Settings, *, host: str, port: int, workers: int = 1) -> None:

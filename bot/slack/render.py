@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from bot.replies import Style
 from bot.text import NEXT_STEPS_SHOWN, level_bar, next_steps_heading
 from dialogs.messages import Kind, Message, QuestionView
 from dialogs.state import Phase
@@ -20,6 +21,9 @@ BUTTON_TEXT_LIMIT = 75  # Slack's limit for a button's plain_text
 def escape(text: str) -> str:
     """Slack's mrkdwn escaping: typed text can never become a mention, a channel ping or a link."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+SLACK = Style(bold=lambda text: f"*{text}*", command=lambda sub: f"/maturity {sub}", escape=escape)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,9 @@ from PIL import Image, ImageDraw
 
 MANIFEST_SCHEMA: Final = "https://developer.microsoft.com/en-us/json-schemas/teams/v1.19/MicrosoftTeams.schema.json"
 MANIFEST_VERSION: Final = "1.19"
-DISTRIBUTION: Final = "mlops-maturity-bot"  # the name pyproject.toml gives the project (and `maturity-bot --version` reads)
+DISTRIBUTION: Final = (
+    "mlops-maturity-bot"  # the name pyproject.toml gives the project (and `maturity-bot --version` reads)
+)
 
 # Never change this: the Teams app id is uuid5(APP_NAMESPACE, bot app id), and Teams treats a new id as a new app.
 APP_NAMESPACE: Final = uuid.UUID("73ed5f68-f38e-40a6-aaec-a8b37f566f53")
@@ -174,8 +176,10 @@ def color_icon() -> bytes:
     image = Image.new("RGBA", (size, size), (0, 0, 0, 0))
     draw = ImageDraw.Draw(image)
     draw.rounded_rectangle((0, 0, size - 1, size - 1), radius=36 * scale, fill=ACCENT_COLOR)
-    # The bars fill the middle 112x112, inside the safe area Teams leaves uncropped.
-    for box in _bars(left=40 * scale, bottom=148 * scale - 1, width=16 * scale, gap=8 * scale, base=16 * scale, step=22 * scale):
+    # The bars fill the middle 112x112, leaving a wide margin of accent colour around the symbol.
+    for box in _bars(
+        left=40 * scale, bottom=148 * scale - 1, width=16 * scale, gap=8 * scale, base=16 * scale, step=22 * scale
+    ):
         draw.rounded_rectangle(box, radius=3 * scale, fill=_WHITE)
     return _png(image.resize((COLOR_SIZE, COLOR_SIZE), Image.Resampling.LANCZOS))
 
@@ -212,7 +216,7 @@ def package_bytes(
             info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 3  # Unix, whatever system builds it
-            info.external_attr = 0o644 << 16
+            info.external_attr = 0o100644 << 16  # a regular file, rw-r--r--
             archive.writestr(info, data, compresslevel=9)
     return buffer.getvalue()
 

@@ -1,0 +1,108 @@
+"""The chat commands' answers in every platform's words: help, unknown commands, the team's status.
+
+The facts come from storage and scoring once; a ``Style`` says how a platform writes bold text, a command and
+escaped user text, so Slack and Teams give the same answers without either copying the other.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from dialogs.ports import Participant
+from dialogs.state import Phase
+from scoring.model import MaturityModel
+from scoring.score import Result, score
+from storage.database import Database
+from storage.reports import member_overview, team_snapshot
+
+SUBCOMMANDS = ("start", "status", "summary", "help")
+
+
+@dataclass(frozen=True)
+class Style:
+    bold: Callable[[str], str]
+    command: Callable[[str], str]  # "status" -> "/maturity status" in Slack, "status" in Teams
+    escape: Callable[[str], str]
+
+
+def help_text(style: Style) -> str:
+    c, b = style.command, style.bold
+    return (
+        f"{b('MLOps maturity assessment')}: 19 questions about how your team builds, ships and watches models; "
+        "about five minutes. The channel you run it in is the team.\n"
+        f"• `{c('start')}`: take (or resume) the assessment in a private chat with me\n"
+        f"• `{c('status')}`: the team's level and how many have taken part, and your own progress\n"
+        f"• `{c('summary')}`: post the team's result in this channel\n"
+        f"• `{c('help')}`: this message\n"
+        "In the private chat, click an answer or type its number, letter or words; also `back`, `skip`, `why`, "
+        "`stop`."
+    )
+
+
+def unknown_command_text(style: Style, typed: str) -> str:
+    close = difflib.get_close_matches(typed, SUBCOMMANDS, n=1)
+    hint = f"Did you mean `{style.command(close[0])}`? " if close else ""
+    return f"I don't know `{style.escape(typed[:40])}`. {hint}\n\n{help_text(style)}"
+
+
+def not_started_text(style: Style) -> str:
+    return f"Type `{style.command('start')}` in your team's channel to start the assessment."
+
+
+@dataclass(frozen=True)
+class TeamStatus:
+    """Counts and levels only: never anyone's answers."""
+
+    round_number: int | None
+    finished: int
+    in_progress: int
+    result: Result | None  # the team's aggregate, once somebody has finished
+    own_phase: Phase | None  # None: the asking member has not started in this team
+    own_answered: int
+    questions: int
+
+
+def team_status(db: Database, model: MaturityModel, who: Participant) -> TeamStatus:
+    """Blocking (storage): run it off the event loop."""
+    snapshot = team_snapshot(db, platform=who.platform, workspace=who.workspace, team=who.team)
+    mine = member_overview(db, platform=who.platform, workspace=who.workspace, user=who.user)
+    here = next((t for t in mine if t.team == who.team), None)
+    return TeamStatus(
+        round_number=snapshot.round_number if snapshot else None,
+        finished=len(snapshot.responses) if snapshot else 0,
+        in_progress=snapshot.in_progress if snapshot else 0,
+        result=score(model, snapshot.answer_sets) if snapshot and snapshot.responses else None,
+        own_phase=here.phase if here else None,
+        own_answered=here.answered if here else 0,
+        questions=len(model.questions),
+    )
+
+
+def status_text(style: Style, status: TeamStatus) -> str:
+    if status.round_number is None:
+        return (
+            f"Nobody in this channel has started the assessment yet. Type `{style.command('start')}` to be the first."
+        )
+    lines = []
+    if status.result is not None:
+        lines.append(style.bold(f"Team level {status.result.overall}, {status.result.overall_name}."))
+    lines.append(f"Round {status.round_number}: {status.finished} finished, {status.in_progress} in progress.")
+    if status.own_phase is None:
+        lines.append(f"You have not started yet: type `{style.command('start')}`.")
+    elif status.own_phase is Phase.FINISHED:
+        lines.append(f"You have finished ({status.own_answered} of {status.questions} answered).")
+    else:
+        lines.append(
+            f"You: {status.own_answered} of {status.questions} answered; type `{style.command('start')}` to carry on."
+        )
+    return "\n".join(lines)
+
+
+def team_result(db: Database, model: MaturityModel, who: Participant) -> tuple[Result, int] | None:
+    """The team's aggregated result and how many members it stands for; None until somebody has finished."""
+    snapshot = team_snapshot(db, platform=who.platform, workspace=who.workspace, team=who.team)
+    if snapshot is None or not snapshot.responses:
+        return None
+    return score(model, snapshot.answer_sets), len(snapshot.responses)

@@ -1,0 +1,147 @@
+"""Engine messages as Teams activities: Adaptive Cards for questions and results, markdown text for the rest.
+
+Every Action.Submit carries a ``Submit`` (team, round, question, option), so a submit from an old card is
+recognised by the turn runner; the person is always the activity's sender, never a field of the card.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from botbuilder.core import CardFactory, MessageFactory
+from botbuilder.schema import Activity
+
+from bot.replies import Style
+from bot.text import NEXT_STEPS_SHOWN, level_bar, next_steps_heading
+from dialogs.messages import Command, Input, Kind, Message, QuestionView
+from scoring.model import MaturityModel
+from scoring.score import Result
+
+Card = dict[str, Any]
+CARD_VERSION = "1.5"  # what Teams renders on desktop, web and mobile
+SUBMIT_KEY = "maturity"  # marks a submit as ours; its value is the action
+ACTIONS = {Command.ANSWER, Command.BACK, Command.SKIP, Command.WHY, Command.RESUME}
+
+
+def escape(text: str) -> str:
+    """Typed or platform-provided text shown in a message: no HTML, so no forged mention or link markup."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+TEAMS = Style(bold=lambda text: f"**{text}**", command=lambda sub: sub, escape=escape)
+
+
+@dataclass(frozen=True)
+class Submit:
+    """What an Action.Submit carries back."""
+
+    action: Command
+    team: str
+    round: int | None = None
+    question: str = ""
+    option: str = ""
+
+    def data(self) -> dict[str, Any]:
+        return {SUBMIT_KEY: self.action.value, "t": self.team, "r": self.round, "q": self.question, "o": self.option}
+
+    @classmethod
+    def parse(cls, value: object) -> Submit:
+        """Raises ValueError for anything that is not a submit this bot wrote."""
+        if not isinstance(value, dict) or value.get(SUBMIT_KEY) not in ACTIONS:
+            raise ValueError("not a maturity-bot card submit")
+        team, round_ = value.get("t"), value.get("r")
+        if not isinstance(team, str) or not team:
+            raise ValueError("a card submit without its team")
+        if round_ is not None and (not isinstance(round_, int) or isinstance(round_, bool)):
+            raise ValueError("a card submit with a malformed round")
+        return cls(Command(value[SUBMIT_KEY]), team, round_, str(value.get("q") or ""), str(value.get("o") or ""))
+
+    def to_input(self) -> Input:
+        value = self.option if self.action is Command.ANSWER else ""
+        return Input(self.action, value, question_id=self.question or None, round=self.round)
+
+
+def _card(body: list[dict[str, Any]], actions: list[dict[str, Any]] | None = None) -> Card:
+    card: Card = {"type": "AdaptiveCard", "version": CARD_VERSION, "body": body, "msteams": {"width": "Full"}}
+    if actions:
+        card["actions"] = actions
+    return card
+
+
+def _text(text: str, **style: Any) -> dict[str, Any]:
+    return {"type": "TextBlock", "text": text, "wrap": True, **style}
+
+
+def _submit(title: str, submit: Submit, **style: Any) -> dict[str, Any]:
+    return {"type": "Action.Submit", "title": title, "data": submit.data(), **style}
+
+
+def question_card(view: QuestionView, team: str, round_: int | None) -> Card:
+    """One button per option, stacked (one action set each, so long labels stay readable), then navigation."""
+    progress = view.progress.text.capitalize() + (" (skipped earlier)" if view.revisit else "")
+    body: list[dict[str, Any]] = [
+        _text(progress, isSubtle=True, size="Small"),
+        _text(view.text, weight="Bolder", size="Medium"),
+    ]
+    for choice in view.choices:
+        submit = Submit(Command.ANSWER, team, round_, view.id, choice.id)
+        style = {"style": "positive"} if choice.id == view.current_answer else {}
+        body.append({"type": "ActionSet", "actions": [_submit(f"{choice.number}. {choice.label}", submit, **style)]})
+    navigation = [
+        _submit(title, Submit(action, team, round_, view.id))
+        for action, title in ((Command.BACK, "◀ Back"), (Command.SKIP, "Skip"), (Command.WHY, "Why this question?"))
+    ]
+    return _card(body, navigation)
+
+
+def answered_card(question: str, answer: str) -> Card:
+    """What a question card becomes once answered: the question and the answer given, no buttons."""
+    return _card([_text(question, weight="Bolder"), _text(f"✓ {answer}", color="Good")])
+
+
+def result_card(model: MaturityModel, result: Result, *, title: str) -> Card:
+    names = model.dimension_by_id
+    level = model.level(result.overall)
+    body: list[dict[str, Any]] = [
+        _text(f"{title}: level {result.overall}, {level.name}", weight="Bolder", size="Large"),
+        _text(level.summary),
+        {
+            "type": "FactSet",
+            "facts": [{"title": d.name, "value": f"{level_bar(d.level)} {d.level}"} for d in result.dimensions],
+        },
+    ]
+    if result.strengths:
+        body.append(_text("**Strengths:** " + ", ".join(names[d].name for d in result.strengths)))
+    if result.blockers:
+        held = "\n".join(f"- {result.dimension(d).explanation}" for d in result.blockers)
+        body.append(_text(f"**Holding back level {result.overall + 1}:**\n\n{held}"))
+    if result.next_steps:
+        steps = "\n".join(
+            f"- **{i.title}**: {i.why}" + (f" (e.g. {', '.join(i.tools)})" if i.tools else "")
+            for i in result.next_steps[:NEXT_STEPS_SHOWN]
+        )
+        body.append(_text(f"**{next_steps_heading(result)}:**\n\n{steps}"))
+    if result.unanswered:
+        body.append(_text(f"{len(result.unanswered)} question(s) unanswered, counted as 0.", isSubtle=True))
+    return _card(body)
+
+
+def card_activity(card: Card, summary: str) -> Activity:
+    """A message holding one Adaptive Card; ``summary`` is the text notifications and screen readers get."""
+    activity = MessageFactory.attachment(CardFactory.adaptive_card(card))
+    activity.summary = summary
+    return activity
+
+
+def message_activity(message: Message, *, model: MaturityModel, team: str, round_: int | None) -> Activity | None:
+    """The activity for one engine message; None for RECORDED, which updates the question's card instead."""
+    if message.kind is Kind.QUESTION and message.question:
+        view = message.question
+        return card_activity(question_card(view, team, round_), f"{view.progress.text}: {view.text}")
+    if message.kind is Kind.RESULT and message.result:
+        summary = f"Your result: level {message.result.overall}, {message.result.overall_name}"
+        return card_activity(result_card(model, message.result, title="Your result"), summary)
+    if message.kind is Kind.RECORDED:
+        return None
+    return MessageFactory.text(escape(message.text))

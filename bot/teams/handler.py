@@ -1,0 +1,192 @@
+"""The Teams activity handler: channel commands, the personal chat, card submits and installs.
+
+It only translates: activities become turns on the shared runtime, and steps become cards (``show``). A channel
+or group chat is the team; the assessment itself runs in the person's personal chat with the bot, so nobody
+sees anyone else's answers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+
+from botbuilder.core import MessageFactory, TurnContext
+from botbuilder.core.teams import TeamsActivityHandler
+from botbuilder.schema import Activity, ChannelAccount, ConversationParameters
+from botbuilder.schema.teams import TeamInfo
+
+from bot.replies import help_text, not_started_text, status_text, team_result, team_status, unknown_command_text
+from bot.runtime import Runtime
+from bot.teams import PLATFORM
+from bot.teams.cards import TEAMS, Submit, answered_card, card_activity, message_activity, result_card
+from bot.teams.conversation import Where, delivery_id
+from dialogs.engine import Step
+from dialogs.messages import Command, Input, Kind
+from dialogs.parse import parse_text
+from dialogs.ports import Participant
+from storage.events import first_sighting
+from storage.references import PERSONAL, remember
+from storage.reports import member_overview
+
+log = logging.getLogger("maturity_bot.teams")
+
+HELLO_TEAM = (
+    "Hi! I run the **MLOps maturity assessment**: 19 questions on how a team builds, ships and watches its models, "
+    "scored 0-4 per dimension, with the next investments to make. This channel is the team: mention me with "
+    "`start` and I'll send each of you the questions in a personal chat. `help` lists everything."
+)
+HELLO_PERSONAL = (
+    "Hi! I run the **MLOps maturity assessment**. Mention me with `start` in your team's channel to begin; "
+    "the questions then come here, in this chat. `help` lists everything."
+)
+NOT_OUR_CARD = "That card isn't one of mine, so nothing changed."
+PERSONAL_COMMANDS = ("status", "summary")  # team commands also typed in the personal chat, for the last team
+
+
+class TeamsBot(TeamsActivityHandler):
+    def __init__(self, bot: Runtime, app_id: str | None) -> None:
+        self.bot = bot
+        self.app_id = app_id or ""
+
+    # --- messages ---------------------------------------------------------------------------------------
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        if activity.id and not await self.bot.read(first_sighting, PLATFORM, delivery_id(activity)):
+            return  # a retried delivery of a message already handled
+        where = Where.of(activity)
+        if activity.value is not None:
+            await self._submitted(turn_context, where)
+            return
+        text = (TurnContext.remove_recipient_mention(activity) or "").strip()
+        if where.kind == PERSONAL:
+            await self._in_personal_chat(turn_context, where, text)
+        else:
+            await self._in_team(turn_context, where, text)
+
+    async def _in_team(self, turn_context: TurnContext, where: Where, text: str) -> None:
+        """A mention in a channel or a message in a group chat: the team's commands."""
+        sub = text.lower().split(" ")[0] if text else "start"
+        who = where.participant()
+        await self.bot.read(remember, where.reference(turn_context.activity))
+        if sub == "start":
+            await self._start(turn_context, where)
+        elif sub == "status":
+            await turn_context.send_activity(status_text(TEAMS, await self.bot.read(team_status, self.bot.model, who)))
+        elif sub == "summary":
+            await turn_context.send_activity(await self._summary(who))
+        elif sub == "help":
+            await turn_context.send_activity(help_text(TEAMS))
+        else:
+            await turn_context.send_activity(unknown_command_text(TEAMS, sub))
+
+    async def _in_personal_chat(self, turn_context: TurnContext, where: Where, text: str) -> None:
+        """Typed answers and commands go to the team the person worked on last, as in a Slack DM."""
+        teams = await self.bot.read(member_overview, platform=PLATFORM, workspace=where.tenant, user=where.user)
+        if not teams:
+            await turn_context.send_activity(HELLO_PERSONAL if not text else not_started_text(TEAMS))
+            return
+        who = where.participant(teams[0].team, teams[0].team_name)
+        sub = text.lower()
+        if sub == "status":
+            await turn_context.send_activity(status_text(TEAMS, await self.bot.read(team_status, self.bot.model, who)))
+        elif sub == "summary":
+            await turn_context.send_activity(await self._summary(who))
+        else:
+            step = await self.bot.turn(who, parse_text(text))
+            await self._show(turn_context, who, step)
+
+    async def _submitted(self, turn_context: TurnContext, where: Where) -> None:
+        """A card button: the card names the team and round; the person is always the sender."""
+        try:
+            submit = Submit.parse(turn_context.activity.value)
+            who = where.participant(submit.team)
+        except ValueError:
+            await turn_context.send_activity(NOT_OUR_CARD)
+            return
+        step = await self.bot.turn(who, submit.to_input())
+        await self._show(turn_context, who, step, card_id=turn_context.activity.reply_to_id)
+
+    async def _start(self, turn_context: TurnContext, where: Where) -> None:
+        """Commit the first turn, then open the personal chat and ask there; the channel hears where to look."""
+        who = where.participant()
+        step = await self.bot.turn(who, Input(Command.START))
+        activity = turn_context.activity
+
+        async def in_personal_chat(personal: TurnContext) -> None:
+            chat = dataclasses.replace(where, kind=PERSONAL, team=None, team_name=None)
+            await self.bot.read(remember, chat.reference(personal.activity, user=activity.from_property))
+            await self._show(personal, who, step)
+
+        params = ConversationParameters(
+            is_group=False,
+            bot=activity.recipient,
+            members=[ChannelAccount(id=activity.from_property.id)],
+            tenant_id=who.workspace,
+            channel_data={"tenant": {"id": who.workspace}},
+        )
+        try:
+            await turn_context.adapter.create_conversation(
+                self.app_id, in_personal_chat, params, activity.channel_id, activity.service_url
+            )
+        except Exception:
+            log.exception("could not open a personal chat with %s", who.user)
+            await turn_context.send_activity(
+                "I couldn't open a personal chat with you. Add me as a personal app (Apps, then Maturity, then "
+                "Add), then mention me here with `start` again."
+            )
+            return
+        await turn_context.send_activity("I've sent you a personal message with the assessment for this channel.")
+
+    async def _summary(self, who: Participant) -> Activity:
+        found = await self.bot.read(team_result, self.bot.model, who)
+        if found is None:
+            return MessageFactory.text(
+                "No one in this channel has finished the assessment yet; mention me with `start`."
+            )
+        result, members = found
+        title = f"Team summary ({members} member(s))"
+        summary = f"{title}: level {result.overall}, {result.overall_name}"
+        return card_activity(result_card(self.bot.model, result, title=title), summary)
+
+    async def _show(
+        self, turn_context: TurnContext, who: Participant, step: Step, *, card_id: str | None = None
+    ) -> None:
+        """Send the step's messages in order; an answer given on a card turns that card into the answer."""
+        for message in step.messages:
+            if message.kind is Kind.RECORDED:
+                if card_id and message.question_id:
+                    question = self.bot.model.question_by_id[message.question_id]
+                    option = question.option(message.option_id or "")
+                    label = option.label if option else ""
+                    updated = card_activity(answered_card(question.text, label), f"{question.text}: {label}")
+                    updated.id = card_id
+                    await turn_context.update_activity(updated)
+                continue
+            reply = message_activity(message, model=self.bot.model, team=who.team, round_=step.round)
+            if reply is not None:
+                await turn_context.send_activity(reply)
+
+    # --- installs ---------------------------------------------------------------------------------------
+
+    async def on_teams_members_added_dispatch(
+        self, members_added: list[ChannelAccount], team_info: TeamInfo, turn_context: TurnContext
+    ) -> None:
+        """Only the bot's own arrival matters: greet and remember where it is (no lookups of other members)."""
+        activity = turn_context.activity
+        if any(member.id == activity.recipient.id for member in members_added):
+            await self._welcome(turn_context)
+
+    async def on_members_added_activity(self, members_added: list[ChannelAccount], turn_context: TurnContext) -> None:
+        """Outside Teams (the Emulator) the same arrival comes without Teams' channel data."""
+        if any(member.id == turn_context.activity.recipient.id for member in members_added):
+            await self._welcome(turn_context)
+
+    async def on_installation_update_add(self, turn_context: TurnContext) -> None:
+        where = Where.of(turn_context.activity)
+        await self.bot.read(remember, where.reference(turn_context.activity))
+
+    async def _welcome(self, turn_context: TurnContext) -> None:
+        where = Where.of(turn_context.activity)
+        await self.bot.read(remember, where.reference(turn_context.activity))
+        await turn_context.send_activity(HELLO_PERSONAL if where.kind == PERSONAL else HELLO_TEAM)

@@ -1,0 +1,235 @@
+"""The Teams handler as transcripts through botbuilder's TestAdapter: activities in, activities out, on a real
+database (SQLite and PostgreSQL). The HTTP path and the Bot Connector are tested in test_teams_server.py."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from botbuilder.core import TurnContext
+from botbuilder.core.adapters import TestAdapter
+from botbuilder.schema import Activity, ConversationAccount, ConversationParameters
+from sqlalchemy import select, update
+
+from bot.runtime import Runtime
+from bot.teams.cards import SUBMIT_KEY
+from bot.teams.handler import HELLO_PERSONAL, HELLO_TEAM, NOT_OUR_CARD, TeamsBot
+from scoring.model import default_model
+from scoring.score import score_answers
+from storage.conversations import SqlConversationStore
+from storage.database import Database
+from storage.models import ROUND_OPEN, Answer, ConversationRef, Round, utcnow
+from tests import teams_activities as a
+from tests.personas import PERSONAS
+from tests.storage.helpers import count
+
+MODEL = default_model()
+SERVICE = "https://smba.example.test/teams/"
+PERSONAL_CHAT = "a:1personal-chat"
+
+
+class TranscriptAdapter(TestAdapter):
+    """TestAdapter, plus CloudAdapter's ``create_conversation`` so a channel ``start`` can open a personal chat."""
+
+    def __init__(self, logic: Any) -> None:
+        super().__init__(logic)
+        self.created: list[ConversationParameters] = []
+
+    async def create_conversation(  # type: ignore[override]
+        self,
+        bot_app_id: str,
+        callback: Any,
+        conversation_parameters: ConversationParameters,
+        channel_id: str,
+        service_url: str,
+        audience: str | None = None,
+    ) -> None:
+        self.created.append(conversation_parameters)
+        activity = Activity(  # what CloudAdapter hands the callback: no sender, no conversation type
+            type="event",
+            name="CreateConversation",
+            channel_id=channel_id,
+            service_url=service_url,
+            conversation=ConversationAccount(id=PERSONAL_CHAT, tenant_id=conversation_parameters.tenant_id),
+            channel_data=conversation_parameters.channel_data,
+            recipient=conversation_parameters.bot,
+        )
+        await callback(TurnContext(self, activity))
+
+
+class Chat:
+    """Replays activities and returns what the bot sent back (and updated) for each."""
+
+    def __init__(self, db: Database) -> None:
+        self.bot = TeamsBot(Runtime(SqlConversationStore(db), db, MODEL), app_id="")
+        self.adapter = TranscriptAdapter(self.bot.on_turn)
+        self.card_ids = itertools.count(1)
+
+    def send(self, activity: dict[str, Any]) -> list[Activity]:
+        self.adapter.activity_buffer.clear()
+        self.adapter.updated_activities.clear()
+        asyncio.run(self.adapter.receive_activity(Activity().deserialize(activity)))
+        return list(self.adapter.activity_buffer)
+
+    @property
+    def updated(self) -> list[Activity]:
+        return list(self.adapter.updated_activities)
+
+
+def card(activity: Activity) -> dict[str, Any]:
+    [attachment] = activity.attachments
+    assert attachment.content_type == "application/vnd.microsoft.card.adaptive"
+    return attachment.content
+
+
+def submits(activity: Activity) -> list[dict[str, Any]]:
+    """Every Action.Submit's data on a card, options first (in the body), then navigation."""
+    content = card(activity)
+    found = [act["data"] for item in content["body"] if item["type"] == "ActionSet" for act in item["actions"]]
+    return found + [act["data"] for act in content.get("actions", [])]
+
+
+def option_submit(activity: Activity, option_id: str) -> dict[str, Any]:
+    return next(d for d in submits(activity) if d[SUBMIT_KEY] == "answer" and d["o"] == option_id)
+
+
+def texts(activities: list[Activity]) -> list[str]:
+    return [x.text or x.summary or "" for x in activities]
+
+
+def personal(text: str = "", **kw: Any) -> dict[str, Any]:
+    return a.message(text, service_url=SERVICE, conversation_id=PERSONAL_CHAT, **kw)
+
+
+@pytest.fixture
+def chat(db: Database) -> Iterator[Chat]:
+    yield Chat(db)
+
+
+def start_in_channel(chat: Chat) -> Activity:
+    """``@Maturity start`` in the channel: returns the first question card, sent to the personal chat."""
+    replies = chat.send(a.channel_mention("start", service_url=SERVICE))
+    assert texts(replies)[-1] == "I've sent you a personal message with the assessment for this channel."
+    in_personal_chat = [r for r in replies if r.conversation.id == PERSONAL_CHAT]
+    assert in_personal_chat and in_personal_chat[-1].attachments
+    return in_personal_chat[-1]
+
+
+def test_the_bot_greets_a_channel_it_is_added_to_and_remembers_it(chat: Chat, db: Database) -> None:
+    replies = chat.send(a.bot_added(service_url=SERVICE))
+    assert texts(replies) == [HELLO_TEAM]
+    with db.reading() as session:
+        ref = session.scalars(select(ConversationRef)).one()
+    assert (ref.kind, ref.team_id, ref.workspace_id, ref.service_url) == ("channel", a.TEAM_ID, a.TENANT_ID, SERVICE)
+    assert ref.reference["conversation"]["id"] == a.TEAM_ID  # a team install names its General channel
+    assert ref.reference["serviceUrl"] == SERVICE
+
+
+def test_a_personal_install_is_greeted_and_remembered(chat: Chat, db: Database) -> None:
+    replies = chat.send(a.bot_added(service_url=SERVICE, conversation_type="personal"))
+    assert texts(replies) == [HELLO_PERSONAL]
+    chat.send(a.installation_update(service_url=SERVICE))
+    with db.reading() as session:
+        kinds = session.scalars(select(ConversationRef.kind)).all()
+    assert kinds == ["personal"]  # the install and the greeting name the same chat: one row
+
+
+def test_start_in_a_channel_opens_a_personal_chat_with_the_first_question(chat: Chat, db: Database) -> None:
+    question = start_in_channel(chat)
+    [params] = chat.adapter.created
+    assert params.is_group is False and params.tenant_id == a.TENANT_ID
+    assert card(question)["body"][1]["text"] == MODEL.questions[0].text
+    assert {d["t"] for d in submits(question)} == {a.CHANNEL_ID}  # every button names the team
+    assert {d["r"] for d in submits(question)} == {1}  # and the round
+    with db.reading() as session:
+        assert sorted(session.scalars(select(ConversationRef.kind)).all()) == ["channel", "personal"]
+
+
+def test_a_whole_assessment_by_card_submits_updates_each_card_and_ends_with_the_result(chat: Chat) -> None:
+    expected, answers = PERSONAS["faq_level_2"]
+    question = start_in_channel(chat)
+    for n, q in enumerate(MODEL.questions):
+        card_id = f"card-{n}"
+        replies = chat.send(personal(value=option_submit(question, answers[q.id]), reply_to_id=card_id))
+        [updated] = chat.updated
+        assert updated.id == card_id
+        body = card(updated)["body"]
+        assert body[0]["text"] == q.text and q.option(answers[q.id]).label in body[1]["text"]
+        assert "actions" not in card(updated)  # an answered card has no buttons left
+        question = replies[-1]
+    result = card(question)
+    assert result["body"][0]["text"] == f"Your result: level {expected}, {score_answers(MODEL, answers).overall_name}"
+    facts = {f["title"]: f["value"] for f in next(b for b in result["body"] if b["type"] == "FactSet")["facts"]}
+    assert set(facts) == {d.name for d in MODEL.dimensions}
+
+
+def test_typed_replies_in_the_personal_chat_answer_the_current_question(chat: Chat, db: Database) -> None:
+    start_in_channel(chat)
+    first, second = MODEL.questions[0], MODEL.questions[1]
+    replies = chat.send(personal("2"))
+    assert (
+        texts(replies)[0].startswith("Saved: " + first.choices[1].label)
+        or card(replies[-1])["body"][1]["text"] == second.text
+    )
+    assert card(replies[-1])["body"][1]["text"] == second.text
+    replies = chat.send(personal("why"))
+    assert second.why.split(".")[0] in texts(replies)[0]
+    replies = chat.send(personal("back"))
+    assert card(replies[-1])["body"][1]["text"] == first.text
+    replies = chat.send(personal("maybe?"))  # matches no option: a hint, and the same question again
+    assert "1 to" in texts(replies)[0] and count(db, Answer) == 1
+
+
+def test_an_old_card_and_a_closed_round_change_nothing_and_say_so(chat: Chat, db: Database) -> None:
+    question = start_in_channel(chat)
+    first = option_submit(question, MODEL.questions[0].options[1].id)
+    chat.send(personal(value=first, reply_to_id="card-1"))
+    replies = chat.send(personal(value=option_submit(question, MODEL.questions[0].options[3].id), reply_to_id="c"))
+    assert "no longer the current one" in texts(replies)[0] and not chat.updated
+    with db.transaction() as session:
+        session.execute(update(Round).where(Round.status == ROUND_OPEN).values(status="closed", closed_at=utcnow()))
+    replies = chat.send(personal(value=first, reply_to_id="card-1"))
+    assert "round 1, which has closed" in texts(replies)[0]
+    assert count(db, Answer) == 1
+
+
+def test_a_card_that_is_not_ours_is_refused_politely(chat: Chat, db: Database) -> None:
+    start_in_channel(chat)
+    for value in ({"answer": 3}, {SUBMIT_KEY: "answer"}, {SUBMIT_KEY: "answer", "t": "x", "r": "one"}, [1, 2], "hi"):
+        assert texts(chat.send(personal(value=value, reply_to_id="c"))) == [NOT_OUR_CARD]
+    assert count(db, Answer) == 0
+
+
+def test_channel_commands_status_summary_help_and_a_typo(chat: Chat) -> None:
+    status = texts(chat.send(a.channel_mention("status", service_url=SERVICE)))[0]
+    assert "Nobody in this channel has started" in status
+    assert "finished the assessment yet" in texts(chat.send(a.channel_mention("summary", service_url=SERVICE)))[0]
+    assert "`start`" in texts(chat.send(a.channel_mention("help", service_url=SERVICE)))[0]
+    assert "Did you mean `status`?" in texts(chat.send(a.channel_mention("statsu", service_url=SERVICE)))[0]
+
+    _, answers = PERSONAS["faq_level_3"]
+    question = start_in_channel(chat)
+    for q in MODEL.questions:
+        question = chat.send(personal(value=option_submit(question, answers[q.id]), reply_to_id="c"))[-1]
+    status = texts(chat.send(a.channel_mention("status", service_url=SERVICE)))[0]
+    assert "**Team level 3" in status and "1 finished" in status and "You have finished" in status
+    summary = chat.send(a.channel_mention("summary", service_url=SERVICE))[0]
+    assert card(summary)["body"][0]["text"].startswith("Team summary (1 member(s)): level 3")
+    other = texts(chat.send(a.channel_mention("status", service_url=SERVICE, aad_object_id="other-person")))[0]
+    assert "You have not started yet" in other  # counts for the team, nothing of anyone's answers
+
+
+def test_the_personal_chat_before_any_team_points_to_the_channel(chat: Chat) -> None:
+    assert texts(chat.send(personal(""))) == [HELLO_PERSONAL]
+    assert "in your team's channel" in texts(chat.send(personal("2")))[0]
+
+
+def test_a_redelivered_activity_is_handled_once(chat: Chat, db: Database) -> None:
+    question = start_in_channel(chat)
+    click = personal(value=option_submit(question, MODEL.questions[0].options[0].id), reply_to_id="c")
+    assert chat.send(click)
+    assert chat.send(click) == []  # same activity id in the same conversation: a retry
+    assert count(db, Answer) == 1
