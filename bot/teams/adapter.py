@@ -16,6 +16,7 @@ from aiohttp import web
 from botbuilder.core import ActivityHandler, TurnContext, serializer_helper
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 from botbuilder.schema import Activity
+from jwt import PyJWTError
 
 from bot.settings import Settings
 from dialogs.ports import StoreUnavailable
@@ -71,7 +72,7 @@ def teams_endpoint(adapter: CloudAdapter, bot: ActivityHandler, *, authenticated
             return web.json_response({"error": "unauthenticated mode serves local serviceUrls only"}, status=401)
         try:
             invoke = await adapter.process_activity(request.headers.get("Authorization", ""), activity, bot.on_turn)
-        except PermissionError:
+        except (PermissionError, PyJWTError):  # botbuilder lets a token that is not a JWT at all raise PyJWT's error
             return web.json_response({"error": "invalid or missing Bot Framework token"}, status=401)
         if invoke is not None:
             return web.json_response(serializer_helper(invoke.body), status=invoke.status)

@@ -114,6 +114,7 @@ class TeamsBot(TeamsActivityHandler):
         activity = turn_context.activity
 
         async def in_personal_chat(personal: TurnContext) -> None:
+            personal.activity.id = None  # a made-up event, not a message: post into the chat, not as a reply
             chat = dataclasses.replace(where, kind=PERSONAL, team=None, team_name=None)
             await self.bot.read(remember, chat.reference(personal.activity, user=activity.from_property))
             await self._show(personal, who, step)
