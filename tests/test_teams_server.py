@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from bot.server.compose import build_app
-from bot.settings import Settings
+from bot.settings import ConfigurationError, Settings
 from scoring.model import default_model
 from scoring.score import score_answers
 from storage.database import Database, open_database, upgrade
@@ -286,3 +286,24 @@ def test_a_database_outage_gets_a_helpful_reply_and_loses_nothing(
     finally:
         server.stop()
         proxy.close()
+
+
+@pytest.mark.parametrize(
+    ("settings", "problem"),
+    [
+        ({"MicrosoftAppId": APP_ID}, "MicrosoftAppPassword is not"),
+        ({"MicrosoftAppId": APP_ID, "MicrosoftAppPassword": "s", "MicrosoftAppType": "Single"}, "must be one of"),
+        ({"MicrosoftAppId": APP_ID, "MicrosoftAppPassword": "s", "MicrosoftAppType": "SingleTenant"}, "TenantId"),
+    ],
+)
+def test_teams_settings_that_cannot_work_are_refused_in_one_line(settings: dict[str, str], problem: str) -> None:
+    with pytest.raises(ConfigurationError, match=problem):
+        Settings.model_validate(settings).check()
+
+
+def test_teams_can_be_turned_off(database_url: str, connector: FakeBotConnector) -> None:
+    server = start_server(database_url, teams="false")  # MATURITY_BOT_TEAMS=false
+    try:
+        assert post(server, a.channel_mention("help", service_url=connector.url)) == 404
+    finally:
+        server.stop()

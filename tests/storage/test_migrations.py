@@ -24,7 +24,7 @@ from storage.schema import SCHEMA_REVISION
 ROOT = Path(__file__).resolve().parents[2]
 TABLES = {
     *("workspaces", "teams", "members", "rounds", "responses", "answers", "results", "seen_events"),
-    *("slack_bots", "slack_installations", "slack_oauth_states"),
+    *("slack_bots", "slack_installations", "slack_oauth_states", "conversation_refs"),
 }
 
 
