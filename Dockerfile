@@ -17,6 +17,7 @@ COPY bot/ bot/
 COPY dialogs/ dialogs/
 COPY scoring/ scoring/
 COPY storage/ storage/
+COPY checkins/ checkins/
 RUN pip install --no-cache-dir .
 
 # An unprivileged user with a writable data directory.

@@ -17,7 +17,14 @@ from scoring.score import Result, score
 from storage.database import Database
 from storage.reports import member_overview, team_snapshot
 
-SUBCOMMANDS = ("start", "status", "summary", "help")
+# The commands, with what each does: the help texts, the typo suggestions and the Teams command menu.
+COMMANDS: tuple[tuple[str, str], ...] = (
+    ("start", "Start the assessment, or resume it where you left off."),
+    ("status", "Your team's current level and who has answered so far."),
+    ("summary", "Post the team summary: levels, strengths, blockers and next steps."),
+    ("help", "What the bot can do and how to answer its questions."),
+)
+SUBCOMMANDS = tuple(name for name, _ in COMMANDS)
 
 
 @dataclass(frozen=True)
@@ -25,13 +32,14 @@ class Style:
     bold: Callable[[str], str]
     command: Callable[[str], str]  # "status" -> "/maturity status" in Slack, "status" in Teams
     escape: Callable[[str], str]
+    channel: Callable[[str, str | None], str]  # (team id, name) -> how a message names the team's channel
 
 
-def help_text(style: Style) -> str:
+def help_text(style: Style, questions: int) -> str:
     c, b = style.command, style.bold
     return (
-        f"{b('MLOps maturity assessment')}: 19 questions about how your team builds, ships and watches models; "
-        "about five minutes. The channel you run it in is the team.\n"
+        f"{b('MLOps maturity assessment')}: {questions} questions about how your team builds, ships and watches "
+        "models; about five minutes. The channel you run it in is the team.\n"
         f"• `{c('start')}`: take (or resume) the assessment in a private chat with me\n"
         f"• `{c('status')}`: the team's level and how many have taken part, and your own progress\n"
         f"• `{c('summary')}`: post the team's result in this channel\n"
@@ -41,10 +49,24 @@ def help_text(style: Style) -> str:
     )
 
 
-def unknown_command_text(style: Style, typed: str) -> str:
+def unknown_command_text(style: Style, typed: str, questions: int) -> str:
     close = difflib.get_close_matches(typed, SUBCOMMANDS, n=1)
     hint = f"Did you mean `{style.command(close[0])}`? " if close else ""
-    return f"I don't know `{style.escape(typed[:40])}`. {hint}\n\n{help_text(style)}"
+    return f"I don't know `{style.escape(typed[:40])}`. {hint}\n\n{help_text(style, questions)}"
+
+
+def nobody_finished_text(style: Style) -> str:
+    return f"No one in this channel has finished the assessment yet; try `{style.command('start')}`."
+
+
+def summary_title(members: int) -> str:
+    return f"Team summary ({members} member(s))"
+
+
+def last_team(db: Database, *, platform: str, workspace: str, user: str) -> str | None:
+    """The team a member worked on last: where a private chat's typed replies belong."""
+    teams = member_overview(db, platform=platform, workspace=workspace, user=user)
+    return teams[0].team if teams else None
 
 
 def not_started_text(style: Style) -> str:

@@ -42,6 +42,11 @@ class Runtime:
         """``query(db, ...)`` off the event loop; reads do not queue behind turns (SQLite readers never wait)."""
         return await asyncio.to_thread(query, self.db, *args, **kwargs)
 
+    async def write(self, change: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """``change(db, ...)`` off the event loop, on the storage threads (SQLite's one writer)."""
+        call = functools.partial(change, self.db, *args, **kwargs)
+        return await asyncio.get_running_loop().run_in_executor(self.storage_threads, call)
+
     def later(self, work: Coroutine[Any, Any, object], what: str) -> None:
         """Run ``work`` after the current request has been answered: the platform's HTTP response waits for
         nothing but the committed turn. A failure is logged, never lost silently."""
@@ -51,10 +56,15 @@ class Runtime:
 
     def _finished(self, what: str, task: asyncio.Task[object]) -> None:
         self._pending.discard(task)
-        if not task.cancelled() and task.exception() is not None:
+        if task.cancelled():
+            log.error("%s was cancelled before it finished", what)
+        elif task.exception() is not None:
             log.error("%s failed", what, exc_info=task.exception())
 
-    async def drain(self) -> None:
-        """Wait for the posts still in flight (at shutdown, before the database and HTTP sessions close)."""
-        while self._pending:
-            await asyncio.gather(*self._pending, return_exceptions=True)
+    async def drain(self, timeout: float = 30.0) -> None:
+        """Wait for the posts still in flight (at shutdown, before the database and HTTP sessions close); a post
+        stuck behind long rate-limit waits is given up after ``timeout`` seconds, and logged."""
+        if self._pending:
+            await asyncio.wait(set(self._pending), timeout=timeout)
+        for task in list(self._pending):
+            task.cancel()

@@ -51,7 +51,11 @@ class Settings(BaseSettings):
         description="A Fernet key; the installations' tokens are encrypted with it (OAuth mode).",
     )
     # Microsoft Teams (Bot Framework); the settings keep the Bot Framework's usual environment names.
-    teams: bool = Field(default=True, description="Serve Teams at /api/messages (MATURITY_BOT_TEAMS=false: off).")
+    teams: str = Field(
+        default="auto",
+        description="Serve Teams at /api/messages: auto (when MicrosoftAppId is set, or for local development when "
+        "Slack is not configured either), true or false.",
+    )
     microsoft_app_id: str | None = Field(default=None, validation_alias="MicrosoftAppId")
     microsoft_app_password: SecretStr | None = Field(default=None, validation_alias="MicrosoftAppPassword")
     microsoft_app_type: str = Field(default="MultiTenant", validation_alias="MicrosoftAppType")
@@ -84,7 +88,19 @@ class Settings(BaseSettings):
                 f"MATURITY_BOT_ENCRYPTION_KEY is not a Fernet key (32 url-safe base64-encoded bytes); {MAKE_A_KEY}"
             ) from None
 
+    @property
+    def teams_enabled(self) -> bool:
+        choice = self.teams.strip().lower()
+        if choice in ("true", "on", "1", "yes"):
+            return True
+        if choice in ("false", "off", "0", "no"):
+            return False
+        slack_configured = bool(self.slack_bot_token or self.slack_oauth)
+        return bool(self.microsoft_app_id) or not slack_configured
+
     def _check_teams(self) -> None:
+        if self.teams.strip().lower() not in ("auto", "true", "on", "1", "yes", "false", "off", "0", "no"):
+            raise ConfigurationError("MATURITY_BOT_TEAMS must be auto, true or false")
         if not self.microsoft_app_id:
             return
         kinds = ("MultiTenant", "SingleTenant", "UserAssignedMSI")

@@ -21,15 +21,22 @@ def answer_levels(model: MaturityModel, answers: dict[str, str]) -> dict[str, in
     return {qid: model.question_by_id[qid].option(oid).level for qid, oid in answers.items()}  # type: ignore[union-attr]
 
 
-def closed_round(state: ConversationState, inp: Input, current: int) -> Step:
-    """A button from an earlier round, which has closed since: nothing changes, and the person is told why."""
+class _Discard(Exception):
+    """Leave the turn's transaction without a trace (rolled back), answering with ``step``."""
+
+    def __init__(self, step: Step) -> None:
+        self.step = step
+
+
+def closed_round(inp: Input) -> Step:
+    """A button from a round that has closed since: nothing changes, and the person is told why."""
     note = Message(
         Kind.NOTE,
-        f"That question was from round {inp.round}, which has closed, so nothing changed. Round {current} is "
-        "open now: type start to take it (or resume if you have begun).",
+        f"That question was from round {inp.round}, which has closed, so nothing changed. Type start to take "
+        "part in your team's current round.",
         question_id=inp.question_id,
     )
-    return Step(state, [note], round=current)
+    return Step(ConversationState(), [note])
 
 
 def run_turn(store: ConversationStore, model: MaturityModel, who: Participant, inp: Input, *, source: str) -> Step:
@@ -37,7 +44,8 @@ def run_turn(store: ConversationStore, model: MaturityModel, who: Participant, i
         try:
             with store.turn(who, model.version) as turn:
                 if inp.round is not None and inp.round != turn.round_number:
-                    return closed_round(turn.state, inp, turn.round_number)  # nothing to save
+                    # Opening the turn may have opened a round or a response: none of it may stay.
+                    raise _Discard(closed_round(inp))
                 step = dataclasses.replace(handle(model, turn.state, inp), round=turn.round_number)
                 turn.save(
                     step.state,
@@ -46,6 +54,8 @@ def run_turn(store: ConversationStore, model: MaturityModel, who: Participant, i
                     levels=answer_levels(model, step.state.answers),
                 )
             return step
+        except _Discard as discarded:
+            return discarded.step
         except ConcurrentTurn:
             if attempt == RETRIES - 1:
                 raise

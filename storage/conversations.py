@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from dialogs.ports import ConcurrentTurn, Participant
 from dialogs.state import ConversationState, Phase
+from storage.checkins import ensure_checkins
 from storage.database import Database
 from storage.errors import is_retryable
 from storage.models import ROUND_OPEN, Answer, Base, Member, Response, Round, Team, Workspace, utcnow
@@ -175,6 +176,9 @@ class SqlTurn:
                 ],
             )
         if result is not None:
+            team_id = session.scalar(select(Round.team_id).where(Round.id == self.round_id))
+            assert team_id is not None
+            ensure_checkins(session, team_id=team_id, now=now)  # a team's first finish starts its check-ins
             upsert_result(
                 session,
                 round_id=self.round_id,

@@ -25,3 +25,9 @@ def first_sighting(db: Database, platform: str, event_id: str) -> bool:
         ).scalar()
         session.execute(delete(SeenEvent).where(SeenEvent.received_at < utcnow() - KEEP_FOR))
         return inserted is not None  # a row came back only if this call inserted it
+
+
+def forget_sighting(db: Database, platform: str, event_id: str) -> None:
+    """Undo ``first_sighting`` for an event whose handling failed, so that the platform's retry is handled."""
+    with db.transaction() as session:
+        session.execute(delete(SeenEvent).where(SeenEvent.platform == platform, SeenEvent.event_id == event_id))

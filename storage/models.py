@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     CheckConstraint,
     DateTime,
     Dialect,
@@ -41,7 +42,17 @@ KEY = String(100)  # question, option and model version ids from the maturity mo
 
 ROUND_OPEN, ROUND_CLOSED = "open", "closed"
 SCOPE_MEMBER, SCOPE_TEAM = "member", "team"
-PHASES = ("new", "asking", "paused", "finished")  # dialogs.state.Phase; a new phase needs a migration
+PHASES = ("new", "asking", "paused", "finished")
+# Scheduled check-ins: what a schedule fires, and where a delivery stands.
+SCHEDULE_KINDS = ("nudge", "reassess", "round")
+DELIVERY_STATES = ("pending", "sending", "sent", "failed", "skipped")
+PLAN_STATES = (
+    "open",
+    "in_progress",
+    "done",
+    "not_for_us",
+    "snoozed",
+)  # dialogs.state.Phase; a new phase needs a migration
 
 
 def utcnow() -> datetime:
@@ -237,6 +248,101 @@ class ConversationRef(Base):
     reference: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class CheckinSettings(Base):
+    """A team's check-in cadence, in its own time zone; made with defaults when the team first finishes an
+    assessment. ``owner_id`` is the member who set the team up: with workspace admins, the only one who may
+    change it."""
+
+    __tablename__ = "checkin_settings"
+
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    timezone: Mapped[str] = mapped_column(String(64))
+    working_days: Mapped[str] = mapped_column(String(16))  # "0,1,2,3,4": Monday = 0
+    nudge_weekday: Mapped[int] = mapped_column(Integer)
+    nudge_time: Mapped[str] = mapped_column(String(5))  # "10:00", local
+    reassess_weeks: Mapped[int] = mapped_column(Integer)  # 0: no re-assessment rounds
+    round_days: Mapped[int] = mapped_column(Integer)
+    reminder_days: Mapped[str] = mapped_column(String(16))  # "2,5"
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    announced_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_by: Mapped[str | None] = mapped_column(ID)
+
+
+class Schedule(Base):
+    """One kind of check-in of one team, with its next fire time. A tick in any server process claims due rows,
+    writes their deliveries and moves ``next_fire_at`` on, in one transaction."""
+
+    __tablename__ = "schedules"
+    __table_args__ = (
+        UniqueConstraint("team_id", "kind"),
+        CheckConstraint("kind IN (" + ", ".join(f"'{k}'" for k in SCHEDULE_KINDS) + ")", name="kind"),
+        Index("ix_schedules_next_fire_at", "next_fire_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    next_fire_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # None: nothing to fire
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id", ondelete="SET NULL"))  # kind "round"
+    step: Mapped[int] = mapped_column(Integer, default=0)  # kind "round": reminders already due
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class Delivery(Base):
+    """One message a schedule's fire owes one recipient ('' is the team's channel). The unique key makes each
+    fire's messages exist once whichever process fired it; ``status`` and the lease make each one sent once."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("schedule_id", "fire_at", "recipient"),
+        CheckConstraint("status IN (" + ", ".join(f"'{s}'" for s in DELIVERY_STATES) + ")", name="status"),
+        Index("ix_deliveries_status_not_before", "status", "not_before"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    schedule_id: Mapped[int] = mapped_column(ForeignKey("schedules.id", ondelete="CASCADE"))
+    fire_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    recipient: Mapped[str] = mapped_column(ID, default="")  # a member's platform id, or '' for the team
+    kind: Mapped[str] = mapped_column(String(16))  # nudge, invite, reminder, summary, announce
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[datetime] = mapped_column(UtcDateTime)  # the next attempt, after a failure's backoff
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime)  # while "sending"
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class PlanItem(Base):
+    """Where a team stands on one key investment of the model; ``PlanEvent`` keeps every change."""
+
+    __tablename__ = "plan_items"
+    __table_args__ = (CheckConstraint("status IN (" + ", ".join(f"'{s}'" for s in PLAN_STATES) + ")", name="status"),)
+
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True)
+    investment_id: Mapped[str] = mapped_column(KEY, primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    snoozed_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_by: Mapped[str | None] = mapped_column(ID)
+
+
+class PlanEvent(Base):
+    __tablename__ = "plan_events"
+    __table_args__ = (Index("ix_plan_events_team_id", "team_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    investment_id: Mapped[str] = mapped_column(KEY)
+    status: Mapped[str] = mapped_column(String(16))
+    by_user: Mapped[str | None] = mapped_column(ID)
+    source: Mapped[str] = mapped_column(String(16))  # slack, teams, terminal, scheduler
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 # slack_sdk's installation and OAuth state stores (Slack's multi-workspace install); Core tables, no classes.

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import distinct, func, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Session, aliased
 
 from dialogs.state import Phase
 from storage.database import Database
@@ -47,32 +47,39 @@ def team_snapshot(db: Database, *, platform: str, workspace: str, team: str) -> 
         round_ = session.scalars(latest_round(found.id)).first()
         if round_ is None:
             return None
-        rows = session.execute(
-            select(Response.id, Response.finished_at, Member.display_name, Member.external_id)
-            .join(Member, Member.id == Response.member_id)
-            .where(Response.round_id == round_.id)
-            .order_by(Response.finished_at, Response.id)
-        ).all()
-        # Finished once in the current attempt counts, even while the member is back changing an answer.
-        finished = {row.id: row.display_name or row.external_id for row in rows if row.finished_at is not None}
-        answers: dict[int, dict[str, str]] = {response_id: {} for response_id in finished}
-        if finished:
-            current = latest_answer_ids(attempt_of=Response.attempt).join(Response, Response.id == Answer.response_id)
-            current = current.where(Response.round_id == round_.id, Response.finished_at.is_not(None))
-            for response_id, question, option in session.execute(
-                select(Answer.response_id, Answer.question_id, Answer.option_id)
-                .where(Answer.id.in_(current))
-                .order_by(Answer.id)
-            ):
-                answers[response_id][question] = option
+        finished, answers, started = finished_answers(session, round_.id)
         return TeamSnapshot(
             team=found.name or found.external_id,
             round_number=round_.number,
             model_version=round_.model_version,
             status=round_.status,
             responses=[(name, answers[response_id]) for response_id, name in finished.items()],
-            in_progress=len(rows) - len(finished),
+            in_progress=started - len(finished),
         )
+
+
+def finished_answers(session: Session, round_id: int) -> tuple[dict[int, str], dict[int, dict[str, str]], int]:
+    """Of one round: the finished responses (id -> member name, in order of finishing), their answers, and how
+    many responses there are in all. Finished once in the current attempt counts, even while the member is back
+    changing an answer."""
+    rows = session.execute(
+        select(Response.id, Response.finished_at, Member.display_name, Member.external_id)
+        .join(Member, Member.id == Response.member_id)
+        .where(Response.round_id == round_id)
+        .order_by(Response.finished_at, Response.id)
+    ).all()
+    finished = {row.id: row.display_name or row.external_id for row in rows if row.finished_at is not None}
+    answers: dict[int, dict[str, str]] = {response_id: {} for response_id in finished}
+    if finished:
+        current = latest_answer_ids(attempt_of=Response.attempt).join(Response, Response.id == Answer.response_id)
+        current = current.where(Response.round_id == round_id, Response.finished_at.is_not(None))
+        for response_id, question, option in session.execute(
+            select(Answer.response_id, Answer.question_id, Answer.option_id)
+            .where(Answer.id.in_(current))
+            .order_by(Answer.id)
+        ):
+            answers[response_id][question] = option
+    return finished, answers, len(rows)
 
 
 def save_team_result(

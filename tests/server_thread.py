@@ -17,8 +17,9 @@ T = TypeVar("T")
 
 
 class ServerThread:
-    def __init__(self, app: web.Application, *, name: str = "server") -> None:
+    def __init__(self, app: web.Application, *, name: str = "server", host: str = "127.0.0.1") -> None:
         self.app = app
+        self.host = host
         self.loop = asyncio.new_event_loop()
         self.port = 0
         self._runner: web.AppRunner | None = None
@@ -32,7 +33,7 @@ class ServerThread:
     async def _start(self) -> None:
         self._runner = web.AppRunner(self.app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, self.host, 0)
         await site.start()
         self.port = self._runner.addresses[0][1]
 

@@ -4,6 +4,9 @@ bot's replies, updates and new conversations go to a fake Bot Connector on 127.0
 from __future__ import annotations
 
 import json
+import socket
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
@@ -303,6 +306,46 @@ def test_teams_settings_that_cannot_work_are_refused_in_one_line(settings: dict[
 
 def test_teams_can_be_turned_off(database_url: str, connector: FakeBotConnector) -> None:
     server = start_server(database_url, teams="false")  # MATURITY_BOT_TEAMS=false
+    try:
+        assert post(server, a.channel_mention("help", service_url=connector.url)) == 404
+    finally:
+        server.stop()
+
+
+def this_machines_other_address() -> str | None:
+    """A non-loopback address of this machine, to reach the server as a remote caller would."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))  # no packet is sent: this only picks the outgoing interface
+            address = probe.getsockname()[0]
+        except OSError:
+            return None
+    return None if address.startswith("127.") else address
+
+
+def test_without_an_app_id_a_caller_from_another_machine_is_refused(
+    database_url: str, connector: FakeBotConnector
+) -> None:
+    address = this_machines_other_address()
+    if address is None:
+        pytest.skip("this machine has no non-loopback IPv4 address to call from")
+    settings = Settings.model_validate({"MATURITY_BOT_DATABASE_URL": database_url})
+    server = ServerThread(build_app(settings), host="0.0.0.0").start()
+    try:
+        # A local serviceUrl is not enough: the request itself must come from this machine's loopback.
+        body = json.dumps(a.channel_mention("start", service_url=connector.url)).encode()
+        request = urllib.request.Request(f"http://{address}:{server.port}/api/messages", data=body, headers=JSON)
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=10)
+        assert refused.value.code == 401
+        assert post(server, a.channel_mention("help", service_url=connector.url)) == 201  # loopback: answered
+    finally:
+        server.stop()
+    assert [c.operation for c in connector.calls] == ["reply"]  # only the loopback caller's help
+
+
+def test_with_slack_configured_and_no_app_id_teams_stays_off(database_url: str, connector: FakeBotConnector) -> None:
+    server = start_server(database_url, SLACK_BOT_TOKEN="xoxb-test", SLACK_SIGNING_SECRET="s")
     try:
         assert post(server, a.channel_mention("help", service_url=connector.url)) == 404
     finally:

@@ -21,7 +21,7 @@ from scoring.model import default_model
 from scoring.score import score_answers
 from storage.conversations import SqlConversationStore
 from storage.database import Database
-from storage.models import ROUND_OPEN, Answer, ConversationRef, Round, utcnow
+from storage.models import ROUND_OPEN, Answer, ConversationRef, Response, Round, utcnow
 from tests import teams_activities as a
 from tests.personas import PERSONAS
 from tests.storage.helpers import count
@@ -194,6 +194,7 @@ def test_an_old_card_and_a_closed_round_change_nothing_and_say_so(chat: Chat, db
     replies = chat.send(personal(value=first, reply_to_id="card-1"))
     assert "round 1, which has closed" in texts(replies)[0]
     assert count(db, Answer) == 1
+    assert count(db, Round) == 1 and count(db, Response) == 1  # no new round opened by the old card
 
 
 def test_a_card_that_is_not_ours_is_refused_politely(chat: Chat, db: Database) -> None:

@@ -83,17 +83,19 @@ def build_app(settings: Settings) -> web.Application:
             "Slack is off"
         )
     app = create_web_app(db=db, metrics=metrics, slack=slack, teams=teams_endpoint(settings, bot))
-    if slack is not None:
-        reuse_connections(app, slack[0].client)
+    # Cleanup hooks run in the order added, after the HTTP server has let the requests in flight finish: stop
+    # taking Socket Mode events, finish the posts those requests left, then close the HTTP session and database.
     if socket_mode is not None:
         from bot.slack.socket_mode import attach
 
-        attach(app, socket_mode)  # before close_database: cleanup hooks run in the order added
+        attach(app, socket_mode)
 
     async def finish_posts(_: web.Application) -> None:
         await bot.drain()
 
-    app.on_shutdown.append(finish_posts)  # shutdown hooks run before every cleanup hook
+    app.on_cleanup.append(finish_posts)
+    if slack is not None:
+        reuse_connections(app, slack[0].client)
 
     async def close_database(_: web.Application) -> None:
         if pool is not None:
@@ -105,8 +107,8 @@ def build_app(settings: Settings) -> web.Application:
 
 
 def teams_endpoint(settings: Settings, bot: Runtime) -> Handler | None:
-    """Teams' /api/messages, unless turned off; without an app id it is open to local callers only."""
-    if not settings.teams:
+    """Teams' /api/messages, when on; without an app id it answers callers on this machine only."""
+    if not settings.teams_enabled:
         return None
     from bot.teams.adapter import build_adapter
     from bot.teams.adapter import teams_endpoint as endpoint
@@ -117,9 +119,9 @@ def teams_endpoint(settings: Settings, bot: Runtime) -> Handler | None:
         log.info("Teams: Bot Framework posts to /api/messages (app id %s)", settings.microsoft_app_id)
     else:
         log.warning(
-            "Teams: MicrosoftAppId is not set, so /api/messages checks no tokens and answers local serviceUrls only "
-            "(the Bot Framework Emulator); set MicrosoftAppId and MicrosoftAppPassword for Teams, or "
-            "MATURITY_BOT_TEAMS=false to turn it off"
+            "Teams: MicrosoftAppId is not set, so /api/messages checks no tokens and answers only callers and "
+            "serviceUrls on this machine (the Bot Framework Emulator); set MicrosoftAppId and MicrosoftAppPassword "
+            "for Teams, or MATURITY_BOT_TEAMS=false to turn it off"
         )
     return endpoint(build_adapter(settings), TeamsBot(bot, settings.microsoft_app_id), authenticated=authenticated)
 

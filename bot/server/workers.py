@@ -12,7 +12,6 @@ import multiprocessing
 import os
 import signal
 import tempfile
-import time
 from multiprocessing.connection import wait
 from multiprocessing.process import BaseProcess
 from types import FrameType
@@ -21,7 +20,7 @@ from bot.settings import Settings
 
 log = logging.getLogger("maturity_bot.server")
 METRICS_DIR = "PROMETHEUS_MULTIPROC_DIR"  # prometheus_client's own variable
-RESTART_DELAY = 1.0
+RESTART_DELAY = 1.0  # seconds before a worker that died is replaced
 
 
 def run_workers(settings: Settings, *, host: str, port: int, workers: int) -> None:
@@ -38,9 +37,16 @@ def run_workers(settings: Settings, *, host: str, port: int, workers: int) -> No
         stopping = False
 
         def start_one() -> None:
-            worker = ctx.Process(target=_worker, args=(settings, host, port), name=f"worker-{len(running) + 1}")
-            worker.start()
-            running.append(worker)
+            # Signals wait while a worker starts, so a stop never misses one that is being born.
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
+            try:
+                if stopping:
+                    return
+                worker = ctx.Process(target=_worker, args=(settings, host, port), name=f"worker-{len(running) + 1}")
+                worker.start()
+                running.append(worker)
+            finally:
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
 
         def stop(signum: int, _: FrameType | None) -> None:
             nonlocal stopping
@@ -62,7 +68,7 @@ def run_workers(settings: Settings, *, host: str, port: int, workers: int) -> No
                     _forget_metrics_of(worker)
                     if not stopping:
                         log.error("worker %s exited with %s; starting a new one", worker.pid, worker.exitcode)
-                        time.sleep(RESTART_DELAY)
+                        _pause(RESTART_DELAY, running)  # a crash loop should not spin; a signal cuts it short
                         start_one()
         finally:
             for sig, handler in previous.items():
@@ -71,14 +77,46 @@ def run_workers(settings: Settings, *, host: str, port: int, workers: int) -> No
     log.info("all workers stopped")
 
 
-def _worker(settings: Settings, host: str, port: int) -> None:
-    from aiohttp import web
+def _pause(seconds: float, running: list[BaseProcess]) -> None:
+    """Sleep, waking early if a worker ends (a signal interrupts the wait too)."""
+    wait([worker.sentinel for worker in running], timeout=seconds)
 
-    from bot.server.compose import build_app
+
+def _worker(settings: Settings, host: str, port: int) -> None:
+    import asyncio
+
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})  # blocked while we were started
+
+    configure_logging_in_worker(settings)
+    asyncio.run(_serve_until_signalled(settings, host, port))
+
+
+def configure_logging_in_worker(settings: Settings) -> None:
     from bot.server.observability import configure_logging
 
     configure_logging(settings.log_format)
-    web.run_app(build_app(settings), host=host, port=port, reuse_port=True, print=None, access_log=None)
+
+
+async def _serve_until_signalled(settings: Settings, host: str, port: int) -> None:
+    """Serve until SIGTERM or SIGINT, then shut down gracefully once: a second signal (the terminal's SIGINT and
+    the parent's SIGTERM both arrive on Ctrl-C) does not cut the shutdown short."""
+    import asyncio
+
+    from aiohttp import web
+
+    from bot.server.compose import build_app
+
+    runner = web.AppRunner(build_app(settings), handle_signals=False, access_log=None)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, host, port, reuse_port=True).start()
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+    finally:
+        await runner.cleanup()
 
 
 def _forget_metrics_of(worker: BaseProcess) -> None:

@@ -10,7 +10,7 @@ from slack_bolt.response import BoltResponse
 
 from bot.runtime import Runtime
 from bot.slack import PLATFORM
-from storage.events import first_sighting
+from storage.events import first_sighting, forget_sighting
 
 
 def register(app: AsyncApp, bot: Runtime) -> None:
@@ -19,7 +19,9 @@ def register(app: AsyncApp, bot: Runtime) -> None:
         """Deduplicate on ``event_id``, not on the retry header: a retry may be the first delivery that got
         through, and then it must be handled."""
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if event_id and not await bot.read(first_sighting, PLATFORM, str(event_id)):
+        if event_id and not await bot.write(first_sighting, PLATFORM, str(event_id)):
             return BoltResponse(status=200, body="", headers={"X-Slack-No-Retry": "1"})
-        await next()
-        return None
+        response = await next()
+        if event_id and response is not None and response.status >= 500:
+            await bot.write(forget_sighting, PLATFORM, str(event_id))  # failed: Slack's retry must be handled
+        return response

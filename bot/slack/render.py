@@ -23,7 +23,12 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-SLACK = Style(bold=lambda text: f"*{text}*", command=lambda sub: f"/maturity {sub}", escape=escape)
+SLACK = Style(
+    bold=lambda text: f"*{text}*",
+    command=lambda sub: f"/maturity {sub}",
+    escape=escape,
+    channel=lambda team, _name: f"<#{team}>",
+)
 
 
 @dataclass(frozen=True)

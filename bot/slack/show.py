@@ -5,8 +5,9 @@ from __future__ import annotations
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.render import answered_blocks, message_payload
+from bot.steps import present
 from dialogs.engine import Step
-from dialogs.messages import Kind
+from dialogs.messages import Message
 from dialogs.ports import Participant
 from scoring.model import MaturityModel
 
@@ -21,21 +22,18 @@ async def show(
     clicked_ts: str | None = None,
 ) -> None:
     """Post the step's messages in order; an answer recorded from a click updates that question in place."""
-    for message in step.messages:
-        if message.kind is Kind.RECORDED:
-            if clicked_ts and message.question_id:
-                question = model.question_by_id[message.question_id]
-                label = question.option(message.option_id or "")
-                await client.chat_update(
-                    channel=channel,
-                    ts=clicked_ts,
-                    text=f"{question.text}: {label.label if label else ''}",
-                    blocks=answered_blocks(question.text, label.label if label else ""),
-                )
-            continue
+
+    async def post(message: Message) -> None:
         payload = message_payload(message, model=model, team=who.team, round_=step.round)
         if payload is not None:
             await client.chat_postMessage(channel=channel, **payload)
+
+    async def show_answered(question: str, answer: str) -> None:
+        await client.chat_update(
+            channel=channel, ts=clicked_ts, text=f"{question}: {answer}", blocks=answered_blocks(question, answer)
+        )
+
+    await present(step, model, post=post, show_answered=show_answered if clicked_ts else None)
 
 
 async def show_in_dm(client: AsyncWebClient, model: MaturityModel, who: Participant, step: Step) -> None:

@@ -67,9 +67,9 @@ def teams_endpoint(adapter: CloudAdapter, bot: ActivityHandler, *, authenticated
         activity = parse_activity(body)
         if activity is None:
             return web.json_response({"error": "not a Bot Framework activity"}, status=400)
-        if not authenticated and not _local(activity.service_url):
-            # Without an app id nobody is checked, so answer only the Emulator and tests on this machine.
-            return web.json_response({"error": "unauthenticated mode serves local serviceUrls only"}, status=401)
+        if not authenticated and not (_local(request.remote) and _local(urlsplit(activity.service_url).hostname)):
+            # Without an app id nobody is checked: answer only the Emulator and tests, on this machine.
+            return web.json_response({"error": "unauthenticated mode serves this machine only"}, status=401)
         try:
             invoke = await adapter.process_activity(request.headers.get("Authorization", ""), activity, bot.on_turn)
         except (PermissionError, PyJWTError):  # botbuilder lets a token that is not a JWT at all raise PyJWT's error
@@ -99,8 +99,9 @@ def parse_activity(body: Any) -> Activity | None:
         return None
 
 
-def _local(url: str | None) -> bool:
-    host = urlsplit(url or "").hostname or ""
+def _local(host: str | None) -> bool:
+    """A loopback address or localhost (the caller's address, or a serviceUrl's host)."""
+    host = host or ""
     if host == "localhost":
         return True
     try:

@@ -24,12 +24,21 @@ SUBMIT_KEY = "maturity"  # marks a submit as ours; its value is the action
 ACTIONS = {Command.ANSWER, Command.BACK, Command.SKIP, Command.WHY, Command.RESUME}
 
 
+_NEUTRAL = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "`": "'", "[": "(", "]": ")"})
+
+
 def escape(text: str) -> str:
-    """Typed or platform-provided text shown in a message: no HTML, so no forged mention or link markup."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Typed or platform-provided text shown in a message: no HTML, and no backtick or bracket that could close
+    a code span and open a markdown link in the bot's voice."""
+    return text.translate(_NEUTRAL)
 
 
-TEAMS = Style(bold=lambda text: f"**{text}**", command=lambda sub: sub, escape=escape)
+TEAMS = Style(
+    bold=lambda text: f"**{text}**",
+    command=lambda sub: sub,
+    escape=escape,
+    channel=lambda _team, name: escape(name) if name else "your team",
+)
 
 
 @dataclass(frozen=True)

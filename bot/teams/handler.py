@@ -15,23 +15,34 @@ from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.schema import Activity, ChannelAccount, ConversationParameters
 from botbuilder.schema.teams import TeamInfo
 
-from bot.replies import help_text, not_started_text, status_text, team_result, team_status, unknown_command_text
+from bot.replies import (
+    help_text,
+    last_team,
+    nobody_finished_text,
+    not_started_text,
+    status_text,
+    summary_title,
+    team_result,
+    team_status,
+    unknown_command_text,
+)
 from bot.runtime import Runtime
+from bot.steps import present
 from bot.teams import PLATFORM
 from bot.teams.cards import TEAMS, Submit, answered_card, card_activity, message_activity, result_card
 from bot.teams.conversation import Where, delivery_id
 from dialogs.engine import Step
-from dialogs.messages import Command, Input, Kind
+from dialogs.messages import Command, Input, Message
 from dialogs.parse import parse_text
 from dialogs.ports import Participant
-from storage.events import first_sighting
+from storage.events import first_sighting, forget_sighting
 from storage.references import PERSONAL, remember
-from storage.reports import member_overview
 
 log = logging.getLogger("maturity_bot.teams")
+TEAM_COMMANDS = ("status", "summary")  # also typed in the personal chat, for the team worked on last
 
 HELLO_TEAM = (
-    "Hi! I run the **MLOps maturity assessment**: 19 questions on how a team builds, ships and watches its models, "
+    "Hi! I run the **MLOps maturity assessment**: questions on how a team builds, ships and watches its models, "
     "scored 0-4 per dimension, with the next investments to make. This channel is the team: mention me with "
     "`start` and I'll send each of you the questions in a personal chat. `help` lists everything."
 )
@@ -40,7 +51,10 @@ HELLO_PERSONAL = (
     "the questions then come here, in this chat. `help` lists everything."
 )
 NOT_OUR_CARD = "That card isn't one of mine, so nothing changed."
-PERSONAL_COMMANDS = ("status", "summary")  # team commands also typed in the personal chat, for the last team
+NO_PERSONAL_CHAT = (
+    "I couldn't open a personal chat with you. Add me as a personal app (Apps, then Maturity, then Add), then "
+    "mention me here with `start` again."
+)
 
 
 class TeamsBot(TeamsActivityHandler):
@@ -52,8 +66,18 @@ class TeamsBot(TeamsActivityHandler):
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
-        if activity.id and not await self.bot.read(first_sighting, PLATFORM, delivery_id(activity)):
+        key = delivery_id(activity) if activity.id else None
+        if key and not await self.bot.write(first_sighting, PLATFORM, key):
             return  # a retried delivery of a message already handled
+        try:
+            await self._message(turn_context)
+        except Exception:
+            if key:  # not handled after all: Teams' retry of it must not be dropped as a repeat
+                await self.bot.write(forget_sighting, PLATFORM, key)
+            raise
+
+    async def _message(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
         where = Where.of(activity)
         if activity.value is not None:
             await self._submitted(turn_context, where)
@@ -67,31 +91,30 @@ class TeamsBot(TeamsActivityHandler):
     async def _in_team(self, turn_context: TurnContext, where: Where, text: str) -> None:
         """A mention in a channel or a message in a group chat: the team's commands."""
         sub = text.lower().split(" ")[0] if text else "start"
-        who = where.participant()
-        await self.bot.read(remember, where.reference(turn_context.activity))
         if sub == "start":
             await self._start(turn_context, where)
-        elif sub == "status":
-            await turn_context.send_activity(status_text(TEAMS, await self.bot.read(team_status, self.bot.model, who)))
-        elif sub == "summary":
-            await turn_context.send_activity(await self._summary(who))
+        elif sub in TEAM_COMMANDS:
+            await self._team_command(turn_context, sub, where.participant())
         elif sub == "help":
-            await turn_context.send_activity(help_text(TEAMS))
+            await turn_context.send_activity(help_text(TEAMS, len(self.bot.model.questions)))
         else:
-            await turn_context.send_activity(unknown_command_text(TEAMS, sub))
+            await turn_context.send_activity(unknown_command_text(TEAMS, sub, len(self.bot.model.questions)))
+
+    async def _team_command(self, turn_context: TurnContext, sub: str, who: Participant) -> None:
+        if sub == "status":
+            await turn_context.send_activity(status_text(TEAMS, await self.bot.read(team_status, self.bot.model, who)))
+        else:
+            await turn_context.send_activity(await self._summary(who))
 
     async def _in_personal_chat(self, turn_context: TurnContext, where: Where, text: str) -> None:
         """Typed answers and commands go to the team the person worked on last, as in a Slack DM."""
-        teams = await self.bot.read(member_overview, platform=PLATFORM, workspace=where.tenant, user=where.user)
-        if not teams:
+        team = await self.bot.read(last_team, platform=PLATFORM, workspace=where.tenant, user=where.user)
+        if team is None:
             await turn_context.send_activity(HELLO_PERSONAL if not text else not_started_text(TEAMS))
             return
-        who = where.participant(teams[0].team, teams[0].team_name)
-        sub = text.lower()
-        if sub == "status":
-            await turn_context.send_activity(status_text(TEAMS, await self.bot.read(team_status, self.bot.model, who)))
-        elif sub == "summary":
-            await turn_context.send_activity(await self._summary(who))
+        who = where.participant(team)
+        if text.lower() in TEAM_COMMANDS:  # the team's status or summary, shown here, privately
+            await self._team_command(turn_context, text.lower(), who)
         else:
             step = await self.bot.turn(who, parse_text(text))
             await self._show(turn_context, who, step)
@@ -108,15 +131,20 @@ class TeamsBot(TeamsActivityHandler):
         await self._show(turn_context, who, step, card_id=turn_context.activity.reply_to_id)
 
     async def _start(self, turn_context: TurnContext, where: Where) -> None:
-        """Commit the first turn, then open the personal chat and ask there; the channel hears where to look."""
+        """Commit the first turn, then open the personal chat and ask there; the channel hears where to look.
+        Both conversations are remembered, for the check-ins to reach them later."""
         who = where.participant()
-        step = await self.bot.turn(who, Input(Command.START))
         activity = turn_context.activity
+        await self.bot.write(remember, where.reference(activity))
+        step = await self.bot.turn(who, Input(Command.START))
+        opened = False
 
         async def in_personal_chat(personal: TurnContext) -> None:
+            nonlocal opened
+            opened = True
             personal.activity.id = None  # a made-up event, not a message: post into the chat, not as a reply
             chat = dataclasses.replace(where, kind=PERSONAL, team=None, team_name=None)
-            await self.bot.read(remember, chat.reference(personal.activity, user=activity.from_property))
+            await self.bot.write(remember, chat.reference(personal.activity, user=activity.from_property))
             await self._show(personal, who, step)
 
         params = ConversationParameters(
@@ -131,22 +159,19 @@ class TeamsBot(TeamsActivityHandler):
                 self.app_id, in_personal_chat, params, activity.channel_id, activity.service_url
             )
         except Exception:
+            if opened:
+                raise  # the chat was opened; what failed after that is the turn's error, not this one
             log.exception("could not open a personal chat with %s", who.user)
-            await turn_context.send_activity(
-                "I couldn't open a personal chat with you. Add me as a personal app (Apps, then Maturity, then "
-                "Add), then mention me here with `start` again."
-            )
+            await turn_context.send_activity(NO_PERSONAL_CHAT)
             return
         await turn_context.send_activity("I've sent you a personal message with the assessment for this channel.")
 
     async def _summary(self, who: Participant) -> Activity:
         found = await self.bot.read(team_result, self.bot.model, who)
         if found is None:
-            return MessageFactory.text(
-                "No one in this channel has finished the assessment yet; mention me with `start`."
-            )
+            return MessageFactory.text(nobody_finished_text(TEAMS))
         result, members = found
-        title = f"Team summary ({members} member(s))"
+        title = summary_title(members)
         summary = f"{title}: level {result.overall}, {result.overall_name}"
         return card_activity(result_card(self.bot.model, result, title=title), summary)
 
@@ -154,19 +179,18 @@ class TeamsBot(TeamsActivityHandler):
         self, turn_context: TurnContext, who: Participant, step: Step, *, card_id: str | None = None
     ) -> None:
         """Send the step's messages in order; an answer given on a card turns that card into the answer."""
-        for message in step.messages:
-            if message.kind is Kind.RECORDED:
-                if card_id and message.question_id:
-                    question = self.bot.model.question_by_id[message.question_id]
-                    option = question.option(message.option_id or "")
-                    label = option.label if option else ""
-                    updated = card_activity(answered_card(question.text, label), f"{question.text}: {label}")
-                    updated.id = card_id
-                    await turn_context.update_activity(updated)
-                continue
+
+        async def post(message: Message) -> None:
             reply = message_activity(message, model=self.bot.model, team=who.team, round_=step.round)
             if reply is not None:
                 await turn_context.send_activity(reply)
+
+        async def show_answered(question: str, answer: str) -> None:
+            updated = card_activity(answered_card(question, answer), f"{question}: {answer}")
+            updated.id = card_id
+            await turn_context.update_activity(updated)
+
+        await present(step, self.bot.model, post=post, show_answered=show_answered if card_id else None)
 
     # --- installs ---------------------------------------------------------------------------------------
 
@@ -185,9 +209,9 @@ class TeamsBot(TeamsActivityHandler):
 
     async def on_installation_update_add(self, turn_context: TurnContext) -> None:
         where = Where.of(turn_context.activity)
-        await self.bot.read(remember, where.reference(turn_context.activity))
+        await self.bot.write(remember, where.reference(turn_context.activity))
 
     async def _welcome(self, turn_context: TurnContext) -> None:
         where = Where.of(turn_context.activity)
-        await self.bot.read(remember, where.reference(turn_context.activity))
+        await self.bot.write(remember, where.reference(turn_context.activity))
         await turn_context.send_activity(HELLO_PERSONAL if where.kind == PERSONAL else HELLO_TEAM)

@@ -18,6 +18,8 @@ from urllib.parse import urlsplit
 
 from PIL import Image, ImageDraw
 
+from bot.replies import COMMANDS  # the command menu lists the commands the help text describes
+
 MANIFEST_SCHEMA: Final = "https://developer.microsoft.com/en-us/json-schemas/teams/v1.19/MicrosoftTeams.schema.json"
 MANIFEST_VERSION: Final = "1.19"
 DISTRIBUTION: Final = (
@@ -45,13 +47,6 @@ FULL_DESCRIPTION: Final = (
     "move the team to the next level."
 )
 
-# (title, description) of every bot command, in the order Teams shows them; the Teams help text reuses it.
-COMMANDS: Final[tuple[tuple[str, str], ...]] = (
-    ("start", "Start the assessment, or resume it where you left off."),
-    ("status", "Your team's current level and who has answered so far."),
-    ("summary", "Post the team summary: levels, strengths, blockers and next steps."),
-    ("help", "What the bot can do and how to answer its questions."),
-)
 SCOPES: Final = ("personal", "team", "groupChat")
 
 COLOR_ICON: Final = "color.png"

@@ -8,7 +8,15 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.replies import help_text, status_text, team_result, team_status, unknown_command_text
+from bot.replies import (
+    help_text,
+    nobody_finished_text,
+    status_text,
+    summary_title,
+    team_result,
+    team_status,
+    unknown_command_text,
+)
 from bot.runtime import Runtime
 from bot.slack import PLATFORM
 from bot.slack.render import SLACK, result_blocks
@@ -42,9 +50,9 @@ def register(app: AsyncApp, bot: Runtime) -> None:
             await ack(response_type="ephemeral", text="Posting the team summary in this channel.")
             bot.later(post_summary(client, bot, who), "posting a team summary")
         elif sub == "help":
-            await ack(response_type="ephemeral", text=help_text(SLACK))
+            await ack(response_type="ephemeral", text=help_text(SLACK, len(bot.model.questions)))
         else:
-            await ack(response_type="ephemeral", text=unknown_command_text(SLACK, sub))
+            await ack(response_type="ephemeral", text=unknown_command_text(SLACK, sub, len(bot.model.questions)))
 
 
 async def start(ack: AsyncAck, client: AsyncWebClient, bot: Runtime, who: Participant) -> None:
@@ -60,10 +68,10 @@ async def start(ack: AsyncAck, client: AsyncWebClient, bot: Runtime, who: Partic
 async def post_summary(client: AsyncWebClient, bot: Runtime, who: Participant) -> None:
     found = await bot.read(team_result, bot.model, who)
     if found is None:
-        post = {"text": "No one in this channel has finished the assessment yet; try `/maturity`."}
+        post = {"text": nobody_finished_text(SLACK)}
     else:
         result, members = found
-        title = f"Team summary ({members} member(s))"
+        title = summary_title(members)
         post = {
             "text": f"{title}: level {result.overall}, {result.overall_name}",
             "blocks": result_blocks(bot.model, result, title=title),

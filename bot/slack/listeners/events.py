@@ -11,14 +11,13 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.replies import not_started_text
+from bot.replies import last_team, not_started_text
 from bot.runtime import Runtime
 from bot.slack import PLATFORM
 from bot.slack.render import SLACK
 from bot.slack.show import show
 from dialogs.parse import parse_text
 from dialogs.ports import Participant
-from storage.reports import member_overview
 
 
 async def typed_by_a_person_in_a_dm(event: dict[str, Any]) -> bool:
@@ -30,11 +29,11 @@ def register(app: AsyncApp, bot: Runtime) -> None:
     async def direct_message(event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient) -> None:
         workspace, user, channel = body["team_id"], event["user"], event["channel"]
         # A DM carries no channel of its own: the reply belongs to the team the member worked on last.
-        teams = await bot.read(member_overview, platform=PLATFORM, workspace=workspace, user=user)
-        if not teams:
+        team = await bot.read(last_team, platform=PLATFORM, workspace=workspace, user=user)
+        if team is None:
             bot.later(client.chat_postMessage(channel=channel, text=not_started_text(SLACK)), "answering a DM")
             return
-        who = Participant(PLATFORM, workspace, teams[0].team, user)
+        who = Participant(PLATFORM, workspace, team, user)
         step = await bot.turn(who, parse_text(event.get("text") or ""))
         bot.later(show(client, bot.model, channel, who, step), "answering a DM")
 

@@ -1,0 +1,120 @@
+"""What a check-in says, in every platform's words: a delivery becomes a ``Notice`` (text, buttons, maybe a result)
+that the platform's outbox renders as Block Kit or an Adaptive Card. Reading the database happens here, once,
+so Slack and Teams say the same thing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from bot.replies import Style
+from checkins.cadence import describe, local_time, round_steps
+from checkins.plan import DONE, IN_PROGRESS, NOT_FOR_US, SNOOZED, next_nudge_item, plan_for, ready_to_reassess
+from scoring.model import MaturityModel
+from scoring.score import Result, score
+from storage.checkins import DeliveryJob, cadence_of
+from storage.database import Database
+from storage.models import CheckinSettings, Member, Response, Round
+from storage.plan import find_team, latest_answer_sets, statuses
+from storage.reports import finished_answers
+
+PLAN_ACTIONS = ((DONE, "Done"), (IN_PROGRESS, "In progress"), (NOT_FOR_US, "Not for us"), (SNOOZED, "Snooze a week"))
+
+
+@dataclass(frozen=True)
+class Action:
+    """A button: ``kind`` "plan" (``value`` is the new status of ``Notice.investment``) or "start" (a round)."""
+
+    label: str
+    kind: str
+    value: str = ""
+
+
+@dataclass(frozen=True)
+class Notice:
+    text: str
+    actions: tuple[Action, ...] = ()
+    investment: str | None = None  # the plan item the "plan" actions are about
+    result: Result | None = None  # a team result to show (summaries)
+    title: str = ""
+
+
+def notice_for(db: Database, model: MaturityModel, job: DeliveryJob, style: Style, now: datetime) -> Notice | None:
+    """The notice a delivery carries, or None when there is nothing worth saying any more (for example a nudge
+    for a team whose plan is all done). Blocking: call it off the event loop."""
+    with db.reading() as session:
+        team = find_team(session, job.platform, job.workspace, job.team)
+        if team is None:
+            return None
+        settings = session.get(CheckinSettings, team.id)
+        where = style.channel(job.team, job.team_name)
+        if job.kind == "announce":
+            cadence = describe(cadence_of(settings)) if settings else "none"
+            return Notice(
+                f"Check-ins are on for {where}. {cadence} The owner of the team or a workspace admin can change "
+                f"them with `{style.command('schedule')}`; `{style.command('plan')}` shows the team's plan."
+            )
+        if job.kind == "nudge":
+            answer_sets = latest_answer_sets(session, team.id)
+            if not answer_sets:
+                return None
+            result = score(model, answer_sets)
+            entries = plan_for(result, statuses(session, team.id))
+            item = next_nudge_item(entries, now)
+            if item is None:
+                if ready_to_reassess(entries):
+                    return Notice(
+                        f"Every step holding {where} back from level {result.overall + 1} is settled. Time for a "
+                        f"re-assessment? Type `{style.command('start')}` to take it again.",
+                        actions=(Action("Start", "start"),),
+                    )
+                return None
+            i = item.investment
+            tools = f" For example: {', '.join(i.tools)}." if i.tools else ""
+            lead = "Still on" if item.status == IN_PROGRESS else "This week's step"
+            return Notice(
+                f"{lead} toward level {result.overall + 1} for {where}: {style.bold(i.title)}. {i.why}{tools}",
+                actions=tuple(Action(label, "plan", status) for status, label in PLAN_ACTIONS),
+                investment=i.id,
+            )
+        round_ = session.scalars(
+            select(Round).where(Round.team_id == team.id, Round.number == job.payload.get("round"))
+        ).first()
+        if round_ is None:
+            return None
+        if job.kind == "summary":
+            _, answers, _ = finished_answers(session, round_.id)
+            if not answers:
+                return Notice(f"Round {round_.number} for {where} has closed; nobody finished it.")
+            result = score(model, list(answers.values()))
+            return Notice(
+                f"Round {round_.number} for {where} has closed: level {result.overall}, {result.overall_name}.",
+                result=result,
+                title=f"Team summary, round {round_.number} ({len(answers)} member(s))",
+            )
+        closes = (
+            local_time(cadence_of(settings), round_steps(cadence_of(settings), round_.opened_at)[-1][1])
+            if settings
+            else None
+        )
+        until = f" It is open until {closes:%A %d %B, %H:%M}." if closes else ""
+        if job.kind == "invite":
+            return Notice(
+                f"Round {round_.number} of the MLOps maturity assessment for {where} is open.{until} "
+                "It takes about five minutes; your answers help the whole team see its next step.",
+                actions=(Action("Start", "start"),),
+            )
+        if job.kind == "reminder":
+            answered = session.scalar(
+                select(Response.position)
+                .join(Member, Member.id == Response.member_id)
+                .where(Response.round_id == round_.id, Member.external_id == job.recipient)
+            )
+            started = "You have started; carry on where you left off." if answered else "You have not started yet."
+            return Notice(
+                f"A reminder: round {round_.number} for {where} is still waiting for your answers.{until} {started}",
+                actions=(Action("Continue" if answered else "Start", "start"),),
+            )
+    return None

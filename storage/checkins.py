@@ -1,0 +1,444 @@
+"""Scheduled check-ins in the database.
+
+Every process runs the same short tick (``fire_due``): in one transaction it claims the schedules that are due
+(``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite's single writer does the same), writes the deliveries each fire
+owes under a unique (schedule, fire time, recipient) key, does the fire's own state change (open or close a
+round) and moves the schedule on. The sender then claims pending deliveries with a lease (``claim_deliveries``),
+posts them, and records the outcome (``finish_delivery``): a failure is retried later, a success never repeats.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session
+
+from checkins.cadence import Cadence, collapse, next_nudge, next_reassessment, round_steps
+from scoring.model import MaturityModel
+from scoring.score import score
+from storage.database import Database
+from storage.models import (
+    ROUND_CLOSED,
+    ROUND_OPEN,
+    CheckinSettings,
+    Delivery,
+    Member,
+    Response,
+    Round,
+    Schedule,
+    Team,
+    Workspace,
+)
+from storage.queries import insert_for, upsert_result
+from storage.reports import finished_answers
+
+CHAT_PLATFORMS = ("slack", "teams")  # where a team has a channel to hear from the bot
+TEAM = ""  # the recipient of a delivery to the team's channel
+MAX_ATTEMPTS = 8
+
+
+# --- a team's cadence ---------------------------------------------------------------------------------------
+
+
+def cadence_of(row: CheckinSettings) -> Cadence:
+    hour, minute = (int(part) for part in row.nudge_time.split(":"))
+    return Cadence(
+        timezone=row.timezone,
+        working_days=tuple(int(d) for d in row.working_days.split(",") if d),
+        nudge_weekday=row.nudge_weekday,
+        nudge_time=time(hour, minute),
+        reassess_weeks=row.reassess_weeks,
+        round_days=row.round_days,
+        reminder_days=tuple(int(d) for d in row.reminder_days.split(",") if d),
+    )
+
+
+def cadence_columns(cadence: Cadence) -> dict[str, Any]:
+    return {
+        "timezone": cadence.timezone,
+        "working_days": ",".join(str(d) for d in cadence.working_days),
+        "nudge_weekday": cadence.nudge_weekday,
+        "nudge_time": cadence.nudge_time.strftime("%H:%M"),
+        "reassess_weeks": cadence.reassess_weeks,
+        "round_days": cadence.round_days,
+        "reminder_days": ",".join(str(d) for d in cadence.reminder_days),
+    }
+
+
+def ensure_checkins(session: Session, *, team_id: int, now: datetime, cadence: Cadence | None = None) -> bool:
+    """A team's first finished assessment on a chat platform: the default cadence, its schedules and a one-time
+    announcement. True when this call set them up (two replicas racing agree on one)."""
+    platform = session.scalar(
+        select(Workspace.platform).join(Team, Team.workspace_id == Workspace.id).where(Team.id == team_id)
+    )
+    if platform not in CHAT_PLATFORMS:
+        return False
+    owner = session.scalar(
+        select(Response.member_id)
+        .join(Round, Round.id == Response.round_id)
+        .where(Round.team_id == team_id)
+        .order_by(Response.started_at, Response.id)
+        .limit(1)
+    )
+    created = session.execute(
+        insert_for(session, CheckinSettings)
+        .values(team_id=team_id, owner_id=owner, paused=False, updated_at=now, **cadence_columns(cadence or Cadence()))
+        .on_conflict_do_nothing(index_elements=["team_id"])
+        .returning(CheckinSettings.team_id)
+    ).scalar()
+    if created is None:
+        return False
+    settings = session.get(CheckinSettings, team_id)
+    assert settings is not None
+    nudge = reschedule(session, settings, now)
+    _deliver(session, nudge, fire_at=now, kind="announce", recipients=[TEAM], payload={}, now=now)
+    settings.announced_at = now
+    return True
+
+
+def reschedule(session: Session, settings: CheckinSettings, now: datetime) -> Schedule:
+    """Bring the team's schedules in line with its settings (after a change, a pause or a resume); returns the
+    nudge schedule. A paused team's schedules have no next fire, so no tick ever claims them."""
+    cadence = cadence_of(settings)
+    schedules = {s.kind: s for s in session.scalars(select(Schedule).where(Schedule.team_id == settings.team_id))}
+    for kind in ("nudge", "reassess", "round"):
+        if kind not in schedules:
+            schedules[kind] = Schedule(team_id=settings.team_id, kind=kind, step=0, updated_at=now)
+            session.add(schedules[kind])
+    open_round = session.scalars(
+        select(Round).where(Round.team_id == settings.team_id, Round.status == ROUND_OPEN)
+    ).first()
+    last_opened = session.scalar(select(func.max(Round.opened_at)).where(Round.team_id == settings.team_id))
+    paused = settings.paused
+    schedules["nudge"].next_fire_at = None if paused else next_nudge(cadence, now)
+    schedules["reassess"].next_fire_at = None if paused else next_reassessment(cadence, now, last_opened)
+    tracked = schedules["round"]
+    if tracked.round_id is not None and (open_round is None or open_round.id != tracked.round_id):
+        tracked.round_id, tracked.step = None, 0  # the round it followed was closed by hand or replaced
+    tracked.next_fire_at = None
+    if tracked.round_id is not None and open_round is not None and not paused:
+        steps = round_steps(cadence, open_round.opened_at)
+        future = [at for at in (at for _, at in steps[tracked.step :]) if at > now]
+        tracked.next_fire_at = future[0] if future else now  # a close already overdue happens at the next tick
+    for schedule in schedules.values():
+        schedule.updated_at = now
+    session.flush()
+    return schedules["nudge"]
+
+
+# --- the tick -------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class FireReport:
+    fired: int = 0  # schedule fires handled
+    skipped: int = 0  # fires older than the grace window, recorded and not sent
+    deliveries: int = 0  # messages owed
+    closed_rounds: list[int] = field(default_factory=list)
+
+
+def fire_due(db: Database, model: MaturityModel, now: datetime, *, grace: timedelta, limit: int = 500) -> FireReport:
+    """Claim up to ``limit`` due schedules and fire them, all in one transaction."""
+    report = FireReport()
+    with db.transaction() as session:
+        due = session.execute(
+            select(Schedule, CheckinSettings)
+            .join(CheckinSettings, CheckinSettings.team_id == Schedule.team_id)
+            .where(Schedule.next_fire_at <= now)
+            .order_by(Schedule.next_fire_at, Schedule.id)
+            .limit(limit)
+            .with_for_update(of=Schedule, skip_locked=True)
+        ).all()
+        for schedule, settings in due:
+            _FIRE[schedule.kind](session, model, schedule, cadence_of(settings), now, grace, report)
+            schedule.updated_at = now
+    return report
+
+
+def _fire_nudge(
+    session: Session,
+    model: MaturityModel,
+    schedule: Schedule,
+    cadence: Cadence,
+    now: datetime,
+    grace: timedelta,
+    report: FireReport,
+) -> None:
+    assert schedule.next_fire_at is not None
+    due, schedule.next_fire_at = collapse(functools.partial(next_nudge, cadence), schedule.next_fire_at, now, grace)
+    report.fired += 1
+    _record(session, schedule, due.fire_at, due.skipped_at, "nudge", [TEAM], {}, now, report)
+
+
+def _fire_reassess(
+    session: Session,
+    model: MaturityModel,
+    schedule: Schedule,
+    cadence: Cadence,
+    now: datetime,
+    grace: timedelta,
+    report: FireReport,
+) -> None:
+    """Close the open round (its result and summary), open the next, invite everyone who took part before."""
+    assert schedule.next_fire_at is not None
+    due, _ = collapse(lambda after: next_reassessment(cadence, after, None), schedule.next_fire_at, now, grace)
+    fire = due.fire_at or due.skipped_at
+    assert fire is not None
+    report.fired += 1
+    if due.fire_at is None:  # too late to open a round now: the next slot will
+        _record(session, schedule, None, fire, "reassess", [TEAM], {}, now, report)
+        schedule.next_fire_at = next_reassessment(cadence, now, None)
+        return
+    previous = _close_open_round(session, model, schedule.team_id, now, report)
+    number = (session.scalar(select(func.max(Round.number)).where(Round.team_id == schedule.team_id)) or 0) + 1
+    new = Round(team_id=schedule.team_id, number=number, model_version=model.version, status=ROUND_OPEN, opened_at=now)
+    session.add(new)
+    session.flush()
+    payload = {"round": number}
+    if previous is not None:
+        _record(session, schedule, fire, None, "summary", [TEAM], {"round": previous.number}, now, report)
+    _record(session, schedule, fire, None, "invite", _members_of(session, schedule.team_id), payload, now, report)
+    tracker = session.scalars(
+        select(Schedule).where(Schedule.team_id == schedule.team_id, Schedule.kind == "round")
+    ).one()
+    tracker.round_id, tracker.step = new.id, 0
+    tracker.next_fire_at = round_steps(cadence, now)[0][1]
+    schedule.next_fire_at = next_reassessment(cadence, now, now)
+
+
+def _fire_round(
+    session: Session,
+    model: MaturityModel,
+    schedule: Schedule,
+    cadence: Cadence,
+    now: datetime,
+    grace: timedelta,
+    report: FireReport,
+) -> None:
+    """The open round's next step: a reminder to whoever has not finished, or the close. Steps missed during
+    downtime collapse: only the latest due one counts, and a close always happens (its post may be skipped)."""
+    round_ = session.get(Round, schedule.round_id) if schedule.round_id is not None else None
+    if round_ is None or round_.status != ROUND_OPEN:
+        schedule.round_id, schedule.step, schedule.next_fire_at = None, 0, None
+        return
+    steps = round_steps(cadence, round_.opened_at)
+    due_steps = [(n, kind, at) for n, (kind, at) in enumerate(steps) if n >= schedule.step and at <= now]
+    if not due_steps:
+        later = [at for n, (_, at) in enumerate(steps) if n >= schedule.step]
+        schedule.next_fire_at = later[0] if later else now
+        return
+    n, kind, at = due_steps[-1]
+    report.fired += 1
+    fire_at, skipped_at = (at, None) if now - at <= grace else (None, at)
+    if kind == "close":
+        closed = _close_open_round(session, model, schedule.team_id, now, report)
+        if closed is not None:
+            _record(session, schedule, fire_at, skipped_at, "summary", [TEAM], {"round": closed.number}, now, report)
+        schedule.round_id, schedule.step, schedule.next_fire_at = None, 0, None
+        return
+    waiting = sorted(set(_members_of(session, schedule.team_id)) - _finished(session, round_.id))
+    payload = {"round": round_.number, "reminder": n + 1}
+    _record(session, schedule, fire_at, skipped_at, "reminder", waiting, payload, now, report)
+    schedule.step = n + 1
+    schedule.next_fire_at = steps[n + 1][1] if n + 1 < len(steps) else now
+
+
+_FIRE = {"nudge": _fire_nudge, "reassess": _fire_reassess, "round": _fire_round}
+
+
+def _close_open_round(
+    session: Session, model: MaturityModel, team_id: int, now: datetime, report: FireReport
+) -> Round | None:
+    """Close the team's open round and store its team result (when anyone finished)."""
+    round_ = session.scalars(
+        select(Round).where(Round.team_id == team_id, Round.status == ROUND_OPEN).with_for_update()
+    ).first()
+    if round_ is None:
+        return None
+    _, answers, _ = finished_answers(session, round_.id)
+    if answers:
+        result = score(model, list(answers.values()))
+        upsert_result(
+            session,
+            round_id=round_.id,
+            response_id=None,
+            overall=result.overall,
+            model_version=round_.model_version,
+            payload=result.to_dict(),
+        )
+    round_.status, round_.closed_at = ROUND_CLOSED, now
+    session.flush()
+    report.closed_rounds.append(round_.id)
+    return round_
+
+
+def _members_of(session: Session, team_id: int) -> list[str]:
+    """Everyone who has taken part in the team, in any round."""
+    query = (
+        select(Member.external_id)
+        .join(Response, Response.member_id == Member.id)
+        .join(Round, Round.id == Response.round_id)
+        .where(Round.team_id == team_id)
+        .distinct()
+    )
+    return sorted(session.scalars(query))
+
+
+def _finished(session: Session, round_id: int) -> set[str]:
+    return set(
+        session.scalars(
+            select(Member.external_id)
+            .join(Response, Response.member_id == Member.id)
+            .where(Response.round_id == round_id, Response.finished_at.is_not(None))
+        )
+    )
+
+
+def _record(
+    session: Session,
+    schedule: Schedule,
+    fire_at: datetime | None,
+    skipped_at: datetime | None,
+    kind: str,
+    recipients: Iterable[str],
+    payload: dict[str, Any],
+    now: datetime,
+    report: FireReport,
+) -> None:
+    """Deliveries for a fire in time; for one too late, a single "skipped" row that says so."""
+    if fire_at is not None:
+        report.deliveries += _deliver(
+            session, schedule, fire_at=fire_at, kind=kind, recipients=recipients, payload=payload, now=now
+        )
+    elif skipped_at is not None:
+        report.skipped += 1
+        _deliver(
+            session,
+            schedule,
+            fire_at=skipped_at,
+            kind=kind,
+            recipients=[TEAM],
+            payload=payload,
+            now=now,
+            status="skipped",
+        )
+
+
+def _deliver(
+    session: Session,
+    schedule: Schedule,
+    *,
+    fire_at: datetime,
+    kind: str,
+    recipients: Iterable[str],
+    payload: dict[str, Any],
+    now: datetime,
+    status: str = "pending",
+) -> int:
+    """Insert the deliveries a fire owes; a row that exists already (another process fired first) is kept."""
+    rows = [
+        {
+            "schedule_id": schedule.id,
+            "fire_at": fire_at,
+            "recipient": recipient,
+            "kind": kind,
+            "payload": payload,
+            "status": status,
+            "attempts": 0,
+            "not_before": now,
+            "created_at": now,
+        }
+        for recipient in recipients
+    ]
+    if not rows:
+        return 0
+    inserted = session.execute(
+        insert_for(session, Delivery)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["schedule_id", "fire_at", "recipient"])
+        .returning(Delivery.id)
+    ).all()
+    return len(inserted)
+
+
+# --- the sender's side ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeliveryJob:
+    """One claimed delivery with what the sender needs to address and render it."""
+
+    id: int
+    kind: str
+    payload: dict[str, Any]
+    platform: str
+    workspace: str  # external ids
+    team: str
+    team_name: str | None
+    recipient: str  # '' for the team's channel
+    attempts: int
+    fire_at: datetime
+
+
+def claim_deliveries(db: Database, now: datetime, *, limit: int = 100, lease: timedelta) -> list[DeliveryJob]:
+    """Pending deliveries whose time has come (and any whose sender died mid-lease), marked as being sent."""
+    with db.transaction() as session:
+        rows = session.execute(
+            select(Delivery, Team.external_id, Team.name, Workspace.platform, Workspace.external_id)
+            .join(Schedule, Schedule.id == Delivery.schedule_id)
+            .join(Team, Team.id == Schedule.team_id)
+            .join(Workspace, Workspace.id == Team.workspace_id)
+            .where(
+                or_(
+                    (Delivery.status == "pending") & (Delivery.not_before <= now),
+                    (Delivery.status == "sending") & (Delivery.lease_until < now),
+                )
+            )
+            .order_by(Delivery.not_before, Delivery.id)
+            .limit(limit)
+            .with_for_update(of=Delivery, skip_locked=True)
+        ).all()
+        jobs = []
+        for delivery, team, team_name, platform, workspace in rows:
+            delivery.status, delivery.lease_until = "sending", now + lease
+            delivery.attempts += 1
+            jobs.append(
+                DeliveryJob(
+                    delivery.id,
+                    delivery.kind,
+                    dict(delivery.payload),
+                    platform,
+                    workspace,
+                    team,
+                    team_name,
+                    delivery.recipient,
+                    delivery.attempts,
+                    delivery.fire_at,
+                )
+            )
+        return jobs
+
+
+def finish_delivery(
+    db: Database, job: DeliveryJob, now: datetime, *, error: str | None = None, retry_at: datetime | None = None
+) -> str:
+    """Record a send's outcome; returns the new status. ``retry_at`` (with an error) asks for another attempt;
+    without it, or past the last attempt, the delivery has failed for good."""
+    if error is None:
+        status, values = "sent", {"sent_at": now, "last_error": None}
+    elif retry_at is not None and job.attempts < MAX_ATTEMPTS:
+        status, values = "pending", {"not_before": retry_at, "last_error": error[:500]}
+    else:
+        status, values = "failed", {"last_error": error[:500]}
+    with db.transaction() as session:
+        session.execute(
+            update(Delivery)
+            .where(Delivery.id == job.id, Delivery.status == "sending")
+            .values(status=status, lease_until=None, **values)
+        )
+    return status
