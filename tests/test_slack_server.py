@@ -4,6 +4,7 @@ calls go to a fake Slack Web API on 127.0.0.1 that records them."""
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -371,3 +372,28 @@ def test_a_typed_answer_is_committed_before_slack_gets_its_acknowledgement(
     with db.reading() as session:
         assert session.scalar(select(func.count()).select_from(Answer)) == 1
     db.close()
+
+
+def test_a_click_is_answered_without_waiting_for_slack_and_posts_finish_at_shutdown(
+    database_url: str, slack_api: FakeSlackApi
+) -> None:
+    """The answer is committed and acknowledged while Slack is slow to take the next question; a shutdown then
+    waits for that post instead of dropping it."""
+    server = start_server(database_url, slack_api)
+    try:
+        assert post(server, slash_command(SECRET, team_id=WORKSPACE, channel_id=CHANNEL, user_id=USER))[0] == 200
+        slack_api.wait_for("chat.postMessage", 2)
+        first = questions_posted(slack_api)[0]
+        release = slack_api.hold("chat.postMessage")
+        assert click(server, first, MODEL.questions[0].options[1].id) == 200  # acknowledged, Slack still busy
+        slack_api.wait_for("chat.postMessage", 3)  # the next question is on its way, held by the fake
+        stopping = threading.Thread(target=server.stop)
+        stopping.start()
+        time.sleep(0.5)
+        assert stopping.is_alive()  # the shutdown waits for the post in flight
+        release.set()
+        stopping.join(timeout=30)
+    finally:
+        server.stop()
+    assert not stopping.is_alive()
+    assert question_id(questions_posted(slack_api)[-1]) == MODEL.questions[1].id

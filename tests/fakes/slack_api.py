@@ -63,6 +63,7 @@ class _State:
     calls: list[Call] = field(default_factory=list)
     failures: dict[str, deque[_Failure]] = field(default_factory=dict)
     responders: dict[str, Responder] = field(default_factory=dict)
+    held: dict[str, threading.Event] = field(default_factory=dict)
 
 
 class FakeSlackApi:
@@ -165,6 +166,13 @@ class FakeSlackApi:
         with self._state.lock:
             self._state.responders[method] = responder
 
+    def hold(self, method: str) -> threading.Event:
+        """Keep calls to ``method`` waiting (recorded, unanswered) until the returned event is set: a slow Slack."""
+        release = threading.Event()
+        with self._state.lock:
+            self._state.held[method] = release
+        return release
+
     # -- HTTP side ---------------------------------------------------------------------------------------------
 
     async def _handle(self, request: web.Request) -> web.Response:
@@ -177,6 +185,9 @@ class FakeSlackApi:
             call = Call(method=method, args=args, token=token, time=time.time(), failed=failure is not None)
             self._state.calls.append(call)
             responder = self._state.responders.get(method)
+            held = self._state.held.get(method)
+        if held is not None:
+            await asyncio.get_running_loop().run_in_executor(None, held.wait, 30)
         if failure is not None:
             return _failure_response(failure)
         needs_token = method not in CLIENT_CREDENTIAL_METHODS
