@@ -22,6 +22,8 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("start", "Start the assessment, or resume it where you left off."),
     ("status", "Your team's current level and who has answered so far."),
     ("summary", "Post the team summary: levels, strengths, blockers and next steps."),
+    ("plan", "The team's next steps toward its next level, and where each one stands."),
+    ("schedule", "Show or change the team's check-ins: nudges, re-assessments, time zone, pause."),
     ("help", "What the bot can do and how to answer its questions."),
 )
 SUBCOMMANDS = tuple(name for name, _ in COMMANDS)
@@ -43,6 +45,9 @@ def help_text(style: Style, questions: int) -> str:
         f"• `{c('start')}`: take (or resume) the assessment in a private chat with me\n"
         f"• `{c('status')}`: the team's level and how many have taken part, and your own progress\n"
         f"• `{c('summary')}`: post the team's result in this channel\n"
+        f"• `{c('plan')}`: the team's next steps toward its next level, and where each one stands\n"
+        f"• `{c('schedule')}`: the team's check-ins (weekly nudges, re-assessment rounds); its owner or an admin "
+        "can change or pause them\n"
         f"• `{c('help')}`: this message\n"
         "In the private chat, click an answer or type its number, letter or words; also `back`, `skip`, `why`, "
         "`stop`."

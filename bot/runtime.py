@@ -29,6 +29,7 @@ class Runtime:
     model: MaturityModel
     on_turn: Callable[[str], None] = lambda platform: None  # metrics hook, given the platform
     storage_threads: Executor | None = None  # None: asyncio's default pool
+    admins: frozenset[str] = frozenset()  # platform user ids allowed to change any team's check-ins
     _pending: set[asyncio.Task[object]] = field(default_factory=set, init=False, repr=False)
 
     async def turn(self, who: Participant, inp: Input) -> Step:

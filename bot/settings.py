@@ -60,6 +60,15 @@ class Settings(BaseSettings):
     microsoft_app_password: SecretStr | None = Field(default=None, validation_alias="MicrosoftAppPassword")
     microsoft_app_type: str = Field(default="MultiTenant", validation_alias="MicrosoftAppType")
     microsoft_app_tenant_id: str | None = Field(default=None, validation_alias="MicrosoftAppTenantId")
+    # Scheduled check-ins.
+    scheduler: bool = Field(default=True, description="Run the check-in scheduler in this server process.")
+    tick_seconds: float = Field(default=30.0, gt=0, description="How often the scheduler looks for due check-ins.")
+    checkin_grace_hours: float = Field(
+        default=6.0, ge=0, description="A check-in later than this (after downtime) is recorded as skipped, not sent."
+    )
+    admins: str = Field(
+        default="", description="Comma-separated platform user ids who may change any team's check-ins."
+    )
     log_format: str = Field(default="auto", description="json, text, or auto (JSON when not on a terminal).")
 
     @property
@@ -87,6 +96,10 @@ class Settings(BaseSettings):
             raise ConfigurationError(
                 f"MATURITY_BOT_ENCRYPTION_KEY is not a Fernet key (32 url-safe base64-encoded bytes); {MAKE_A_KEY}"
             ) from None
+
+    @property
+    def admin_ids(self) -> frozenset[str]:
+        return frozenset(part.strip() for part in self.admins.split(",") if part.strip())
 
     @property
     def teams_enabled(self) -> bool:

@@ -176,6 +176,10 @@ class MaturityModel(_Strict):
         return {d.id: d for d in self.dimensions}
 
     @cached_property
+    def investment_by_id(self) -> dict[str, Investment]:
+        return {i.id: i for i in self.investments}
+
+    @cached_property
     def questions_by_dimension(self) -> dict[str, tuple[Question, ...]]:
         return {d.id: tuple(q for q in self.questions if q.dimension == d.id) for d in self.dimensions}
 

@@ -30,6 +30,7 @@ def slack_api() -> Iterator[FakeSlackApi]:
 def settings_for(url: str, slack_api: FakeSlackApi) -> Settings:
     return Settings.model_validate(
         {
+            "scheduler": False,  # check-ins are tested in test_checkins*.py
             "MATURITY_BOT_DATABASE_URL": url,
             "SLACK_BOT_TOKEN": "xoxb-test",
             "SLACK_SIGNING_SECRET": SECRET,

@@ -51,6 +51,7 @@ def test_two_workers_share_the_port_and_the_metrics(postgres_url: str, tmp_path:
     with FakeSlackApi() as fake, open(tmp_path / "server.log", "w") as log:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("MATURITY_BOT_", "SLACK_"))}
         env |= {
+            "MATURITY_BOT_SCHEDULER": "false",
             "MATURITY_BOT_DATABASE_URL": postgres_url,
             "SLACK_BOT_TOKEN": "xoxb-test",
             "SLACK_SIGNING_SECRET": SECRET,

@@ -62,6 +62,7 @@ def slack_api() -> Iterator[FakeSlackApi]:
 def oauth_settings(database_url: str, slack_api: FakeSlackApi, **extra: str) -> Settings:
     return Settings.model_validate(
         {
+            "scheduler": False,  # check-ins are tested in test_checkins*.py
             "MATURITY_BOT_DATABASE_URL": database_url,
             "SLACK_CLIENT_ID": CLIENT_ID,
             "SLACK_CLIENT_SECRET": CLIENT_SECRET,

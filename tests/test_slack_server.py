@@ -35,6 +35,7 @@ def slack_api() -> Iterator[FakeSlackApi]:
 def start_server(database_url: str, slack_api: FakeSlackApi) -> ServerThread:
     settings = Settings.model_validate(
         {
+            "scheduler": False,  # check-ins are tested in test_checkins*.py
             "MATURITY_BOT_DATABASE_URL": database_url,
             "SLACK_BOT_TOKEN": "xoxb-test",
             "SLACK_SIGNING_SECRET": SECRET,

@@ -46,6 +46,7 @@ def slack_api(socket: FakeSocketMode) -> Iterator[FakeSlackApi]:
 def settings(database_url: str, slack_api: FakeSlackApi) -> Settings:
     return Settings.model_validate(
         {
+            "scheduler": False,  # check-ins are tested in test_checkins*.py
             "MATURITY_BOT_DATABASE_URL": database_url,
             "SLACK_BOT_TOKEN": "xoxb-test",
             "SLACK_APP_TOKEN": APP_TOKEN,  # and no SLACK_SIGNING_SECRET: Socket Mode does without

@@ -38,6 +38,7 @@ def two_servers(postgres_url: str, tmp_path: Path) -> Iterator[tuple[list[str], 
     with FakeSlackApi() as fake:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("MATURITY_BOT_", "SLACK_"))}
         env |= {
+            "MATURITY_BOT_SCHEDULER": "false",
             "MATURITY_BOT_DATABASE_URL": postgres_url,
             "SLACK_BOT_TOKEN": "xoxb-test",
             "SLACK_SIGNING_SECRET": SECRET,

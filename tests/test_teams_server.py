@@ -41,7 +41,7 @@ def connector() -> Iterator[FakeBotConnector]:
 
 
 def start_server(database_url: str, **extra: str) -> ServerThread:
-    settings = Settings.model_validate({"MATURITY_BOT_DATABASE_URL": database_url, **extra})
+    settings = Settings.model_validate({"MATURITY_BOT_DATABASE_URL": database_url, "scheduler": False, **extra})
     return ServerThread(build_app(settings)).start()
 
 
@@ -329,7 +329,7 @@ def test_without_an_app_id_a_caller_from_another_machine_is_refused(
     address = this_machines_other_address()
     if address is None:
         pytest.skip("this machine has no non-loopback IPv4 address to call from")
-    settings = Settings.model_validate({"MATURITY_BOT_DATABASE_URL": database_url})
+    settings = Settings.model_validate({"MATURITY_BOT_DATABASE_URL": database_url, "scheduler": False})
     server = ServerThread(build_app(settings), host="0.0.0.0").start()
     try:
         # A local serviceUrl is not enough: the request itself must come from this machine's loopback.

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from functools import partial
+from typing import TYPE_CHECKING
 
 import aiohttp
 from aiohttp import web
@@ -17,6 +19,12 @@ from bot.settings import Settings
 from scoring.model import load_model
 from storage.conversations import SqlConversationStore
 from storage.database import Database, open_database
+
+if TYPE_CHECKING:
+    from slack_bolt.async_app import AsyncApp
+
+    from bot.scheduler import Outbox
+    from scoring.model import MaturityModel
 
 log = logging.getLogger("maturity_bot.server")
 SOCKET_MODE_NO_SECRET = "unused-in-socket-mode"
@@ -34,7 +42,9 @@ def build_app(settings: Settings) -> web.Application:
         model,
         on_turn=lambda platform: metrics.turns.labels(platform).inc(),
         storage_threads=pool,
+        admins=settings.admin_ids,
     )
+    outboxes: dict[str, Outbox] = {}
     slack = None
     socket_mode = None
     bot_token, app_token, secret = settings.slack_bot_token, settings.slack_app_token, settings.slack_signing_secret
@@ -51,6 +61,7 @@ def build_app(settings: Settings) -> web.Application:
             bot=bot,
             socket_mode=app_token is not None,
         )
+        outboxes["slack"] = slack_outbox(model, bolt, settings.slack_api_url)
         if app_token:
             from bot.slack.socket_mode import socket_mode_handler
 
@@ -74,6 +85,7 @@ def build_app(settings: Settings) -> web.Application:
             bot=bot,
             db=db,
         )
+        outboxes["slack"] = slack_outbox(model, bolt, settings.slack_api_url)
         slack = (bolt, secret.get_secret_value())
         log.info("Slack: OAuth, many workspaces; install at /slack/install, Slack POSTs to /slack/events")
     else:
@@ -82,7 +94,16 @@ def build_app(settings: Settings) -> web.Application:
             "for /slack/events; or SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SLACK_SIGNING_SECRET for OAuth): "
             "Slack is off"
         )
-    app = create_web_app(db=db, metrics=metrics, slack=slack, teams=teams_endpoint(settings, bot))
+    teams = build_teams(settings, bot)
+    if teams is not None:
+        outboxes["teams"] = teams[1]
+    app = create_web_app(db=db, metrics=metrics, slack=slack, teams=teams[0] if teams else None)
+    if settings.scheduler and outboxes:
+        from bot.scheduler import CheckinScheduler
+
+        CheckinScheduler(
+            bot, outboxes, tick_seconds=settings.tick_seconds, grace=timedelta(hours=settings.checkin_grace_hours)
+        ).attach(app)
     # Cleanup hooks run in the order added, after the HTTP server has let the requests in flight finish: stop
     # taking Socket Mode events, finish the posts those requests left, then close the HTTP session and database.
     if socket_mode is not None:
@@ -106,13 +127,38 @@ def build_app(settings: Settings) -> web.Application:
     return app
 
 
-def teams_endpoint(settings: Settings, bot: Runtime) -> Handler | None:
-    """Teams' /api/messages, when on; without an app id it answers callers on this machine only."""
+def slack_outbox(model: MaturityModel, bolt: AsyncApp, api_url: str) -> Outbox:
+    """Check-ins to Slack: the one workspace's client, or each installed workspace's own token (OAuth)."""
+    from bot.slack.app import web_client
+    from bot.slack.outbox import SlackOutbox
+
+    store = bolt.installation_store
+    if store is None:
+
+        async def same_client(_: str) -> AsyncWebClient | None:
+            return bolt.client
+
+        return SlackOutbox(model, same_client)
+
+    async def installed_client(workspace: str) -> AsyncWebClient | None:
+        found = await store.async_find_bot(enterprise_id=None, team_id=workspace)
+        if found is None or not found.bot_token:
+            return None
+        client = web_client(api_url, found.bot_token)
+        client.session = bolt.client.session  # the one kept-alive connection pool
+        return client
+
+    return SlackOutbox(model, installed_client)
+
+
+def build_teams(settings: Settings, bot: Runtime) -> tuple[Handler, Outbox] | None:
+    """Teams' /api/messages and its check-in outbox, when on; without an app id the endpoint answers callers on
+    this machine only."""
     if not settings.teams_enabled:
         return None
-    from bot.teams.adapter import build_adapter
-    from bot.teams.adapter import teams_endpoint as endpoint
+    from bot.teams.adapter import build_adapter, teams_endpoint
     from bot.teams.handler import TeamsBot
+    from bot.teams.outbox import TeamsOutbox
 
     authenticated = bool(settings.microsoft_app_id)
     if authenticated:
@@ -123,7 +169,10 @@ def teams_endpoint(settings: Settings, bot: Runtime) -> Handler | None:
             "serviceUrls on this machine (the Bot Framework Emulator); set MicrosoftAppId and MicrosoftAppPassword "
             "for Teams, or MATURITY_BOT_TEAMS=false to turn it off"
         )
-    return endpoint(build_adapter(settings), TeamsBot(bot, settings.microsoft_app_id), authenticated=authenticated)
+    adapter = build_adapter(settings)
+    handler = TeamsBot(bot, settings.microsoft_app_id)
+    endpoint = teams_endpoint(adapter, handler, authenticated=authenticated)
+    return endpoint, TeamsOutbox(bot, adapter, settings.microsoft_app_id)
 
 
 def serve(settings: Settings, *, host: str, port: int, workers: int = 1) -> None:

@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from bot.notices import Notice
 from bot.replies import Style
 from bot.text import NEXT_STEPS_SHOWN, level_bar, next_steps_heading
 from dialogs.messages import Kind, Message, QuestionView
@@ -198,3 +199,45 @@ def home_view(model: MaturityModel, teams: list[MemberTeam], team_levels: dict[s
         blocks.append(section)
     blocks.append({"type": "context", "elements": [_mrkdwn("`/maturity help` lists every command.")]})
     return {"type": "home", "blocks": blocks}
+
+
+@dataclass(frozen=True)
+class NoticeValue:
+    """What a check-in button carries: the team, and for a plan button the investment and its new status."""
+
+    team: str
+    investment: str = ""
+    status: str = ""
+
+    def encode(self) -> str:
+        return json.dumps({"t": self.team, "i": self.investment, "s": self.status}, separators=(",", ":"))
+
+    @classmethod
+    def decode(cls, raw: str) -> NoticeValue:
+        data = json.loads(raw)
+        if not isinstance(data, dict) or not isinstance(data.get("t"), str) or not data["t"]:
+            raise ValueError("not a maturity-bot check-in value")
+        return cls(data["t"], str(data.get("i") or ""), str(data.get("s") or ""))
+
+
+def notice_payload(notice: Notice, *, model: MaturityModel, team: str) -> dict[str, Any]:
+    """chat.postMessage arguments for a check-in: its text, a result when it has one, and its buttons."""
+    blocks: list[Block] = [{"type": "section", "text": _mrkdwn(notice.text)}]
+    if notice.result is not None:
+        blocks += result_blocks(model, notice.result, title=notice.title)
+    if notice.actions:
+        blocks.append(
+            {
+                "type": "actions",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": f"{action.kind}_{action.value}" if action.value else action.kind,
+                        "text": _plain(action.label),
+                        "value": NoticeValue(team, notice.investment or "", action.value).encode(),
+                    }
+                    for action in notice.actions
+                ],
+            }
+        )
+    return {"text": notice.text, "blocks": blocks}

@@ -12,6 +12,7 @@ from typing import Any
 from botbuilder.core import CardFactory, MessageFactory
 from botbuilder.schema import Activity
 
+from bot.notices import Notice
 from bot.replies import Style
 from bot.text import NEXT_STEPS_SHOWN, level_bar, next_steps_heading
 from dialogs.messages import Command, Input, Kind, Message, QuestionView
@@ -21,7 +22,8 @@ from scoring.score import Result
 Card = dict[str, Any]
 CARD_VERSION = "1.5"  # what Teams renders on desktop, web and mobile
 SUBMIT_KEY = "maturity"  # marks a submit as ours; its value is the action
-ACTIONS = {Command.ANSWER, Command.BACK, Command.SKIP, Command.WHY, Command.RESUME}
+ACTIONS = {Command.ANSWER, Command.BACK, Command.SKIP, Command.WHY, Command.RESUME, Command.START}
+PLAN = "plan"  # a check-in's plan button: {SUBMIT_KEY: "plan", "t": team, "i": investment, "s": status}
 
 
 _NEUTRAL = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "`": "'", "[": "(", "]": ")"})
@@ -154,3 +156,28 @@ def message_activity(message: Message, *, model: MaturityModel, team: str, round
     if message.kind is Kind.RECORDED:
         return None
     return MessageFactory.text(escape(message.text))
+
+
+def plan_submit(value: object) -> tuple[str, str, str] | None:
+    """(team, investment, status) of a plan button's submit, or None when it is not one."""
+    if not isinstance(value, dict) or value.get(SUBMIT_KEY) != PLAN:
+        return None
+    team, investment, status = value.get("t"), value.get("i"), value.get("s")
+    if not all(isinstance(part, str) and part for part in (team, investment, status)):
+        return None
+    return team, investment, status  # type: ignore[return-value]
+
+
+def notice_activity(notice: Notice, *, model: MaturityModel, team: str) -> Activity:
+    """A check-in as a card: its text, a result when it has one, and its buttons."""
+    body: list[dict[str, Any]] = [_text(notice.text)]
+    if notice.result is not None:
+        body += result_card(model, notice.result, title=notice.title)["body"]
+    actions = []
+    for action in notice.actions:
+        if action.kind == "plan":
+            data = {SUBMIT_KEY: PLAN, "t": team, "i": notice.investment, "s": action.value}
+        else:
+            data = Submit(Command.START, team).data()
+        actions.append({"type": "Action.Submit", "title": action.label, "data": data})
+    return card_activity(_card(body, actions), notice.text)

@@ -15,6 +15,7 @@ from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.schema import Activity, ChannelAccount, ConversationParameters
 from botbuilder.schema.teams import TeamInfo
 
+from bot.checkin_commands import Asker, plan_text, schedule_command
 from bot.replies import (
     help_text,
     last_team,
@@ -29,17 +30,29 @@ from bot.replies import (
 from bot.runtime import Runtime
 from bot.steps import present
 from bot.teams import PLATFORM
-from bot.teams.cards import TEAMS, Submit, answered_card, card_activity, message_activity, result_card
+from bot.teams.cards import (
+    TEAMS,
+    Submit,
+    answered_card,
+    card_activity,
+    escape,
+    message_activity,
+    plan_submit,
+    result_card,
+)
 from bot.teams.conversation import Where, delivery_id
+from checkins.plan import LABELS
 from dialogs.engine import Step
 from dialogs.messages import Command, Input, Message
 from dialogs.parse import parse_text
 from dialogs.ports import Participant
 from storage.events import first_sighting, forget_sighting
+from storage.models import utcnow
+from storage.plan import set_status
 from storage.references import PERSONAL, remember
 
 log = logging.getLogger("maturity_bot.teams")
-TEAM_COMMANDS = ("status", "summary")  # also typed in the personal chat, for the team worked on last
+TEAM_COMMANDS = ("status", "summary", "plan", "schedule")  # also typed in the personal chat, for the last team
 
 HELLO_TEAM = (
     "Hi! I run the **MLOps maturity assessment**: questions on how a team builds, ships and watches its models, "
@@ -94,17 +107,22 @@ class TeamsBot(TeamsActivityHandler):
         if sub == "start":
             await self._start(turn_context, where)
         elif sub in TEAM_COMMANDS:
-            await self._team_command(turn_context, sub, where.participant())
+            await self._team_command(turn_context, text.split()[1:], sub, where.participant())
         elif sub == "help":
             await turn_context.send_activity(help_text(TEAMS, len(self.bot.model.questions)))
         else:
             await turn_context.send_activity(unknown_command_text(TEAMS, sub, len(self.bot.model.questions)))
 
-    async def _team_command(self, turn_context: TurnContext, sub: str, who: Participant) -> None:
+    async def _team_command(self, turn_context: TurnContext, args: list[str], sub: str, who: Participant) -> None:
         if sub == "status":
             await turn_context.send_activity(status_text(TEAMS, await self.bot.read(team_status, self.bot.model, who)))
-        else:
+        elif sub == "summary":
             await turn_context.send_activity(await self._summary(who))
+        elif sub == "plan":
+            await turn_context.send_activity(await self.bot.read(plan_text, self.bot.model, who, TEAMS, utcnow()))
+        else:  # Teams tells a bot nothing about tenant admins: the owner, or MATURITY_BOT_ADMINS
+            asker = Asker(who, admin=who.user in self.bot.admins)
+            await turn_context.send_activity(await self.bot.write(schedule_command, asker, args, TEAMS, utcnow()))
 
     async def _in_personal_chat(self, turn_context: TurnContext, where: Where, text: str) -> None:
         """Typed answers and commands go to the team the person worked on last, as in a Slack DM."""
@@ -113,14 +131,19 @@ class TeamsBot(TeamsActivityHandler):
             await turn_context.send_activity(HELLO_PERSONAL if not text else not_started_text(TEAMS))
             return
         who = where.participant(team)
-        if text.lower() in TEAM_COMMANDS:  # the team's status or summary, shown here, privately
-            await self._team_command(turn_context, text.lower(), who)
+        words = text.lower().split()
+        if words and words[0] in TEAM_COMMANDS:  # the team's commands, answered here, privately
+            await self._team_command(turn_context, text.split()[1:], words[0], who)
         else:
             step = await self.bot.turn(who, parse_text(text))
             await self._show(turn_context, who, step)
 
     async def _submitted(self, turn_context: TurnContext, where: Where) -> None:
         """A card button: the card names the team and round; the person is always the sender."""
+        planned = plan_submit(turn_context.activity.value)
+        if planned is not None:
+            await self._plan_clicked(turn_context, where, *planned)
+            return
         try:
             submit = Submit.parse(turn_context.activity.value)
             who = where.participant(submit.team)
@@ -129,6 +152,41 @@ class TeamsBot(TeamsActivityHandler):
             return
         step = await self.bot.turn(who, submit.to_input())
         await self._show(turn_context, who, step, card_id=turn_context.activity.reply_to_id)
+
+    async def _plan_clicked(
+        self, turn_context: TurnContext, where: Where, team: str, investment_id: str, status: str
+    ) -> None:
+        """A nudge's button: the plan records the new status and the nudge card says who set it."""
+        investment = self.bot.model.investment_by_id.get(investment_id)
+        if investment is None or status not in LABELS:
+            await turn_context.send_activity(NOT_OUR_CARD)
+            return
+        known = await self.bot.write(
+            set_status,
+            platform=PLATFORM,
+            workspace=where.tenant,
+            team=team,
+            investment_id=investment_id,
+            status=status,
+            by_user=where.user,
+            source=PLATFORM,
+            now=utcnow(),
+        )
+        if not known:
+            await turn_context.send_activity(NOT_OUR_CARD)
+            return
+        text = f"{investment.title}: marked {LABELS[status]} by {escape(where.user_name or 'a team member')}."
+        updated = card_activity(
+            answered_card(investment.title, f"{LABELS[status]} ({escape(where.user_name or '')})"), text
+        )
+        updated.id = turn_context.activity.reply_to_id
+        if updated.id:
+            try:
+                await turn_context.update_activity(updated)
+                return
+            except Exception:
+                log.warning("could not update the nudge card", exc_info=True)
+        await turn_context.send_activity(text)
 
     async def _start(self, turn_context: TurnContext, where: Where) -> None:
         """Commit the first turn, then open the personal chat and ask there; the channel hears where to look.

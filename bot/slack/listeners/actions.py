@@ -11,10 +11,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.runtime import Runtime
 from bot.slack import PLATFORM
-from bot.slack.render import ActionValue
-from bot.slack.show import show
+from bot.slack.render import ActionValue, NoticeValue, escape
+from bot.slack.show import show, show_in_dm
+from checkins.plan import LABELS
 from dialogs.messages import Command, Input
 from dialogs.ports import Participant
+from storage.models import utcnow
+from storage.plan import set_status
 
 NAVIGATION = {"back": Command.BACK, "skip": Command.SKIP, "why": Command.WHY}
 
@@ -38,3 +41,56 @@ def register(app: AsyncApp, bot: Runtime) -> None:
         channel = body.get("container", {}).get("channel_id") or body["channel"]["id"]
         ts = body.get("container", {}).get("message_ts")
         bot.later(show(client, bot.model, channel, who, step, clicked_ts=ts), "posting the next question")
+
+    @app.action(re.compile(r"^plan_(open|in_progress|done|not_for_us|snoozed)$"))
+    async def plan_clicked(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
+        """A nudge's button: the team's plan records the new status, and the nudge says who set it."""
+        try:
+            value = NoticeValue.decode(action.get("value", ""))
+        except ValueError:
+            await ack()
+            return
+        if value.status not in LABELS or value.investment not in bot.model.investment_by_id:
+            await ack()  # not a button this bot wrote
+            return
+        user = body["user"]["id"]
+        known = await bot.write(
+            set_status,
+            platform=PLATFORM,
+            workspace=body["team"]["id"],
+            team=value.team,
+            investment_id=value.investment,
+            status=value.status,
+            by_user=user,
+            source=PLATFORM,
+            now=utcnow(),
+        )
+        await ack()
+        container = body.get("container", {})
+        if known and container.get("message_ts"):
+            title = bot.model.investment_by_id[value.investment].title
+            text = f"{escape(title)}: marked *{LABELS[value.status]}* by <@{user}>."
+            bot.later(
+                client.chat_update(
+                    channel=container.get("channel_id"),
+                    ts=container["message_ts"],
+                    text=text,
+                    blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
+                ),
+                "updating a nudge",
+            )
+
+    @app.action("start")
+    async def start_clicked(
+        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        """An invitation's or reminder's button: start (or carry on with) the team's current round."""
+        try:
+            team = NoticeValue.decode(action.get("value", "")).team
+        except ValueError:
+            await ack()
+            return
+        who = Participant(PLATFORM, body["team"]["id"], team, body["user"]["id"])
+        step = await bot.turn(who, Input(Command.START))
+        await ack()
+        bot.later(show_in_dm(client, bot.model, who, step), "starting a round")

@@ -8,6 +8,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.checkin_commands import Asker, plan_text, schedule_command
 from bot.replies import (
     help_text,
     nobody_finished_text,
@@ -23,6 +24,7 @@ from bot.slack.render import SLACK, result_blocks
 from bot.slack.show import show_in_dm
 from dialogs.messages import Command, Input
 from dialogs.ports import Participant
+from storage.models import utcnow
 
 
 def participant(command: dict[str, Any]) -> Participant:
@@ -49,10 +51,28 @@ def register(app: AsyncApp, bot: Runtime) -> None:
         elif sub == "summary":
             await ack(response_type="ephemeral", text="Posting the team summary in this channel.")
             bot.later(post_summary(client, bot, who), "posting a team summary")
+        elif sub == "plan":
+            await ack(response_type="ephemeral", text=await bot.read(plan_text, bot.model, who, SLACK, utcnow()))
+        elif sub == "schedule":
+            args = (command.get("text") or "").split()[1:]
+            admin = bool(args) and args[0] != "show" and await is_admin(client, bot, who.user)
+            reply = await bot.write(schedule_command, Asker(who, admin), args, SLACK, utcnow())
+            await ack(response_type="ephemeral", text=reply)
         elif sub == "help":
             await ack(response_type="ephemeral", text=help_text(SLACK, len(bot.model.questions)))
         else:
             await ack(response_type="ephemeral", text=unknown_command_text(SLACK, sub, len(bot.model.questions)))
+
+
+async def is_admin(client: AsyncWebClient, bot: Runtime, user: str) -> bool:
+    """A workspace admin or owner (users.info), or a user listed in MATURITY_BOT_ADMINS."""
+    if user in bot.admins:
+        return True
+    try:
+        info = (await client.users_info(user=user))["user"]
+    except SlackApiError:
+        return False
+    return bool(info.get("is_admin") or info.get("is_owner") or info.get("is_primary_owner"))
 
 
 async def start(ack: AsyncAck, client: AsyncWebClient, bot: Runtime, who: Participant) -> None:

@@ -1,0 +1,118 @@
+"""``plan`` and ``schedule``: the team's plan toward its next level, and its check-in cadence, shown and changed
+from chat the same way on every platform. Blocking (storage): platforms call these off the event loop."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+
+from sqlalchemy import select
+
+from bot.replies import Style
+from checkins.cadence import Cadence, describe, parse_time, parse_weekday
+from checkins.plan import LABELS, next_nudge_item, plan_for, ready_to_reassess
+from dialogs.ports import Participant
+from scoring.model import MaturityModel
+from scoring.score import score
+from storage.checkins import cadence_columns, cadence_of, reschedule
+from storage.database import Database
+from storage.models import CheckinSettings, Member
+from storage.plan import find_team, latest_answer_sets, statuses
+
+SCHEDULE_USAGE = (
+    "`{c} show`, `{c} pause`, `{c} resume`, `{c} nudge tue 10:00`, `{c} every 6 weeks` (0: no re-assessment "
+    "rounds), `{c} tz Europe/Berlin`, `{c} days mon-fri`"
+)
+DAY_RANGE_SEPARATORS = ("-", "–")
+
+
+def plan_text(db: Database, model: MaturityModel, who: Participant, style: Style, now: datetime) -> str:
+    """The team's plan: its next steps in order, each with its status, the current focus marked."""
+    with db.reading() as session:
+        team = find_team(session, who.platform, who.workspace, who.team)
+        answer_sets = latest_answer_sets(session, team.id) if team else []
+        if team is None or not answer_sets:
+            return f"No plan yet: the team gets one when somebody finishes the assessment (`{style.command('start')}`)."
+        result = score(model, answer_sets)
+        entries = plan_for(result, statuses(session, team.id))
+    focus = next_nudge_item(entries, now)
+    lines = [style.bold(f"The plan toward level {result.overall + 1}") + " (blockers' steps first):"]
+    for entry in entries:
+        marker = "→" if entry is focus else "•"
+        until = f" until {entry.snoozed_until:%d %b}" if entry.waiting(now) and entry.snoozed_until else ""
+        lines.append(f"{marker} {entry.investment.title}: {LABELS[entry.status]}{until}")
+    if ready_to_reassess(entries):
+        lines.append(f"Every step holding the team back is settled: time to re-assess (`{style.command('start')}`).")
+    return "\n".join(lines)
+
+
+@dataclasses.dataclass(frozen=True)
+class Asker:
+    """Who asks to change a schedule, and whether the platform says they administer the workspace."""
+
+    who: Participant
+    admin: bool
+
+
+def schedule_command(db: Database, asker: Asker, args: list[str], style: Style, now: datetime) -> str:
+    """Show the team's check-ins, or change them (the team's owner or a workspace admin only)."""
+    c = style.command("schedule")
+    who = asker.who
+    with db.transaction() as session:
+        team = find_team(session, who.platform, who.workspace, who.team)
+        settings = session.get(CheckinSettings, team.id) if team else None
+        if team is None or settings is None:
+            return "This team has no check-ins yet: they start when somebody first finishes the assessment."
+        cadence = cadence_of(settings)
+        state = "paused" if settings.paused else "on"
+        if not args or args[0] == "show":
+            return f"Check-ins are {state}. {describe(cadence)}\nChange them with {SCHEDULE_USAGE.format(c=c)}."
+        owner = session.scalar(select(Member.external_id).where(Member.id == settings.owner_id))
+        if not (asker.admin or owner == who.user):
+            return (
+                f"Only the person who set this team up or a workspace admin can change its check-ins. `{c}` shows them."
+            )
+        try:
+            paused, cadence = _changed(settings.paused, cadence, args)
+        except ValueError as exc:
+            return f"{exc}. Try {SCHEDULE_USAGE.format(c=c)}."
+        for column, value in cadence_columns(cadence).items():
+            setattr(settings, column, value)
+        settings.paused, settings.updated_at, settings.updated_by = paused, now, who.user
+        reschedule(session, settings, now)
+        state = "paused" if paused else "on"
+        return f"Done. Check-ins are {state}. {describe(cadence)}"
+
+
+def _changed(paused: bool, cadence: Cadence, args: list[str]) -> tuple[bool, Cadence]:
+    """The settings after one typed change; ValueError with a reason the person can act on."""
+    verb, rest = args[0].lower(), args[1:]
+    if verb in ("pause", "off", "stop"):
+        return True, cadence
+    if verb in ("resume", "on", "start"):
+        return False, cadence
+    if verb == "nudge" and len(rest) == 2:
+        weekday, at = parse_weekday(rest[0]), parse_time(rest[1])
+        return paused, dataclasses.replace(cadence, nudge_weekday=weekday, nudge_time=at)
+    if verb == "every" and rest and rest[0].isdigit() and (len(rest) == 1 or rest[1].startswith("week")):
+        weeks = int(rest[0])
+        round_days = min(cadence.round_days, 7 * weeks) if weeks else cadence.round_days
+        reminders = tuple(d for d in cadence.reminder_days if d < round_days)
+        return paused, dataclasses.replace(
+            cadence, reassess_weeks=weeks, round_days=round_days, reminder_days=reminders
+        )
+    if verb in ("tz", "timezone") and len(rest) == 1:
+        return paused, dataclasses.replace(cadence, timezone=rest[0])
+    if verb == "days" and len(rest) == 1:
+        return paused, dataclasses.replace(cadence, working_days=_days(rest[0]))
+    raise ValueError(f"I can't read `{' '.join(args)[:60]}`")
+
+
+def _days(text: str) -> tuple[int, ...]:
+    """ "mon-fri", "sun-thu" or "mon,tue,thu" as weekday numbers (Monday = 0)."""
+    for separator in DAY_RANGE_SEPARATORS:
+        if separator in text:
+            first, last = (parse_weekday(part) for part in text.split(separator, 1))
+            span = (last - first) % 7
+            return tuple(sorted((first + n) % 7 for n in range(span + 1)))
+    return tuple(sorted({parse_weekday(part) for part in text.split(",") if part}))

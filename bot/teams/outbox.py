@@ -1,0 +1,57 @@
+"""Check-ins to Teams: through the conversation references stored when the bot was added or first spoke."""
+
+from __future__ import annotations
+
+from botbuilder.core import TurnContext
+from botbuilder.integration.aiohttp import CloudAdapter
+from botbuilder.schema import ConversationReference, ErrorResponseException
+
+from bot.notices import Notice
+from bot.runtime import Runtime
+from bot.scheduler import Retry, Undeliverable
+from bot.teams import PLATFORM
+from bot.teams.cards import TEAMS, notice_activity
+from storage.checkins import DeliveryJob
+from storage.references import personal_conversation, team_conversation
+
+RETRYABLE = frozenset({412, 429, 500, 502, 503, 504})  # what Microsoft's rate-limit guidance says to retry
+
+
+class TeamsOutbox:
+    style = TEAMS
+
+    def __init__(self, bot: Runtime, adapter: CloudAdapter, app_id: str | None) -> None:
+        self.bot = bot
+        self.adapter = adapter
+        self.app_id = app_id or ""
+
+    async def send(self, job: DeliveryJob, notice: Notice) -> None:
+        if job.recipient:
+            ref = await self.bot.read(personal_conversation, PLATFORM, job.workspace, job.recipient)
+        else:
+            ref = await self.bot.read(team_conversation, PLATFORM, job.workspace, job.team)
+        if ref is None:
+            raise Undeliverable("no stored conversation to post into (the bot has not been added there)")
+        activity = notice_activity(notice, model=self.bot.model, team=job.team)
+
+        async def post(turn_context: TurnContext) -> None:
+            await turn_context.send_activity(activity)
+
+        try:
+            await self.adapter.continue_conversation(
+                ConversationReference().deserialize(ref.reference), post, self.app_id
+            )
+        except ErrorResponseException as exc:
+            status = exc.response.status_code if exc.response is not None else None
+            if status in RETRYABLE:
+                raise Retry(f"HTTP {status}", _retry_after(exc)) from exc
+            raise Undeliverable(f"HTTP {status}: {exc}") from exc
+        except OSError as exc:  # the connector could not be reached
+            raise Retry(f"network: {exc!r}") from exc
+
+
+def _retry_after(exc: ErrorResponseException) -> float | None:
+    try:
+        return float(exc.response.headers.get("Retry-After"))
+    except (AttributeError, TypeError, ValueError):
+        return None
