@@ -152,7 +152,9 @@ class CheckinScheduler:
 
     async def _finish(self, job: DeliveryJob, error: str, retry_at: datetime | None, result: TickResult) -> None:
         status = await self.bot.write(finish_delivery, job, self.clock(), error=error, retry_at=retry_at)
-        if status == "pending":
+        if status == "stale":
+            log.warning("delivery %s (%s): lease ran out and another sender took it over", job.id, job.kind)
+        elif status == "pending":
             result.retried += 1
             log.warning("delivery %s (%s) will be retried: %s", job.id, job.kind, error)
         else:

@@ -172,6 +172,15 @@ def _fire_nudge(
     assert schedule.next_fire_at is not None
     due, schedule.next_fire_at = collapse(functools.partial(next_nudge, cadence), schedule.next_fire_at, now, grace)
     report.fired += 1
+    reassessing = due.fire_at is not None and session.scalar(
+        select(Schedule.id).where(
+            Schedule.team_id == schedule.team_id,
+            Schedule.kind.in_(("reassess", "round")),
+            Schedule.next_fire_at == due.fire_at,
+        )
+    )
+    if reassessing:
+        return  # a round opens or closes at the same moment: that week its invitation or summary is the check-in
     _record(session, schedule, due.fire_at, due.skipped_at, "nudge", [TEAM], {}, now, report)
 
 
@@ -428,7 +437,8 @@ def finish_delivery(
     db: Database, job: DeliveryJob, now: datetime, *, error: str | None = None, retry_at: datetime | None = None
 ) -> str:
     """Record a send's outcome; returns the new status. ``retry_at`` (with an error) asks for another attempt;
-    without it, or past the last attempt, the delivery has failed for good."""
+    without it, or past the last attempt, the delivery has failed for good. A sender whose lease ran out (the
+    delivery was claimed again since) changes nothing and gets "stale"."""
     if error is None:
         status, values = "sent", {"sent_at": now, "last_error": None}
     elif retry_at is not None and job.attempts < MAX_ATTEMPTS:
@@ -436,9 +446,9 @@ def finish_delivery(
     else:
         status, values = "failed", {"last_error": error[:500]}
     with db.transaction() as session:
-        session.execute(
+        changed = session.execute(
             update(Delivery)
-            .where(Delivery.id == job.id, Delivery.status == "sending")
+            .where(Delivery.id == job.id, Delivery.status == "sending", Delivery.attempts == job.attempts)
             .values(status=status, lease_until=None, **values)
         )
-    return status
+    return status if changed.rowcount == 1 else "stale"  # type: ignore[attr-defined]

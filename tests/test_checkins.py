@@ -1,0 +1,212 @@
+"""Check-ins in the database, with time in the test's hands: a team's first finish sets them up, ticks fire what
+is due exactly once, catch-up after downtime, the grace window, re-assessment rounds with reminders and a close,
+pause and resume, and the delivery leases the sender relies on (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from bot.checkin_commands import Asker, schedule_command
+from bot.slack.render import SLACK
+from checkins.cadence import Cadence
+from dialogs.messages import Command, Input
+from dialogs.ports import Participant
+from dialogs.turn import run_turn
+from scoring.model import default_model
+from storage.checkins import claim_deliveries, finish_delivery, fire_due
+from storage.conversations import SqlConversationStore
+from storage.database import Database
+from storage.models import Delivery, Result, Round, Schedule
+from tests.checkin_seed import seed_teams
+from tests.personas import PERSONAS
+from tests.storage.helpers import count
+
+MODEL = default_model()
+GRACE = timedelta(hours=6)
+LEASE = timedelta(minutes=5)
+_, ANSWERS = PERSONAS["faq_level_2"]
+MONDAY = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday; the default nudge is Tuesday 10:00 UTC
+TUESDAY_10 = datetime(2026, 3, 3, 10, 0, tzinfo=UTC)
+
+
+def finish(db: Database, user: str, *, team: str = "C1", platform: str = "slack") -> None:
+    store = SqlConversationStore(db)
+    who = Participant(platform, "T1", team, user)
+    run_turn(store, MODEL, who, Input(Command.START), source="test")
+    for question in MODEL.questions:
+        run_turn(store, MODEL, who, Input(Command.ANSWER, ANSWERS[question.id], question_id=question.id), source="t")
+
+
+def deliveries(db: Database, **where: object) -> list[Delivery]:
+    with db.reading() as session:
+        query = select(Delivery).order_by(Delivery.id)
+        for column, value in where.items():
+            query = query.where(getattr(Delivery, column) == value)
+        return list(session.scalars(query))
+
+
+def schedule(db: Database, kind: str) -> Schedule:
+    with db.reading() as session:
+        return session.scalars(select(Schedule).where(Schedule.kind == kind)).one()
+
+
+def test_a_teams_first_finish_sets_up_check_ins_once_and_announces_them(db: Database) -> None:
+    finish(db, "U1")
+    finish(db, "U2")
+    [announce] = deliveries(db)
+    assert (announce.kind, announce.recipient, announce.status) == ("announce", "", "pending")
+    assert schedule(db, "nudge").next_fire_at is not None and schedule(db, "reassess").next_fire_at is not None
+    assert schedule(db, "round").next_fire_at is None
+
+
+def test_the_terminal_has_no_check_ins(db: Database) -> None:
+    finish(db, "ana", platform="terminal")
+    assert count(db, Schedule) == 0 and count(db, Delivery) == 0
+
+
+def test_a_due_nudge_fires_once_and_moves_on_a_week(db: Database) -> None:
+    seed_teams(db, MODEL, 3, answers=ANSWERS, due_at=TUESDAY_10, opened_at=MONDAY)
+    assert fire_due(db, MODEL, TUESDAY_10 - timedelta(seconds=1), grace=GRACE).fired == 0
+    report = fire_due(db, MODEL, TUESDAY_10 + timedelta(seconds=5), grace=GRACE)
+    assert (report.fired, report.deliveries) == (3, 3)
+    assert fire_due(db, MODEL, TUESDAY_10 + timedelta(seconds=10), grace=GRACE).fired == 0  # nothing twice
+    with db.reading() as session:
+        assert set(session.scalars(select(Schedule.next_fire_at).where(Schedule.kind == "nudge"))) == {
+            TUESDAY_10 + timedelta(weeks=1)
+        }
+    assert {(d.kind, d.fire_at) for d in deliveries(db)} == {("nudge", TUESDAY_10)}
+
+
+def test_after_downtime_missed_nudges_collapse_into_one(db: Database) -> None:
+    seed_teams(db, MODEL, 1, answers=ANSWERS, due_at=TUESDAY_10, opened_at=MONDAY)
+    back = TUESDAY_10 + timedelta(weeks=3, hours=2)  # three Tuesdays missed; the last one two hours ago
+    report = fire_due(db, MODEL, back, grace=GRACE)
+    assert (report.fired, report.deliveries, report.skipped) == (1, 1, 0)
+    [nudge] = deliveries(db)
+    assert nudge.fire_at == TUESDAY_10 + timedelta(weeks=3) and nudge.status == "pending"
+    assert schedule(db, "nudge").next_fire_at == TUESDAY_10 + timedelta(weeks=4)
+
+
+def test_a_fire_older_than_the_grace_window_is_recorded_as_skipped(db: Database) -> None:
+    seed_teams(db, MODEL, 1, answers=ANSWERS, due_at=TUESDAY_10, opened_at=MONDAY)
+    report = fire_due(db, MODEL, TUESDAY_10 + timedelta(days=2), grace=GRACE)
+    assert (report.deliveries, report.skipped) == (0, 1)
+    [skipped] = deliveries(db)
+    assert (skipped.status, skipped.fire_at) == ("skipped", TUESDAY_10)
+    assert claim_deliveries(db, TUESDAY_10 + timedelta(days=3), lease=LEASE) == []
+
+
+@pytest.mark.parametrize(
+    ("zone", "winter", "summer"),
+    [("Europe/Berlin", "2026-03-24", "2026-03-31"), ("America/New_York", "2026-03-03", "2026-03-10")],
+)
+def test_a_nudge_keeps_its_local_time_across_the_daylight_saving_change(
+    db: Database, zone: str, winter: str, summer: str
+) -> None:
+    cadence = Cadence(timezone=zone)
+    tz = ZoneInfo(zone)
+    first = datetime.fromisoformat(f"{winter}T10:00").replace(tzinfo=tz).astimezone(UTC)
+    seed_teams(db, MODEL, 1, answers=ANSWERS, due_at=first, opened_at=MONDAY, cadence=cadence)
+    fire_due(db, MODEL, first, grace=GRACE)
+    second = schedule(db, "nudge").next_fire_at
+    assert second is not None and second.astimezone(tz).hour == 10
+    assert second.astimezone(tz).date().isoformat() == summer
+    assert second - first == timedelta(days=7, hours=-1)  # one hour fewer: the clocks went forward
+    fire_due(db, MODEL, second, grace=GRACE)
+    assert [d.fire_at for d in deliveries(db)] == [first, second]
+
+
+def test_a_reassessment_round_invites_reminds_and_closes_with_a_summary(db: Database) -> None:
+    finish(db, "U1")
+    store = SqlConversationStore(db)
+    run_turn(store, MODEL, Participant("slack", "T1", "C1", "U2"), Input(Command.START), source="test")  # unfinished
+    reassess = schedule(db, "reassess").next_fire_at
+    assert reassess is not None
+    report = fire_due(db, MODEL, reassess, grace=GRACE)
+    assert report.closed_rounds  # round 1 closed with its team result
+    with db.reading() as session:
+        rounds = session.execute(select(Round.number, Round.status).order_by(Round.number)).all()
+        assert [tuple(r) for r in rounds] == [(1, "closed"), (2, "open")]
+        assert session.scalar(select(Result.overall).where(Result.scope == "team")) == 2
+    fired = deliveries(db, fire_at=reassess)
+    assert sorted((d.kind, d.recipient) for d in fired) == [("invite", "U1"), ("invite", "U2"), ("summary", "")]
+
+    tracker = schedule(db, "round")
+    first_reminder = tracker.next_fire_at
+    assert first_reminder is not None and first_reminder > reassess
+    finish_round_two = SqlConversationStore(db)
+    who = Participant("slack", "T1", "C1", "U1")
+    run_turn(finish_round_two, MODEL, who, Input(Command.START), source="test")
+    for question in MODEL.questions:
+        run_turn(
+            finish_round_two,
+            MODEL,
+            who,
+            Input(Command.ANSWER, ANSWERS[question.id], question_id=question.id),
+            source="t",
+        )
+    fire_due(db, MODEL, first_reminder, grace=GRACE)
+    assert [(d.kind, d.recipient) for d in deliveries(db, fire_at=first_reminder)] == [("reminder", "U2")]
+
+    close = None
+    now = first_reminder
+    for _ in range(5):  # the second reminder, then the close
+        now = schedule(db, "round").next_fire_at or now
+        fire_due(db, MODEL, now, grace=GRACE)
+        if schedule(db, "round").round_id is None:
+            close = now
+            break
+    assert close is not None
+    assert [d.kind for d in deliveries(db, fire_at=close)] == ["summary"]
+    with db.reading() as session:
+        assert session.scalar(select(Round.status).where(Round.number == 2)) == "closed"
+    assert len([d for d in deliveries(db) if d.kind == "reminder"]) == 2  # at most two reminders
+
+
+def test_pause_and_resume_from_chat_and_only_the_owner_may(db: Database) -> None:
+    finish(db, "U1")  # U1 set the team up
+    finish(db, "U2")
+    owner, other = Participant("slack", "T1", "C1", "U1"), Participant("slack", "T1", "C1", "U2")
+    now = datetime.now(tz=UTC)
+    refused = schedule_command(db, Asker(other, admin=False), ["pause"], SLACK, now)
+    assert refused.startswith("Only the person who set this team up")
+    assert schedule(db, "nudge").next_fire_at is not None
+    assert "paused" in schedule_command(db, Asker(owner, admin=False), ["pause"], SLACK, now)
+    assert schedule(db, "nudge").next_fire_at is None and schedule(db, "reassess").next_fire_at is None
+    assert fire_due(db, MODEL, now + timedelta(days=60), grace=GRACE).fired == 0
+    assert "on" in schedule_command(db, Asker(other, admin=True), ["resume"], SLACK, now)  # an admin may
+    resumed = schedule(db, "nudge").next_fire_at
+    assert resumed is not None and now < resumed <= now + timedelta(weeks=1)
+    changed = schedule_command(db, Asker(owner, admin=False), ["nudge", "thu", "9:30"], SLACK, now)
+    assert "Thursday at 09:30" in changed
+    assert "can't read" in schedule_command(db, Asker(owner, admin=False), ["nudge", "someday", "9"], SLACK, now)
+
+
+def test_a_claimed_delivery_is_sent_once_and_a_failed_one_comes_back_after_its_backoff(db: Database) -> None:
+    seed_teams(db, MODEL, 2, answers=ANSWERS, due_at=TUESDAY_10, opened_at=MONDAY)
+    fire_due(db, MODEL, TUESDAY_10, grace=GRACE)
+    first, second = claim_deliveries(db, TUESDAY_10, lease=LEASE)
+    assert claim_deliveries(db, TUESDAY_10, lease=LEASE) == []  # leased: another process gets nothing
+    assert finish_delivery(db, first, TUESDAY_10) == "sent"
+    retry_at = TUESDAY_10 + timedelta(seconds=30)
+    assert finish_delivery(db, second, TUESDAY_10, error="HTTP 429", retry_at=retry_at) == "pending"
+    assert claim_deliveries(db, retry_at - timedelta(seconds=1), lease=LEASE) == []
+    [again] = claim_deliveries(db, retry_at, lease=LEASE)
+    assert again.id == second.id and again.attempts == 2
+    assert finish_delivery(db, again, retry_at) == "sent"
+    assert claim_deliveries(db, retry_at + timedelta(days=1), lease=LEASE) == []  # sent stays sent
+
+
+def test_a_lease_that_runs_out_makes_the_delivery_claimable_again(db: Database) -> None:
+    seed_teams(db, MODEL, 1, answers=ANSWERS, due_at=TUESDAY_10, opened_at=MONDAY)
+    fire_due(db, MODEL, TUESDAY_10, grace=GRACE)
+    [job] = claim_deliveries(db, TUESDAY_10, lease=LEASE)  # then the process dies mid-send
+    assert claim_deliveries(db, TUESDAY_10 + LEASE, lease=LEASE) == []
+    [again] = claim_deliveries(db, TUESDAY_10 + LEASE + timedelta(seconds=1), lease=LEASE)
+    assert again.id == job.id
+    assert finish_delivery(db, job, TUESDAY_10) == "stale"  # the old holder's late answer changes nothing
+    assert finish_delivery(db, again, TUESDAY_10 + LEASE) == "sent"
