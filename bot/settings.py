@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     checkin_grace_hours: float = Field(
         default=6.0, ge=0, description="A check-in later than this (after downtime) is recorded as skipped, not sent."
     )
+    checkin_batch: int = Field(
+        default=200, ge=1, description="Schedules (and deliveries) one tick claims per transaction."
+    )
     admins: str = Field(
         default="", description="Comma-separated platform user ids who may change any team's check-ins."
     )

@@ -102,7 +102,11 @@ def build_app(settings: Settings) -> web.Application:
         from bot.scheduler import CheckinScheduler
 
         CheckinScheduler(
-            bot, outboxes, tick_seconds=settings.tick_seconds, grace=timedelta(hours=settings.checkin_grace_hours)
+            bot,
+            outboxes,
+            tick_seconds=settings.tick_seconds,
+            grace=timedelta(hours=settings.checkin_grace_hours),
+            batch=settings.checkin_batch,
         ).attach(app)
     # Cleanup hooks run in the order added, after the HTTP server has let the requests in flight finish: stop
     # taking Socket Mode events, finish the posts those requests left, then close the HTTP session and database.

@@ -1,0 +1,271 @@
+"""Check-ins delivered: the scheduler's tick, with the test's clock, posting through the real Slack and Teams
+outboxes to the fake Slack Web API and the fake Bot Connector; failures retried and delivered once; nudge
+buttons that change the plan; who may change the schedule."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy import select
+
+from bot.runtime import Runtime
+from bot.scheduler import CheckinScheduler, Pacer
+from bot.server.compose import build_app
+from bot.settings import Settings
+from bot.slack.outbox import SlackOutbox
+from bot.slack.render import NoticeValue
+from bot.teams.adapter import build_adapter
+from bot.teams.outbox import TeamsOutbox
+from dialogs.messages import Command, Input
+from dialogs.ports import Participant
+from dialogs.turn import run_turn
+from scoring.model import default_model
+from storage.checkins import cadence_of
+from storage.conversations import SqlConversationStore
+from storage.database import Database
+from storage.models import CheckinSettings, Delivery, PlanEvent, PlanItem, Schedule
+from tests import teams_activities as a
+from tests.fakes.bot_connector import FakeBotConnector
+from tests.fakes.slack_api import FakeSlackApi
+from tests.personas import PERSONAS
+from tests.server_thread import ServerThread
+from tests.slack_requests import block_action, slash_command
+from tests.test_slack_server import SECRET
+
+MODEL = default_model()
+_, ANSWERS = PERSONAS["faq_level_2"]
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def slack_api() -> Iterator[FakeSlackApi]:
+    with FakeSlackApi(team_id="T1") as fake:
+        yield fake
+
+
+def finish(db: Database, user: str, *, platform: str = "slack", workspace: str = "T1", team: str = "C1") -> None:
+    store = SqlConversationStore(db)
+    who = Participant(platform, workspace, team, user)
+    run_turn(store, MODEL, who, Input(Command.START), source="test")
+    for question in MODEL.questions:
+        run_turn(store, MODEL, who, Input(Command.ANSWER, ANSWERS[question.id], question_id=question.id), source="t")
+
+
+def slack_scheduler(db: Database, slack_api: FakeSlackApi, clock: Clock, **kw: Any) -> CheckinScheduler:
+    client = AsyncWebClient(token="xoxb-test", base_url=slack_api.url)  # no retry handlers: ours are tested
+
+    async def client_for(_: str) -> AsyncWebClient:
+        return client
+
+    bot = Runtime(SqlConversationStore(db), db, MODEL)
+    return CheckinScheduler(bot, {"slack": SlackOutbox(MODEL, client_for)}, clock=clock, pace=0.0, **kw)
+
+
+def next_nudge(db: Database) -> datetime:
+    with db.reading() as session:
+        when = session.scalar(select(Schedule.next_fire_at).where(Schedule.kind == "nudge"))
+    assert when is not None
+    return when
+
+
+def posts(slack_api: FakeSlackApi) -> list[dict[str, Any]]:
+    return [c.args for c in slack_api.calls_to("chat.postMessage") if not c.failed]
+
+
+def test_the_announcement_and_a_nudge_reach_the_team_channel(db: Database, slack_api: FakeSlackApi) -> None:
+    finish(db, "U1")
+    clock = Clock(datetime.now(tz=UTC))
+    scheduler = slack_scheduler(db, slack_api, clock)
+    asyncio.run(scheduler.tick())
+    [announce] = posts(slack_api)
+    assert announce["channel"] == "C1" and announce["text"].startswith("Check-ins are on for <#C1>")
+
+    clock.now = next_nudge(db)
+    result = asyncio.run(scheduler.tick())
+    assert (result.fired.fired, result.sent) == (1, 1)
+    nudge = posts(slack_api)[-1]
+    assert nudge["channel"] == "C1" and "This week's step toward level 3" in nudge["text"]
+    buttons = (
+        json.loads(nudge["blocks"])[-1]["elements"]
+        if isinstance(nudge["blocks"], str)
+        else nudge["blocks"][-1]["elements"]
+    )
+    assert [b["action_id"] for b in buttons] == ["plan_done", "plan_in_progress", "plan_not_for_us", "plan_snoozed"]
+    assert asyncio.run(scheduler.tick()).sent == 0  # nothing is posted twice
+
+
+@pytest.mark.parametrize("status", [429, 500])
+def test_a_post_that_fails_is_retried_and_delivered_once(db: Database, slack_api: FakeSlackApi, status: int) -> None:
+    finish(db, "U1")
+    clock = Clock(datetime.now(tz=UTC))
+    scheduler = slack_scheduler(db, slack_api, clock)
+    slack_api.fail_next("chat.postMessage", status=status, retry_after=30)
+    result = asyncio.run(scheduler.tick())
+    assert (result.sent, result.retried) == (0, 1)
+    clock.now += timedelta(seconds=5)
+    assert asyncio.run(scheduler.tick()).sent == 0  # not before Retry-After (or the backoff)
+    clock.now += timedelta(minutes=2)
+    assert asyncio.run(scheduler.tick()).sent == 1
+    assert len(posts(slack_api)) == 1 and len(slack_api.calls_to("chat.postMessage")) == 2
+    with db.reading() as session:
+        assert session.scalars(select(Delivery.status)).all() == ["sent"]
+
+
+def test_a_channel_the_bot_was_removed_from_is_not_retried(db: Database, slack_api: FakeSlackApi) -> None:
+    finish(db, "U1")
+    slack_api.set_response("chat.postMessage", {"ok": False, "error": "channel_not_found"})
+    clock = Clock(datetime.now(tz=UTC))
+    result = asyncio.run(slack_scheduler(db, slack_api, clock).tick())
+    assert (result.sent, result.failed) == (0, 1)
+    with db.reading() as session:
+        assert session.scalars(select(Delivery.last_error)).all() == ["channel_not_found"]
+
+
+def test_posts_to_one_channel_are_paced() -> None:
+    async def two_turns() -> float:
+        pacer = Pacer(0.2)
+        loop = asyncio.get_running_loop()
+        lock = await pacer.wait_turn("C1")
+        pacer.done("C1", lock)
+        started = loop.time()
+        lock = await pacer.wait_turn("C1")
+        pacer.done("C1", lock)
+        other = await pacer.wait_turn("C2")  # another channel does not wait
+        pacer.done("C2", other)
+        return loop.time() - started
+
+    assert asyncio.run(two_turns()) >= 0.2
+
+
+def test_a_reassessment_invites_members_by_dm_with_a_start_button(db: Database, slack_api: FakeSlackApi) -> None:
+    finish(db, "U1")
+    finish(db, "U2")
+    with db.reading() as session:
+        reassess = session.scalar(select(Schedule.next_fire_at).where(Schedule.kind == "reassess"))
+        settings = session.scalars(select(CheckinSettings)).one()
+    assert reassess is not None
+    clock = Clock(reassess)
+    result = asyncio.run(slack_scheduler(db, slack_api, clock).tick())
+    assert result.failed == 0
+    opened = [c.args["users"] for c in slack_api.calls_to("conversations.open")]
+    assert sorted(opened) == ["U1", "U2"]
+    invites = [p for p in posts(slack_api) if "Round 2" in p["text"] and "is open" in p["text"]]
+    assert len(invites) == 2
+    assert "It is open until" in invites[0]["text"] and cadence_of(settings).timezone == "UTC"
+    summary = next(p for p in posts(slack_api) if p["text"].startswith("Round 1 for <#C1> has closed"))
+    assert summary["channel"] == "C1"
+
+
+def test_teams_check_ins_go_through_the_stored_conversation_reference(db: Database, database_url: str) -> None:
+    with FakeBotConnector() as connector:
+        settings = Settings.model_validate({"MATURITY_BOT_DATABASE_URL": database_url, "scheduler": False})
+        server = ServerThread(build_app(settings)).start()
+        try:
+            body = json.dumps(a.bot_added(service_url=connector.url))
+            assert server.request("POST", "/api/messages", body, {"Content-Type": "application/json"})[0] == 201
+        finally:
+            server.stop()
+        finish(
+            db,
+            a.message("", service_url="x")["from"]["aadObjectId"],
+            platform="teams",
+            workspace=a.TENANT_ID,
+            team=a.TEAM_ID,
+        )
+        bot = Runtime(SqlConversationStore(db), db, MODEL)
+        outbox = TeamsOutbox(bot, build_adapter(settings), None)
+        result = asyncio.run(CheckinScheduler(bot, {"teams": outbox}, clock=Clock(datetime.now(tz=UTC))).tick())
+        assert result.sent == 1
+        announce = connector.activities_sent(a.TEAM_ID)[-1]
+        assert announce["attachments"][0]["content"]["body"][0]["text"].startswith("Check-ins are on for")
+
+
+@pytest.fixture
+def server(database_url: str, slack_api: FakeSlackApi) -> Iterator[ServerThread]:
+    settings = Settings.model_validate(
+        {
+            "MATURITY_BOT_DATABASE_URL": database_url,
+            "SLACK_BOT_TOKEN": "xoxb-test",
+            "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_API_URL": slack_api.url,
+            "scheduler": False,
+        }
+    )
+    srv = ServerThread(build_app(settings)).start()
+    yield srv
+    srv.stop()
+
+
+def post(server: ServerThread, built: tuple[str, dict[str, str]]) -> tuple[int, Any]:
+    return server.post_json("/slack/events", *built)
+
+
+def test_a_nudge_button_changes_the_plan_and_the_next_nudge_moves_on(
+    db: Database, slack_api: FakeSlackApi, server: ServerThread
+) -> None:
+    finish(db, "U1")
+    clock = Clock(datetime.now(tz=UTC))
+    scheduler = slack_scheduler(db, slack_api, clock)
+    asyncio.run(scheduler.tick())  # the announcement
+    clock.now = next_nudge(db)
+    asyncio.run(scheduler.tick())
+    nudge = posts(slack_api)[-1]
+    blocks = nudge["blocks"] if isinstance(nudge["blocks"], list) else json.loads(nudge["blocks"])
+    done = blocks[-1]["elements"][0]
+    value = NoticeValue.decode(done["value"])
+    click = block_action(
+        SECRET,
+        team_id="T1",
+        user_id="U2",
+        channel_id="C1",
+        message_ts="5.0",
+        action_id=done["action_id"],
+        value=done["value"],
+    )
+    assert post(server, click)[0] == 200
+    slack_api.wait_for("chat.update")
+    assert "marked *done* by <@U2>" in slack_api.calls_to("chat.update")[-1].args["text"]
+    with db.reading() as session:
+        assert session.execute(select(PlanItem.investment_id, PlanItem.status)).one() == (value.investment, "done")
+        assert session.execute(select(PlanEvent.by_user, PlanEvent.source)).one() == ("U2", "slack")
+
+    clock.now = next_nudge(db)
+    asyncio.run(scheduler.tick())
+    following = NoticeValue.decode(json.loads(json.dumps(posts(slack_api)[-1]["blocks"]))[-1]["elements"][0]["value"])
+    assert following.investment != value.investment  # one investment at a time, the done one is left behind
+
+    status, reply = post(server, slash_command(SECRET, team_id="T1", user_id="U2", channel_id="C1", text="plan"))
+    assert status == 200 and "The plan toward level 3" in reply["text"] and ": done" in reply["text"]
+
+
+def test_only_the_owner_or_a_workspace_admin_may_change_the_schedule(
+    db: Database, slack_api: FakeSlackApi, server: ServerThread
+) -> None:
+    finish(db, "U1")
+
+    def schedule(user: str, text: str) -> str:
+        status, reply = post(server, slash_command(SECRET, team_id="T1", user_id=user, channel_id="C1", text=text))
+        assert status == 200
+        return reply["text"]
+
+    assert "Check-ins are on" in schedule("U2", "schedule")  # anyone may look
+    assert schedule("U2", "schedule pause").startswith("Only the person who set this team up")
+    slack_api.set_response("users.info", lambda call: {"ok": True, "user": {"id": call.args["user"], "is_admin": True}})
+    assert "Check-ins are paused" in schedule("U2", "schedule pause")  # a workspace admin may
+    slack_api.reset()
+    assert "Check-ins are on" in schedule("U1", "schedule resume")  # and so may the owner
+    assert "Thursday at 09:30" in schedule("U1", "schedule nudge thu 9:30")
+    assert "unknown time zone 'Mars/Olympus'" in schedule("U1", "schedule tz Mars/Olympus")
