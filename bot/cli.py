@@ -233,12 +233,21 @@ def serve(
         int | None,
         typer.Option(min=1, help="Server processes sharing the port (default: MATURITY_BOT_WORKERS or 1)."),
     ] = None,
+    scheduler: Annotated[
+        bool | None,
+        typer.Option(
+            "--scheduler/--no-scheduler",
+            help="Run the check-in scheduler in this process (default: MATURITY_BOT_SCHEDULER or on).",
+        ),
+    ] = None,
 ) -> None:
-    """Run the server: Slack's endpoint (/slack/events), /healthz and /metrics."""
+    """Run the server: Slack (/slack/events), Teams (/api/messages), /healthz, /metrics and the check-ins."""
     from bot.server.compose import serve as run_server
     from storage.database import DatabaseUnavailable, SchemaOutOfDate
 
     settings = Settings()
+    if scheduler is not None:
+        settings = settings.model_copy(update={"scheduler": scheduler})
     try:
         run_server(
             settings, host=host or settings.host, port=port or settings.port, workers=workers or settings.workers

@@ -210,3 +210,29 @@ def test_a_lease_that_runs_out_makes_the_delivery_claimable_again(db: Database) 
     assert again.id == job.id
     assert finish_delivery(db, job, TUESDAY_10) == "stale"  # the old holder's late answer changes nothing
     assert finish_delivery(db, again, TUESDAY_10 + LEASE) == "sent"
+
+
+def test_a_snoozed_step_waits_a_week_then_comes_back(db: Database) -> None:
+    from bot.notices import notice_for
+    from storage.checkins import DeliveryJob
+    from storage.plan import set_status
+
+    seed_teams(db, MODEL, 1, answers=ANSWERS, due_at=TUESDAY_10, opened_at=MONDAY)
+    job = DeliveryJob(0, "nudge", {}, "slack", "T0001", "C00000", None, "", 1, TUESDAY_10)
+    first = notice_for(db, MODEL, job, SLACK, TUESDAY_10)
+    assert first is not None and first.investment is not None
+    set_status(
+        db,
+        platform="slack",
+        workspace="T0001",
+        team="C00000",
+        investment_id=first.investment,
+        status="snoozed",
+        by_user="U1",
+        source="slack",
+        now=TUESDAY_10,
+    )
+    during = notice_for(db, MODEL, job, SLACK, TUESDAY_10 + timedelta(days=6))
+    assert during is not None and during.investment != first.investment  # the next step meanwhile
+    after = notice_for(db, MODEL, job, SLACK, TUESDAY_10 + timedelta(days=7, seconds=1))
+    assert after is not None and after.investment == first.investment  # back once its week is over

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -234,3 +235,33 @@ def test_a_redelivered_activity_is_handled_once(chat: Chat, db: Database) -> Non
     assert chat.send(click)
     assert chat.send(click) == []  # same activity id in the same conversation: a retry
     assert count(db, Answer) == 1
+
+
+def test_a_nudge_card_button_changes_the_plan_and_the_card_says_who(chat: Chat, db: Database) -> None:
+    from storage.models import PlanItem
+
+    question = start_in_channel(chat)
+    _, answers = PERSONAS["faq_level_2"]
+    for q in MODEL.questions:
+        question = chat.send(personal(value=option_submit(question, answers[q.id]), reply_to_id="c"))[-1]
+    investment = MODEL.investments[0].id
+    data = {SUBMIT_KEY: "plan", "t": a.CHANNEL_ID, "i": investment, "s": "in_progress"}
+    replies = chat.send(
+        a.message(
+            "",
+            service_url=SERVICE,
+            conversation_id=a.CHANNEL_ID,
+            conversation_type="channel",
+            channel_id=a.CHANNEL_ID,
+            team_id=a.TEAM_ID,
+            value=data,
+            reply_to_id="nudge-1",
+        )
+    )
+    assert replies == []  # the card itself changes
+    [updated] = chat.updated
+    assert updated.id == "nudge-1" and "in progress" in json.dumps(card(updated))
+    with db.reading() as session:
+        assert session.execute(select(PlanItem.investment_id, PlanItem.status)).one() == (investment, "in_progress")
+    forged = {**data, "s": "finished"}
+    assert texts(chat.send(personal(value=forged, reply_to_id="c"))) == [NOT_OUR_CARD]
