@@ -69,8 +69,18 @@ class _State:
 class FakeSlackApi:
     """Fake of https://slack.com/api/ for ``AsyncWebClient(base_url=fake.url)`` and ``WebClient(base_url=fake.url)``."""
 
-    def __init__(self, *, team_id: str = DEFAULT_TEAM_ID, valid_tokens: Iterable[str] = (DEFAULT_TOKEN,)) -> None:
+    def __init__(
+        self,
+        *,
+        team_id: str = DEFAULT_TEAM_ID,
+        valid_tokens: Iterable[str] = (DEFAULT_TOKEN,),
+        channel_pace: float | None = None,
+    ) -> None:
+        """``channel_pace``: seconds Slack wants between two posts to one channel; a faster post gets 429 with
+        Retry-After, as Slack's own per-channel limit (about one message per second) answers."""
         self.team_id = team_id
+        self.channel_pace = channel_pace
+        self._last_post: dict[str, float] = {}
         self.valid_tokens: set[str] = set(valid_tokens)
         self.port = 0
         self._state = _State()
@@ -182,6 +192,8 @@ class FakeSlackApi:
         with self._state.lock:
             queue = self._state.failures.get(method)
             failure = queue.popleft() if queue else None
+            if failure is None and method == "chat.postMessage" and self.channel_pace is not None:
+                failure = self._too_soon(str(args.get("channel")))
             call = Call(method=method, args=args, token=token, time=time.time(), failed=failure is not None)
             self._state.calls.append(call)
             responder = self._state.responders.get(method)
@@ -199,6 +211,15 @@ class FakeSlackApi:
         if answer is None:
             return web.json_response({"ok": False, "error": "unknown_method"})
         return web.json_response(answer(call.args))
+
+    def _too_soon(self, channel: str) -> _Failure | None:
+        """Called under the lock: a 429 when ``channel`` had a post less than ``channel_pace`` seconds ago."""
+        now, last = time.monotonic(), self._last_post.get(channel)
+        assert self.channel_pace is not None
+        if last is not None and now - last < self.channel_pace:
+            return _Failure(429, max(1, round(self.channel_pace - (now - last))))
+        self._last_post[channel] = now
+        return None
 
     # -- answers, one per method, in the shapes of the real API ------------------------------------------------
 
