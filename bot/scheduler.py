@@ -20,10 +20,10 @@ from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.notices import Notice, notice_for
+from bot.notices import Notice, notices_for
 from bot.replies import Style
 from bot.runtime import Runtime
-from storage.checkins import DeliveryJob, FireReport, claim_deliveries, finish_delivery, fire_due
+from storage.checkins import DeliveryJob, FireReport, Outcome, claim_deliveries, finish_deliveries, fire_due
 from storage.models import utcnow
 
 log = logging.getLogger("maturity_bot.scheduler")
@@ -113,53 +113,66 @@ class CheckinScheduler:
                     break
             result = TickResult(fired)
             while jobs := await self.bot.write(claim_deliveries, self.clock(), limit=self.batch, lease=self.lease):
-                gate = asyncio.Semaphore(self.concurrency)
-                await asyncio.gather(*(self._send(job, gate, result) for job in jobs))
+                sent = await self._send_all(jobs)
+                outcomes = [outcome for outcome, _ in sent]
+                statuses = await self.bot.write(finish_deliveries, outcomes, self.clock())
+                for (outcome, posted), status in zip(sent, statuses, strict=True):
+                    self._count(outcome, posted, status, result)
             return result
 
-    async def _send(self, job: DeliveryJob, gate: asyncio.Semaphore, result: TickResult) -> None:
-        outbox = self.outboxes.get(job.platform)
-        async with gate:
+    async def _send_all(self, jobs: list[DeliveryJob]) -> list[tuple[Outcome, bool]]:
+        """Render each platform's share of the batch in one read, then post them all, paced per channel."""
+        gate = asyncio.Semaphore(self.concurrency)
+        sends = []
+        for platform in {job.platform for job in jobs}:
+            mine = [job for job in jobs if job.platform == platform]
+            outbox = self.outboxes.get(platform)
             if outbox is None:
-                await self._finish(job, "this server does not serve " + job.platform, None, result)
-                return
-            notice = await self.bot.read(notice_for, self.bot.model, job, outbox.style, self.clock())
-            if notice is None:
-                result.dropped += 1
-                await self.bot.write(finish_delivery, job, self.clock())  # nothing to say: done, not retried
-                return
-            channel = f"{job.platform}:{job.workspace}:{job.recipient or job.team}"
+                sends += [_done(Outcome(job, "this server does not serve " + platform), False) for job in mine]
+                continue
+            notices = await self.bot.read(notices_for, self.bot.model, mine, outbox.style, self.clock())
+            sends += [self._send(outbox, job, notice, gate) for job, notice in zip(mine, notices, strict=True)]
+        return list(await asyncio.gather(*sends))
+
+    async def _send(
+        self, outbox: Outbox, job: DeliveryJob, notice: Notice | None, gate: asyncio.Semaphore
+    ) -> tuple[Outcome, bool]:
+        """The outcome, and whether a post went out."""
+        if notice is None:
+            return Outcome(job), False  # nothing left to say: done, not retried
+        channel = f"{job.platform}:{job.workspace}:{job.recipient or job.team}"
+        async with gate:
             lock = await self._pacer.wait_turn(channel)
             try:
                 await outbox.send(job, notice)
             except Retry as exc:
                 wait = exc.after if exc.after is not None else self._backoff(job.attempts)
-                await self._finish(job, str(exc), self.clock() + timedelta(seconds=wait), result)
-                return
+                return Outcome(job, str(exc), self.clock() + timedelta(seconds=wait)), False
             except Undeliverable as exc:
-                await self._finish(job, str(exc), None, result)
-                return
+                return Outcome(job, str(exc)), False
             except Exception as exc:  # a bug or an unexpected reply: retried, and logged with its story
                 log.exception("delivery %s (%s) failed", job.id, job.kind)
-                await self._finish(
-                    job, repr(exc), self.clock() + timedelta(seconds=self._backoff(job.attempts)), result
-                )
-                return
+                return Outcome(job, repr(exc), self.clock() + timedelta(seconds=self._backoff(job.attempts))), False
             finally:
                 self._pacer.done(channel, lock)
-            await self.bot.write(finish_delivery, job, self.clock())
-            result.sent += 1
+        return Outcome(job), True
 
-    async def _finish(self, job: DeliveryJob, error: str, retry_at: datetime | None, result: TickResult) -> None:
-        status = await self.bot.write(finish_delivery, job, self.clock(), error=error, retry_at=retry_at)
-        if status == "stale":
+    @staticmethod
+    def _count(outcome: Outcome, posted: bool, status: str, result: TickResult) -> None:
+        job = outcome.job
+        if status == "sent":
+            if posted:
+                result.sent += 1
+            else:
+                result.dropped += 1
+        elif status == "stale":
             log.warning("delivery %s (%s): lease ran out and another sender took it over", job.id, job.kind)
         elif status == "pending":
             result.retried += 1
-            log.warning("delivery %s (%s) will be retried: %s", job.id, job.kind, error)
+            log.warning("delivery %s (%s) will be retried: %s", job.id, job.kind, outcome.error)
         else:
             result.failed += 1
-            log.error("delivery %s (%s) failed for good: %s", job.id, job.kind, error)
+            log.error("delivery %s (%s) failed for good: %s", job.id, job.kind, outcome.error)
 
     @staticmethod
     def _backoff(attempts: int) -> float:
@@ -208,3 +221,7 @@ class CheckinScheduler:
                 result.retried,
                 result.failed,
             )
+
+
+async def _done(outcome: Outcome, posted: bool) -> tuple[Outcome, bool]:
+    return outcome, posted

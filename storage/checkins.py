@@ -96,7 +96,7 @@ def ensure_checkins(session: Session, *, team_id: int, now: datetime, cadence: C
     settings = session.get(CheckinSettings, team_id)
     assert settings is not None
     nudge = reschedule(session, settings, now)
-    _deliver(session, nudge, fire_at=now, kind="announce", recipients=[TEAM], payload={}, now=now)
+    _insert_deliveries(session, _delivery_rows(nudge, now, "announce", [TEAM], {}, now))
     settings.announced_at = now
     return True
 
@@ -142,6 +142,35 @@ class FireReport:
     closed_rounds: list[int] = field(default_factory=list)
 
 
+@dataclass
+class _Firing:
+    """One tick's transaction: what its fires need, and the deliveries they owe (written at the end, at once)."""
+
+    session: Session
+    model: MaturityModel
+    now: datetime
+    grace: timedelta
+    report: FireReport
+    busy: dict[int, set[datetime]]  # team id -> when its rounds open or close next (a nudge then gives way)
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+    def owe(
+        self,
+        schedule: Schedule,
+        fire_at: datetime | None,
+        skipped_at: datetime | None,
+        kind: str,
+        recipients: Iterable[str],
+        payload: dict[str, Any],
+    ) -> None:
+        """Deliveries for a fire in time; for one too late, a single "skipped" row that says so."""
+        if fire_at is not None:
+            self.rows += _delivery_rows(schedule, fire_at, kind, recipients, payload, self.now)
+        elif skipped_at is not None:
+            self.report.skipped += 1
+            self.rows += _delivery_rows(schedule, skipped_at, kind, [TEAM], payload, self.now, status="skipped")
+
+
 def fire_due(db: Database, model: MaturityModel, now: datetime, *, grace: timedelta, limit: int = 500) -> FireReport:
     """Claim up to ``limit`` due schedules and fire them, all in one transaction."""
     report = FireReport()
@@ -154,64 +183,58 @@ def fire_due(db: Database, model: MaturityModel, now: datetime, *, grace: timede
             .limit(limit)
             .with_for_update(of=Schedule, skip_locked=True)
         ).all()
+        if not due:
+            return report
+        busy: dict[int, set[datetime]] = {}
+        for team_id, at in session.execute(
+            select(Schedule.team_id, Schedule.next_fire_at).where(
+                Schedule.team_id.in_({schedule.team_id for schedule, _ in due}),
+                Schedule.kind.in_(("reassess", "round")),
+                Schedule.next_fire_at.is_not(None),
+            )
+        ):
+            busy.setdefault(team_id, set()).add(at)
+        firing = _Firing(session, model, now, grace, report, busy)
         for schedule, settings in due:
-            _FIRE[schedule.kind](session, model, schedule, cadence_of(settings), now, grace, report)
+            _FIRE[schedule.kind](firing, schedule, cadence_of(settings))
             schedule.updated_at = now
+            report.fired += 1
+        report.deliveries = _insert_deliveries(session, [r for r in firing.rows if r["status"] == "pending"])
+        _insert_deliveries(session, [r for r in firing.rows if r["status"] != "pending"])
     return report
 
 
-def _fire_nudge(
-    session: Session,
-    model: MaturityModel,
-    schedule: Schedule,
-    cadence: Cadence,
-    now: datetime,
-    grace: timedelta,
-    report: FireReport,
-) -> None:
+def _fire_nudge(firing: _Firing, schedule: Schedule, cadence: Cadence) -> None:
     assert schedule.next_fire_at is not None
-    due, schedule.next_fire_at = collapse(functools.partial(next_nudge, cadence), schedule.next_fire_at, now, grace)
-    report.fired += 1
-    reassessing = due.fire_at is not None and session.scalar(
-        select(Schedule.id).where(
-            Schedule.team_id == schedule.team_id,
-            Schedule.kind.in_(("reassess", "round")),
-            Schedule.next_fire_at == due.fire_at,
-        )
+    due, schedule.next_fire_at = collapse(
+        functools.partial(next_nudge, cadence), schedule.next_fire_at, firing.now, firing.grace
     )
-    if reassessing:
+    if due.fire_at is not None and due.fire_at in firing.busy.get(schedule.team_id, ()):
         return  # a round opens or closes at the same moment: that week its invitation or summary is the check-in
-    _record(session, schedule, due.fire_at, due.skipped_at, "nudge", [TEAM], {}, now, report)
+    firing.owe(schedule, due.fire_at, due.skipped_at, "nudge", [TEAM], {})
 
 
-def _fire_reassess(
-    session: Session,
-    model: MaturityModel,
-    schedule: Schedule,
-    cadence: Cadence,
-    now: datetime,
-    grace: timedelta,
-    report: FireReport,
-) -> None:
+def _fire_reassess(firing: _Firing, schedule: Schedule, cadence: Cadence) -> None:
     """Close the open round (its result and summary), open the next, invite everyone who took part before."""
+    session, now = firing.session, firing.now
     assert schedule.next_fire_at is not None
-    due, _ = collapse(lambda after: next_reassessment(cadence, after, None), schedule.next_fire_at, now, grace)
+    due, _ = collapse(lambda after: next_reassessment(cadence, after, None), schedule.next_fire_at, now, firing.grace)
     fire = due.fire_at or due.skipped_at
     assert fire is not None
-    report.fired += 1
     if due.fire_at is None:  # too late to open a round now: the next slot will
-        _record(session, schedule, None, fire, "reassess", [TEAM], {}, now, report)
+        firing.owe(schedule, None, fire, "reassess", [TEAM], {})
         schedule.next_fire_at = next_reassessment(cadence, now, None)
         return
-    previous = _close_open_round(session, model, schedule.team_id, now, report)
+    previous = _close_open_round(session, firing.model, schedule.team_id, now, firing.report)
     number = (session.scalar(select(func.max(Round.number)).where(Round.team_id == schedule.team_id)) or 0) + 1
-    new = Round(team_id=schedule.team_id, number=number, model_version=model.version, status=ROUND_OPEN, opened_at=now)
+    new = Round(
+        team_id=schedule.team_id, number=number, model_version=firing.model.version, status=ROUND_OPEN, opened_at=now
+    )
     session.add(new)
     session.flush()
-    payload = {"round": number}
     if previous is not None:
-        _record(session, schedule, fire, None, "summary", [TEAM], {"round": previous.number}, now, report)
-    _record(session, schedule, fire, None, "invite", _members_of(session, schedule.team_id), payload, now, report)
+        firing.owe(schedule, fire, None, "summary", [TEAM], {"round": previous.number})
+    firing.owe(schedule, fire, None, "invite", _members_of(session, schedule.team_id), {"round": number})
     tracker = session.scalars(
         select(Schedule).where(Schedule.team_id == schedule.team_id, Schedule.kind == "round")
     ).one()
@@ -220,17 +243,10 @@ def _fire_reassess(
     schedule.next_fire_at = next_reassessment(cadence, now, now)
 
 
-def _fire_round(
-    session: Session,
-    model: MaturityModel,
-    schedule: Schedule,
-    cadence: Cadence,
-    now: datetime,
-    grace: timedelta,
-    report: FireReport,
-) -> None:
+def _fire_round(firing: _Firing, schedule: Schedule, cadence: Cadence) -> None:
     """The open round's next step: a reminder to whoever has not finished, or the close. Steps missed during
     downtime collapse: only the latest due one counts, and a close always happens (its post may be skipped)."""
+    session, now = firing.session, firing.now
     round_ = session.get(Round, schedule.round_id) if schedule.round_id is not None else None
     if round_ is None or round_.status != ROUND_OPEN:
         schedule.round_id, schedule.step, schedule.next_fire_at = None, 0, None
@@ -242,17 +258,15 @@ def _fire_round(
         schedule.next_fire_at = later[0] if later else now
         return
     n, kind, at = due_steps[-1]
-    report.fired += 1
-    fire_at, skipped_at = (at, None) if now - at <= grace else (None, at)
+    fire_at, skipped_at = (at, None) if now - at <= firing.grace else (None, at)
     if kind == "close":
-        closed = _close_open_round(session, model, schedule.team_id, now, report)
+        closed = _close_open_round(session, firing.model, schedule.team_id, now, firing.report)
         if closed is not None:
-            _record(session, schedule, fire_at, skipped_at, "summary", [TEAM], {"round": closed.number}, now, report)
+            firing.owe(schedule, fire_at, skipped_at, "summary", [TEAM], {"round": closed.number})
         schedule.round_id, schedule.step, schedule.next_fire_at = None, 0, None
         return
     waiting = sorted(set(_members_of(session, schedule.team_id)) - _finished(session, round_.id))
-    payload = {"round": round_.number, "reminder": n + 1}
-    _record(session, schedule, fire_at, skipped_at, "reminder", waiting, payload, now, report)
+    firing.owe(schedule, fire_at, skipped_at, "reminder", waiting, {"round": round_.number, "reminder": n + 1})
     schedule.step = n + 1
     schedule.next_fire_at = steps[n + 1][1] if n + 1 < len(steps) else now
 
@@ -308,49 +322,17 @@ def _finished(session: Session, round_id: int) -> set[str]:
     )
 
 
-def _record(
-    session: Session,
+def _delivery_rows(
     schedule: Schedule,
-    fire_at: datetime | None,
-    skipped_at: datetime | None,
-    kind: str,
-    recipients: Iterable[str],
-    payload: dict[str, Any],
-    now: datetime,
-    report: FireReport,
-) -> None:
-    """Deliveries for a fire in time; for one too late, a single "skipped" row that says so."""
-    if fire_at is not None:
-        report.deliveries += _deliver(
-            session, schedule, fire_at=fire_at, kind=kind, recipients=recipients, payload=payload, now=now
-        )
-    elif skipped_at is not None:
-        report.skipped += 1
-        _deliver(
-            session,
-            schedule,
-            fire_at=skipped_at,
-            kind=kind,
-            recipients=[TEAM],
-            payload=payload,
-            now=now,
-            status="skipped",
-        )
-
-
-def _deliver(
-    session: Session,
-    schedule: Schedule,
-    *,
     fire_at: datetime,
     kind: str,
     recipients: Iterable[str],
     payload: dict[str, Any],
     now: datetime,
+    *,
     status: str = "pending",
-) -> int:
-    """Insert the deliveries a fire owes; a row that exists already (another process fired first) is kept."""
-    rows = [
+) -> list[dict[str, Any]]:
+    return [
         {
             "schedule_id": schedule.id,
             "fire_at": fire_at,
@@ -364,15 +346,21 @@ def _deliver(
         }
         for recipient in recipients
     ]
+
+
+def _insert_deliveries(session: Session, rows: list[dict[str, Any]]) -> int:
+    """Insert the deliveries fires owe; a row that exists already (another process fired first) is kept.
+    Returns how many were new."""
     if not rows:
         return 0
-    inserted = session.execute(
-        insert_for(session, Delivery)
-        .values(rows)
-        .on_conflict_do_nothing(index_elements=["schedule_id", "fire_at", "recipient"])
-        .returning(Delivery.id)
-    ).all()
-    return len(inserted)
+    return len(
+        session.execute(
+            insert_for(session, Delivery)
+            .values(rows)
+            .on_conflict_do_nothing(index_elements=["schedule_id", "fire_at", "recipient"])
+            .returning(Delivery.id)
+        ).all()
+    )
 
 
 # --- the sender's side ----------------------------------------------------------------------------------------
@@ -385,6 +373,7 @@ class DeliveryJob:
     id: int
     kind: str
     payload: dict[str, Any]
+    team_id: int
     platform: str
     workspace: str  # external ids
     team: str
@@ -398,7 +387,7 @@ def claim_deliveries(db: Database, now: datetime, *, limit: int = 100, lease: ti
     """Pending deliveries whose time has come (and any whose sender died mid-lease), marked as being sent."""
     with db.transaction() as session:
         rows = session.execute(
-            select(Delivery, Team.external_id, Team.name, Workspace.platform, Workspace.external_id)
+            select(Delivery, Team.id, Team.external_id, Team.name, Workspace.platform, Workspace.external_id)
             .join(Schedule, Schedule.id == Delivery.schedule_id)
             .join(Team, Team.id == Schedule.team_id)
             .join(Workspace, Workspace.id == Team.workspace_id)
@@ -413,7 +402,7 @@ def claim_deliveries(db: Database, now: datetime, *, limit: int = 100, lease: ti
             .with_for_update(of=Delivery, skip_locked=True)
         ).all()
         jobs = []
-        for delivery, team, team_name, platform, workspace in rows:
+        for delivery, team_id, team, team_name, platform, workspace in rows:
             delivery.status, delivery.lease_until = "sending", now + lease
             delivery.attempts += 1
             jobs.append(
@@ -421,6 +410,7 @@ def claim_deliveries(db: Database, now: datetime, *, limit: int = 100, lease: ti
                     delivery.id,
                     delivery.kind,
                     dict(delivery.payload),
+                    team_id,
                     platform,
                     workspace,
                     team,
@@ -433,22 +423,39 @@ def claim_deliveries(db: Database, now: datetime, *, limit: int = 100, lease: ti
         return jobs
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """How one send went: ``error`` None for sent; with ``retry_at`` the delivery is tried again then."""
+
+    job: DeliveryJob
+    error: str | None = None
+    retry_at: datetime | None = None
+
+
 def finish_delivery(
     db: Database, job: DeliveryJob, now: datetime, *, error: str | None = None, retry_at: datetime | None = None
 ) -> str:
-    """Record a send's outcome; returns the new status. ``retry_at`` (with an error) asks for another attempt;
-    without it, or past the last attempt, the delivery has failed for good. A sender whose lease ran out (the
-    delivery was claimed again since) changes nothing and gets "stale"."""
-    if error is None:
-        status, values = "sent", {"sent_at": now, "last_error": None}
-    elif retry_at is not None and job.attempts < MAX_ATTEMPTS:
-        status, values = "pending", {"not_before": retry_at, "last_error": error[:500]}
-    else:
-        status, values = "failed", {"last_error": error[:500]}
+    return finish_deliveries(db, [Outcome(job, error, retry_at)], now)[0]
+
+
+def finish_deliveries(db: Database, outcomes: list[Outcome], now: datetime) -> list[str]:
+    """Record sends' outcomes in one transaction; returns each delivery's new status. A retry past the last
+    attempt, or a failure without ``retry_at``, has failed for good. A sender whose lease ran out (the delivery
+    was claimed again since) changes nothing and gets "stale"."""
+    statuses = []
     with db.transaction() as session:
-        changed = session.execute(
-            update(Delivery)
-            .where(Delivery.id == job.id, Delivery.status == "sending", Delivery.attempts == job.attempts)
-            .values(status=status, lease_until=None, **values)
-        )
-    return status if changed.rowcount == 1 else "stale"  # type: ignore[attr-defined]
+        for outcome in outcomes:
+            job, error = outcome.job, outcome.error
+            if error is None:
+                status, values = "sent", {"sent_at": now, "last_error": None}
+            elif outcome.retry_at is not None and job.attempts < MAX_ATTEMPTS:
+                status, values = "pending", {"not_before": outcome.retry_at, "last_error": error[:500]}
+            else:
+                status, values = "failed", {"last_error": error[:500]}
+            changed = session.execute(
+                update(Delivery)
+                .where(Delivery.id == job.id, Delivery.status == "sending", Delivery.attempts == job.attempts)
+                .values(status=status, lease_until=None, **values)
+            )
+            statuses.append(status if changed.rowcount == 1 else "stale")  # type: ignore[attr-defined]
+    return statuses

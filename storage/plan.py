@@ -3,17 +3,17 @@ finished answers the plan is computed from."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from checkins.plan import SNOOZE, SNOOZED, STATUSES, Stored
 from storage.database import Database
-from storage.models import PlanEvent, PlanItem, Round, Team
-from storage.queries import insert_for, team_of
-from storage.reports import finished_answers
+from storage.models import Answer, PlanEvent, PlanItem, Response, Round, Team
+from storage.queries import insert_for, latest_answer_ids, team_of
 
 
 @dataclass(frozen=True)
@@ -32,13 +32,55 @@ def statuses(session: Session, team_id: int) -> dict[str, Stored]:
     }
 
 
+def statuses_for(session: Session, team_ids: Collection[int]) -> dict[int, dict[str, Stored]]:
+    """``statuses`` of many teams in one query."""
+    found: dict[int, dict[str, Stored]] = {team_id: {} for team_id in team_ids}
+    for row in session.scalars(select(PlanItem).where(PlanItem.team_id.in_(team_ids))):
+        found[row.team_id][row.investment_id] = Stored(row.status, row.snoozed_until)
+    return found
+
+
 def latest_answer_sets(session: Session, team_id: int) -> list[dict[str, str]]:
     """The finished answers of the team's latest round that has any (a round just opened has none yet)."""
-    for round_id in session.scalars(select(Round.id).where(Round.team_id == team_id).order_by(Round.number.desc())):
-        _, answers, _ = finished_answers(session, round_id)
-        if answers:
-            return list(answers.values())
-    return []
+    return latest_answer_sets_for(session, [team_id])[team_id]
+
+
+def latest_answer_sets_for(session: Session, team_ids: Collection[int]) -> dict[int, list[dict[str, str]]]:
+    """``latest_answer_sets`` of many teams in two queries: each team's latest round with a finished response,
+    then the answers that count in those rounds."""
+    found: dict[int, list[dict[str, str]]] = {team_id: [] for team_id in team_ids}
+    latest = dict(
+        session.execute(
+            select(Round.team_id, func.max(Round.number))
+            .join(Response, Response.round_id == Round.id)
+            .where(Round.team_id.in_(team_ids), Response.finished_at.is_not(None))
+            .group_by(Round.team_id)
+        ).all()
+    )
+    if not latest:
+        return found
+    rounds = dict(
+        session.execute(
+            select(Round.id, Round.team_id).where(
+                or_(*(and_(Round.team_id == team, Round.number == number) for team, number in latest.items()))
+            )
+        ).all()
+    )
+    current = latest_answer_ids(attempt_of=Response.attempt).join(Response, Response.id == Answer.response_id)
+    current = current.where(Response.round_id.in_(rounds), Response.finished_at.is_not(None))
+    by_response: dict[int, dict[str, str]] = {}
+    round_of: dict[int, int] = {}
+    for response_id, round_id, question, option in session.execute(
+        select(Answer.response_id, Response.round_id, Answer.question_id, Answer.option_id)
+        .join(Response, Response.id == Answer.response_id)
+        .where(Answer.id.in_(current))
+        .order_by(Answer.id)
+    ):
+        by_response.setdefault(response_id, {})[question] = option
+        round_of[response_id] = round_id
+    for response_id, answers in by_response.items():
+        found[rounds[round_of[response_id]]].append(answers)
+    return found
 
 
 def find_team(session: Session, platform: str, workspace: str, team: str) -> Team | None:

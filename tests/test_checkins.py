@@ -20,7 +20,7 @@ from scoring.model import default_model
 from storage.checkins import claim_deliveries, finish_delivery, fire_due
 from storage.conversations import SqlConversationStore
 from storage.database import Database
-from storage.models import Delivery, Result, Round, Schedule
+from storage.models import Delivery, Result, Round, Schedule, Team
 from tests.checkin_seed import seed_teams
 from tests.personas import PERSONAS
 from tests.storage.helpers import count
@@ -218,7 +218,9 @@ def test_a_snoozed_step_waits_a_week_then_comes_back(db: Database) -> None:
     from storage.plan import set_status
 
     seed_teams(db, MODEL, 1, answers=ANSWERS, due_at=TUESDAY_10, opened_at=MONDAY)
-    job = DeliveryJob(0, "nudge", {}, "slack", "T0001", "C00000", None, "", 1, TUESDAY_10)
+    with db.reading() as session:
+        team_id = session.scalars(select(Team.id)).one()
+    job = DeliveryJob(0, "nudge", {}, team_id, "slack", "T0001", "C00000", None, "", 1, TUESDAY_10)
     first = notice_for(db, MODEL, job, SLACK, TUESDAY_10)
     assert first is not None and first.investment is not None
     set_status(
