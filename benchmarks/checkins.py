@@ -21,7 +21,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the fake Slack Web API and the seeding live in tests/
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # before this folder: see engine.py
 
 from scoring.model import default_model
 from storage.database import open_database

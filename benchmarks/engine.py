@@ -15,6 +15,9 @@ import tempfile
 import time
 from pathlib import Path
 
+# The repository before this folder: otherwise benchmarks/checkins.py would hide the checkins package.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 from dialogs.messages import Command, Input
 from dialogs.ports import Participant
 from dialogs.turn import run_turn

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import aiohttp
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the fake Slack Web API lives in tests/
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # before this folder: see engine.py
 
 from bot.slack.render import ActionValue
 from scoring.model import default_model

@@ -269,3 +269,28 @@ def test_only_the_owner_or_a_workspace_admin_may_change_the_schedule(
     assert "Check-ins are on" in schedule("U1", "schedule resume")  # and so may the owner
     assert "Thursday at 09:30" in schedule("U1", "schedule nudge thu 9:30")
     assert "unknown time zone 'Mars/Olympus'" in schedule("U1", "schedule tz Mars/Olympus")
+
+
+def test_an_invitations_start_button_opens_the_new_round_in_the_dm(
+    db: Database, slack_api: FakeSlackApi, server: ServerThread
+) -> None:
+    finish(db, "U1")
+    with db.reading() as session:
+        reassess = session.scalar(select(Schedule.next_fire_at).where(Schedule.kind == "reassess"))
+    assert reassess is not None
+    asyncio.run(slack_scheduler(db, slack_api, Clock(reassess)).tick())
+    invite = next(p for p in posts(slack_api) if "Round 2" in p["text"])
+    blocks = invite["blocks"] if isinstance(invite["blocks"], list) else json.loads(invite["blocks"])
+    [start] = blocks[-1]["elements"]
+    assert start["action_id"] == "start"
+    click = block_action(
+        SECRET, team_id="T1", user_id="U1", channel_id="DU1", message_ts="8.0", action_id="start", value=start["value"]
+    )
+    assert post(server, click)[0] == 200
+    slack_api.wait_for("chat.postMessage", len(posts(slack_api)) + 2)
+    question = posts(slack_api)[-1]
+    assert question["text"].startswith("question 1 of")
+    action_value = json.dumps(
+        question["blocks"] if isinstance(question["blocks"], list) else json.loads(question["blocks"])
+    )
+    assert '\\"r\\":2' in action_value  # the buttons belong to round 2
