@@ -4,9 +4,11 @@ from chat the same way on every platform. Blocking (storage): platforms call the
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bot.replies import Style
 from checkins.cadence import Cadence, describe, parse_time, parse_weekday
@@ -54,34 +56,107 @@ class Asker:
     admin: bool
 
 
+@dataclasses.dataclass(frozen=True)
+class ScheduleForm:
+    """What a schedule form (Slack modal, Teams card) sends back: every setting at once, as typed or picked."""
+
+    nudge_weekday: str
+    nudge_time: str
+    timezone: str
+    reassess_weeks: str
+    working_days: tuple[str, ...]
+    paused: bool
+
+    def apply(self, _: bool, cadence: Cadence) -> tuple[bool, Cadence]:
+        """The settings the form asks for; ValueError with a reason for the first field that is wrong."""
+        weeks = int(self.reassess_weeks) if self.reassess_weeks.isdigit() else -1
+        if weeks < 0:
+            raise ValueError(f"re-assess every {self.reassess_weeks!r} weeks: a whole number is needed")
+        round_days = min(cadence.round_days, 7 * weeks) if weeks else cadence.round_days
+        return self.paused, dataclasses.replace(
+            cadence,
+            nudge_weekday=parse_weekday(self.nudge_weekday),
+            nudge_time=parse_time(self.nudge_time),
+            timezone=self.timezone.strip(),
+            reassess_weeks=weeks,
+            round_days=round_days,
+            reminder_days=tuple(d for d in cadence.reminder_days if d < round_days),
+            working_days=tuple(sorted({parse_weekday(day) for day in self.working_days})),
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class Current:
+    """A team's check-in settings as they stand, and whether the asker may change them."""
+
+    paused: bool
+    cadence: Cadence
+    may_change: bool
+
+
+def current_schedule(db: Database, asker: Asker) -> Current | None:
+    """None when the team has no check-ins yet."""
+    with db.reading() as session:
+        found = _settings(session, asker)
+        if found is None:
+            return None
+        settings, may_change = found
+        return Current(settings.paused, cadence_of(settings), may_change)
+
+
 def schedule_command(db: Database, asker: Asker, args: list[str], style: Style, now: datetime) -> str:
-    """Show the team's check-ins, or change them (the team's owner or a workspace admin only)."""
+    """Show the team's check-ins, or change them by typed text (the team's owner or a workspace admin only)."""
     c = style.command("schedule")
-    who = asker.who
+    if not args or args[0] == "show":
+        current = current_schedule(db, asker)
+        if current is None:
+            return NO_CHECKINS
+        state = "paused" if current.paused else "on"
+        return f"Check-ins are {state}. {describe(current.cadence)}\nChange them with {SCHEDULE_USAGE.format(c=c)}."
+    return change_schedule(db, asker, lambda paused, cadence: _changed(paused, cadence, args), style, now)
+
+
+def change_schedule(
+    db: Database,
+    asker: Asker,
+    change: Callable[[bool, Cadence], tuple[bool, Cadence]],
+    style: Style,
+    now: datetime,
+) -> str:
+    """Apply ``change`` (typed text or a form) to the team's check-ins, if the asker may; the answer to show."""
+    c = style.command("schedule")
     with db.transaction() as session:
-        team = find_team(session, who.platform, who.workspace, who.team)
-        settings = session.get(CheckinSettings, team.id) if team else None
-        if team is None or settings is None:
-            return "This team has no check-ins yet: they start when somebody first finishes the assessment."
-        cadence = cadence_of(settings)
-        state = "paused" if settings.paused else "on"
-        if not args or args[0] == "show":
-            return f"Check-ins are {state}. {describe(cadence)}\nChange them with {SCHEDULE_USAGE.format(c=c)}."
-        owner = session.scalar(select(Member.external_id).where(Member.id == settings.owner_id))
-        if not (asker.admin or owner == who.user):
+        found = _settings(session, asker)
+        if found is None:
+            return NO_CHECKINS
+        settings, may_change = found
+        if not may_change:
             return (
                 f"Only the person who set this team up or a workspace admin can change its check-ins. `{c}` shows them."
             )
         try:
-            paused, cadence = _changed(settings.paused, cadence, args)
+            paused, cadence = change(settings.paused, cadence_of(settings))
         except ValueError as exc:
             return f"{exc}. Try {SCHEDULE_USAGE.format(c=c)}."
         for column, value in cadence_columns(cadence).items():
             setattr(settings, column, value)
-        settings.paused, settings.updated_at, settings.updated_by = paused, now, who.user
+        settings.paused, settings.updated_at, settings.updated_by = paused, now, asker.who.user
         reschedule(session, settings, now)
         state = "paused" if paused else "on"
         return f"Done. Check-ins are {state}. {describe(cadence)}"
+
+
+NO_CHECKINS = "This team has no check-ins yet: they start when somebody first finishes the assessment."
+
+
+def _settings(session: Session, asker: Asker) -> tuple[CheckinSettings, bool] | None:
+    who = asker.who
+    team = find_team(session, who.platform, who.workspace, who.team)
+    settings = session.get(CheckinSettings, team.id) if team else None
+    if settings is None:
+        return None
+    owner = session.scalar(select(Member.external_id).where(Member.id == settings.owner_id))
+    return settings, asker.admin or owner == who.user
 
 
 def _changed(paused: bool, cadence: Cadence, args: list[str]) -> tuple[bool, Cadence]:

@@ -212,3 +212,37 @@ def url_verification(secret: str, challenge: str, *, timestamp: int | str | None
     """The handshake Slack sends when the Request URL is saved; the app must echo ``challenge``."""
     body = json.dumps({"token": VERIFICATION_TOKEN, "challenge": challenge, "type": "url_verification"})
     return body, sign(secret, body, JSON, timestamp)
+
+
+def view_submission(
+    secret: str,
+    *,
+    team_id: str = "T0001",
+    user_id: str = "U0001",
+    callback_id: str,
+    private_metadata: str = "",
+    values: dict[str, dict[str, dict[str, Any]]],
+    timestamp: int | str | None = None,
+) -> tuple[str, dict[str, str]]:
+    """A modal's Save: form-encoded ``payload=<json>`` with the inputs' state, as Slack sends it."""
+    payload: dict[str, Any] = {
+        "type": "view_submission",
+        "team": {"id": team_id, "domain": TEAM_DOMAIN},
+        "user": {"id": user_id, "username": f"user-{user_id}", "name": f"user-{user_id}", "team_id": team_id},
+        "api_app_id": API_APP_ID,
+        "token": VERIFICATION_TOKEN,
+        "trigger_id": _trigger_id(),
+        "view": {
+            "id": "V00000001",
+            "team_id": team_id,
+            "type": "modal",
+            "callback_id": callback_id,
+            "private_metadata": private_metadata,
+            "state": {"values": values},
+            "hash": "hash-V00000001",
+        },
+        "response_urls": [],
+        "is_enterprise_install": False,
+    }
+    body = urlencode({"payload": json.dumps(payload)})
+    return body, sign(secret, body, FORM, timestamp)

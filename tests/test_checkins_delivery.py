@@ -35,7 +35,7 @@ from tests.fakes.bot_connector import FakeBotConnector
 from tests.fakes.slack_api import FakeSlackApi
 from tests.personas import PERSONAS
 from tests.server_thread import ServerThread
-from tests.slack_requests import block_action, slash_command
+from tests.slack_requests import block_action, slash_command, view_submission
 from tests.test_slack_server import SECRET
 
 MODEL = default_model()
@@ -294,3 +294,63 @@ def test_an_invitations_start_button_opens_the_new_round_in_the_dm(
         question["blocks"] if isinstance(question["blocks"], list) else json.loads(question["blocks"])
     )
     assert '\\"r\\":2' in action_value  # the buttons belong to round 2
+
+
+def test_the_owner_changes_the_schedule_in_a_modal_and_a_wrong_field_is_answered_on_it(
+    db: Database, slack_api: FakeSlackApi, server: ServerThread
+) -> None:
+    finish(db, "U1")
+    status, _ = post(server, slash_command(SECRET, team_id="T1", user_id="U1", channel_id="C1", text="schedule"))
+    assert status == 200
+    [opened] = slack_api.calls_to("views.open")
+    view = opened.args["view"] if isinstance(opened.args["view"], dict) else json.loads(opened.args["view"])
+    assert view["callback_id"] == "schedule" and view["private_metadata"] == "C1"
+
+    def values(timezone: str) -> dict[str, Any]:
+        return {
+            "weekday": {"weekday": {"type": "static_select", "selected_option": {"value": "thursday"}}},
+            "time": {"time": {"type": "timepicker", "selected_time": "09:30"}},
+            "timezone": {"timezone": {"type": "plain_text_input", "value": timezone}},
+            "weeks": {"weeks": {"type": "static_select", "selected_option": {"value": "8"}}},
+            "days": {
+                "days": {"type": "checkboxes", "selected_options": [{"value": d} for d in ("monday", "thursday")]}
+            },
+            "paused": {"paused": {"type": "checkboxes", "selected_options": []}},
+        }
+
+    status, reply = post(
+        server,
+        view_submission(
+            SECRET,
+            team_id="T1",
+            user_id="U1",
+            callback_id="schedule",
+            private_metadata="C1",
+            values=values("Mars/Olympus"),
+        ),
+    )
+    assert status == 200 and reply["response_action"] == "errors" and "timezone" in reply["errors"]
+    status, reply = post(
+        server,
+        view_submission(
+            SECRET,
+            team_id="T1",
+            user_id="U1",
+            callback_id="schedule",
+            private_metadata="C1",
+            values=values("Europe/Berlin"),
+        ),
+    )
+    assert status == 200 and not reply
+    with db.reading() as session:
+        settings = session.scalars(select(CheckinSettings)).one()
+    assert (settings.nudge_weekday, settings.nudge_time, settings.timezone) == (3, "09:30", "Europe/Berlin")
+    assert (settings.reassess_weeks, settings.working_days) == (8, "0,3")
+    # Someone else's submission of the same form (a forged one) is refused on the form.
+    status, reply = post(
+        server,
+        view_submission(
+            SECRET, team_id="T1", user_id="U9", callback_id="schedule", private_metadata="C1", values=values("UTC")
+        ),
+    )
+    assert reply["response_action"] == "errors" and "Only the person" in next(iter(reply["errors"].values()))

@@ -265,3 +265,36 @@ def test_a_nudge_card_button_changes_the_plan_and_the_card_says_who(chat: Chat, 
         assert session.execute(select(PlanItem.investment_id, PlanItem.status)).one() == (investment, "in_progress")
     forged = {**data, "s": "finished"}
     assert texts(chat.send(personal(value=forged, reply_to_id="c"))) == [NOT_OUR_CARD]
+
+
+def test_the_owner_changes_the_schedule_on_a_card_and_others_only_see_it(chat: Chat, db: Database) -> None:
+    from storage.models import CheckinSettings
+
+    question = start_in_channel(chat)
+    _, answers = PERSONAS["faq_level_2"]
+    for q in MODEL.questions:
+        question = chat.send(personal(value=option_submit(question, answers[q.id]), reply_to_id="c"))[-1]
+    [form] = chat.send(a.channel_mention("schedule", service_url=SERVICE))
+    inputs = {item["id"]: item for item in card(form)["body"] if item["type"].startswith("Input.")}
+    assert set(inputs) == {"weekday", "time", "timezone", "weeks", "days", "paused"}
+    assert inputs["weekday"]["value"] == "tuesday" and inputs["time"]["value"] == "10:00"
+    [save] = card(form)["actions"]
+    submitted = {
+        **save["data"],
+        "weekday": "friday",
+        "time": "14:00",
+        "timezone": "America/New_York",
+        "weeks": "4",
+        "days": "monday,friday",
+        "paused": "false",
+    }
+    reply = texts(chat.send(personal(value=submitted, reply_to_id="form-1")))[0]
+    assert reply.startswith("Done.") and "Friday at 14:00 (America/New_York" in reply
+    with db.reading() as session:
+        settings = session.scalars(select(CheckinSettings)).one()
+    assert (settings.nudge_weekday, settings.timezone, settings.reassess_weeks) == (4, "America/New_York", 4)
+
+    other = texts(chat.send(a.channel_mention("schedule", service_url=SERVICE, aad_object_id="someone-else")))[0]
+    assert other.startswith("Check-ins are on")  # text, not the form
+    forged = texts(chat.send(personal(value=submitted, reply_to_id="form-1", aad_object_id="someone-else")))[0]
+    assert forged.startswith("Only the person who set this team up")

@@ -6,9 +6,11 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from bot.checkin_commands import Current, ScheduleForm
 from bot.notices import Notice
 from bot.replies import Style
 from bot.text import NEXT_STEPS_SHOWN, level_bar, next_steps_heading
+from checkins.cadence import DAY_NAMES
 from dialogs.messages import Kind, Message, QuestionView
 from dialogs.state import Phase
 from scoring.model import MaturityModel
@@ -17,6 +19,7 @@ from storage.reports import MemberTeam
 
 Block = dict[str, Any]
 BUTTON_TEXT_LIMIT = 75  # Slack's limit for a button's plain_text
+SCHEDULE_CALLBACK = "schedule"  # the check-in settings modal
 
 
 def escape(text: str) -> str:
@@ -241,3 +244,93 @@ def notice_payload(notice: Notice, *, model: MaturityModel, team: str) -> dict[s
             }
         )
     return {"text": notice.text, "blocks": blocks}
+
+
+def _option(text: str, value: str) -> dict[str, Any]:
+    return {"text": _plain(text), "value": value}
+
+
+def schedule_view(current: Current, team: str) -> dict[str, Any]:
+    """The check-in settings as a modal (views.open), filled with the team's current ones."""
+    c = current.cadence
+    days = [_option(name, name.lower()) for name in DAY_NAMES]
+    weeks = [_option("No re-assessment rounds", "0")] + [_option(f"Every {n} weeks", str(n)) for n in (4, 6, 8, 12)]
+    if str(c.reassess_weeks) not in {w["value"] for w in weeks}:
+        weeks.append(_option(f"Every {c.reassess_weeks} weeks", str(c.reassess_weeks)))
+    pause = _option("Pause check-ins", "paused")
+
+    def field(block_id: str, label: str, element: dict[str, Any], hint: str | None = None) -> dict[str, Any]:
+        block = {
+            "type": "input",
+            "block_id": block_id,
+            "label": _plain(label),
+            "element": {**element, "action_id": block_id},
+        }
+        if hint:
+            block["hint"] = _plain(hint, 150)
+        return block
+
+    return {
+        "type": "modal",
+        "callback_id": SCHEDULE_CALLBACK,
+        "private_metadata": team,
+        "title": _plain("Check-ins", 24),
+        "submit": _plain("Save", 24),
+        "close": _plain("Cancel", 24),
+        "blocks": [
+            field(
+                "weekday",
+                "Nudge day",
+                {"type": "static_select", "options": days, "initial_option": days[c.nudge_weekday]},
+            ),
+            field("time", "Nudge time", {"type": "timepicker", "initial_time": c.nudge_time.strftime("%H:%M")}),
+            field(
+                "timezone",
+                "Time zone",
+                {"type": "plain_text_input", "initial_value": c.timezone},
+                "An IANA name, such as Europe/Berlin or America/New_York.",
+            ),
+            field(
+                "weeks",
+                "Re-assessment",
+                {
+                    "type": "static_select",
+                    "options": weeks,
+                    "initial_option": next(w for w in weeks if w["value"] == str(c.reassess_weeks)),
+                },
+            ),
+            field(
+                "days",
+                "Working days",
+                {"type": "checkboxes", "options": days, "initial_options": [days[d] for d in c.working_days]},
+            ),
+            {
+                **field(
+                    "paused",
+                    "Pause",
+                    {
+                        "type": "checkboxes",
+                        "options": [pause],
+                        **({"initial_options": [pause]} if current.paused else {}),
+                    },
+                ),
+                "optional": True,
+            },
+        ],
+    }
+
+
+def schedule_form(values: dict[str, dict[str, dict[str, Any]]]) -> ScheduleForm:
+    """The modal's submitted state as a ScheduleForm; KeyError or TypeError if it is not our modal's shape."""
+
+    def picked(block: str) -> dict[str, Any]:
+        return values[block][block]
+
+    return ScheduleForm(
+        nudge_weekday=picked("weekday")["selected_option"]["value"],
+        nudge_time=picked("time")["selected_time"],
+        timezone=picked("timezone")["value"] or "",
+        reassess_weeks=picked("weeks")["selected_option"]["value"],
+        working_days=tuple(o["value"] for o in picked("days")["selected_options"]),
+        paused=bool(picked("paused").get("selected_options")),
+    )

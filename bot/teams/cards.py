@@ -12,9 +12,11 @@ from typing import Any
 from botbuilder.core import CardFactory, MessageFactory
 from botbuilder.schema import Activity
 
+from bot.checkin_commands import Current, ScheduleForm
 from bot.notices import Notice
 from bot.replies import Style
 from bot.text import NEXT_STEPS_SHOWN, level_bar, next_steps_heading
+from checkins.cadence import DAY_NAMES
 from dialogs.messages import Command, Input, Kind, Message, QuestionView
 from scoring.model import MaturityModel
 from scoring.score import Result
@@ -181,3 +183,71 @@ def notice_activity(notice: Notice, *, model: MaturityModel, team: str) -> Activ
             data = Submit(Command.START, team).data()
         actions.append({"type": "Action.Submit", "title": action.label, "data": data})
     return card_activity(_card(body, actions), notice.text)
+
+
+SCHEDULE = "schedule"  # the check-in settings card's submit
+
+
+def schedule_card(current: Current, team: str) -> Card:
+    """The check-in settings as a form, filled with the team's current ones; Save sends them all back."""
+    c = current.cadence
+    days = [{"title": name, "value": name.lower()} for name in DAY_NAMES]
+    weeks = [{"title": "No re-assessment rounds", "value": "0"}] + [
+        {"title": f"Every {n} weeks", "value": str(n)} for n in sorted({4, 6, 8, 12, c.reassess_weeks} - {0})
+    ]
+    body: list[dict[str, Any]] = [
+        _text("Check-ins", weight="Bolder", size="Medium"),
+        {
+            "type": "Input.ChoiceSet",
+            "id": "weekday",
+            "label": "Nudge day",
+            "choices": days,
+            "value": DAY_NAMES[c.nudge_weekday].lower(),
+        },
+        {"type": "Input.Time", "id": "time", "label": "Nudge time", "value": c.nudge_time.strftime("%H:%M")},
+        {"type": "Input.Text", "id": "timezone", "label": "Time zone (IANA, e.g. Europe/Berlin)", "value": c.timezone},
+        {
+            "type": "Input.ChoiceSet",
+            "id": "weeks",
+            "label": "Re-assessment",
+            "choices": weeks,
+            "value": str(c.reassess_weeks),
+        },
+        {
+            "type": "Input.ChoiceSet",
+            "id": "days",
+            "label": "Working days",
+            "choices": days,
+            "isMultiSelect": True,
+            "style": "expanded",
+            "value": ",".join(DAY_NAMES[d].lower() for d in c.working_days),
+        },
+        {
+            "type": "Input.Toggle",
+            "id": "paused",
+            "title": "Pause check-ins",
+            "value": "true" if current.paused else "false",
+        },
+    ]
+    save = {"type": "Action.Submit", "title": "Save", "data": {SUBMIT_KEY: SCHEDULE, "t": team}}
+    return _card(body, [save])
+
+
+def schedule_submit(value: object) -> tuple[str, ScheduleForm] | None:
+    """(team, form) of a settings card's Save, or None when it is not one; ValueError for a mangled form."""
+    if not isinstance(value, dict) or value.get(SUBMIT_KEY) != SCHEDULE:
+        return None
+    team = value.get("t")
+    if not isinstance(team, str) or not team:
+        raise ValueError("a settings card without its team")
+    fields = {name: value.get(name) for name in ("weekday", "time", "timezone", "weeks", "days", "paused")}
+    if not all(isinstance(v, str) for v in fields.values()):
+        raise ValueError("a settings card with a missing field")
+    return team, ScheduleForm(
+        nudge_weekday=str(fields["weekday"]),
+        nudge_time=str(fields["time"]),
+        timezone=str(fields["timezone"]),
+        reassess_weeks=str(fields["weeks"]),
+        working_days=tuple(d for d in str(fields["days"]).split(",") if d),
+        paused=fields["paused"] == "true",
+    )

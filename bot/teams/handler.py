@@ -15,7 +15,7 @@ from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.schema import Activity, ChannelAccount, ConversationParameters
 from botbuilder.schema.teams import TeamInfo
 
-from bot.checkin_commands import Asker, plan_text, schedule_command
+from bot.checkin_commands import Asker, change_schedule, current_schedule, plan_text, schedule_command
 from bot.replies import (
     help_text,
     last_team,
@@ -39,6 +39,8 @@ from bot.teams.cards import (
     message_activity,
     plan_submit,
     result_card,
+    schedule_card,
+    schedule_submit,
 )
 from bot.teams.conversation import Where, delivery_id
 from checkins.plan import LABELS
@@ -122,6 +124,11 @@ class TeamsBot(TeamsActivityHandler):
             await turn_context.send_activity(await self.bot.read(plan_text, self.bot.model, who, TEAMS, utcnow()))
         else:  # Teams tells a bot nothing about tenant admins: the owner, or MATURITY_BOT_ADMINS
             asker = Asker(who, admin=who.user in self.bot.admins)
+            current = await self.bot.read(current_schedule, asker) if not args else None
+            if current is not None and current.may_change:
+                card = schedule_card(current, who.team)
+                await turn_context.send_activity(card_activity(card, "Check-in settings"))
+                return
             await turn_context.send_activity(await self.bot.write(schedule_command, asker, args, TEAMS, utcnow()))
 
     async def _in_personal_chat(self, turn_context: TurnContext, where: Where, text: str) -> None:
@@ -143,6 +150,17 @@ class TeamsBot(TeamsActivityHandler):
         planned = plan_submit(turn_context.activity.value)
         if planned is not None:
             await self._plan_clicked(turn_context, where, *planned)
+            return
+        try:
+            settings = schedule_submit(turn_context.activity.value)
+        except ValueError:
+            await turn_context.send_activity(NOT_OUR_CARD)
+            return
+        if settings is not None:
+            team, form = settings
+            asker = Asker(where.participant(team), admin=where.user in self.bot.admins)
+            reply = await self.bot.write(change_schedule, asker, form.apply, TEAMS, utcnow())
+            await turn_context.send_activity(reply)
             return
         try:
             submit = Submit.parse(turn_context.activity.value)

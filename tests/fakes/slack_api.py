@@ -295,6 +295,14 @@ class FakeSlackApi:
         view_id = f"V{next(self._view_ids):08d}"
         return {"ok": True, "view": {**view, "id": view_id, "team_id": self.team_id, "hash": f"hash-{view_id}"}}
 
+    def _views_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        """A modal opens only with a trigger id (Slack's are good for three seconds) and a view."""
+        view = _maybe_json(args.get("view"))
+        if not args.get("trigger_id") or not isinstance(view, dict):
+            return {"ok": False, "error": "invalid_arguments"}
+        view_id = f"V{next(self._view_ids):08d}"
+        return {"ok": True, "view": {**view, "id": view_id, "team_id": self.team_id, "hash": f"hash-{view_id}"}}
+
     def _users_info(self, args: dict[str, Any]) -> dict[str, Any]:
         user_id = args.get("user")
         if not user_id:
@@ -327,6 +335,7 @@ class FakeSlackApi:
             "chat.update": self._chat_update,
             "chat.postEphemeral": self._chat_post_ephemeral,
             "views.publish": self._views_publish,
+            "views.open": self._views_open,
             "users.info": self._users_info,
             "conversations.info": self._conversations_info,
         }

@@ -16,6 +16,7 @@ from bot.slack.listeners import actions, commands, events, home
 def register(app: AsyncApp, bot: Runtime) -> None:
     middleware.register(app, bot)
     commands.register(app, bot)
+    commands.register_views(app, bot)
     actions.register(app, bot)
     events.register(app, bot)
     home.register(app, bot)

@@ -8,7 +8,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.checkin_commands import Asker, plan_text, schedule_command
+from bot.checkin_commands import Asker, change_schedule, current_schedule, plan_text, schedule_command
 from bot.replies import (
     help_text,
     nobody_finished_text,
@@ -20,7 +20,7 @@ from bot.replies import (
 )
 from bot.runtime import Runtime
 from bot.slack import PLATFORM
-from bot.slack.render import SLACK, result_blocks
+from bot.slack.render import SCHEDULE_CALLBACK, SLACK, result_blocks, schedule_form, schedule_view
 from bot.slack.show import show_in_dm
 from dialogs.messages import Command, Input
 from dialogs.ports import Participant
@@ -54,14 +54,26 @@ def register(app: AsyncApp, bot: Runtime) -> None:
         elif sub == "plan":
             await ack(response_type="ephemeral", text=await bot.read(plan_text, bot.model, who, SLACK, utcnow()))
         elif sub == "schedule":
-            args = (command.get("text") or "").split()[1:]
-            admin = bool(args) and args[0] != "show" and await is_admin(client, bot, who.user)
-            reply = await bot.write(schedule_command, Asker(who, admin), args, SLACK, utcnow())
-            await ack(response_type="ephemeral", text=reply)
+            await schedule(ack, client, bot, who, (command.get("text") or "").split()[1:], command.get("trigger_id"))
         elif sub == "help":
             await ack(response_type="ephemeral", text=help_text(SLACK, len(bot.model.questions)))
         else:
             await ack(response_type="ephemeral", text=unknown_command_text(SLACK, sub, len(bot.model.questions)))
+
+
+async def schedule(
+    ack: AsyncAck, client: AsyncWebClient, bot: Runtime, who: Participant, args: list[str], trigger_id: str | None
+) -> None:
+    """Typed changes, or (with no words) the settings: as a form for whoever may change them, as text otherwise."""
+    admin = (not args or args[0] != "show") and await is_admin(client, bot, who.user)
+    asker = Asker(who, admin)
+    if not args and trigger_id:
+        current = await bot.read(current_schedule, asker)
+        if current is not None and current.may_change:
+            await client.views_open(trigger_id=trigger_id, view=schedule_view(current, who.team))
+            await ack()
+            return
+    await ack(response_type="ephemeral", text=await bot.write(schedule_command, asker, args, SLACK, utcnow()))
 
 
 async def is_admin(client: AsyncWebClient, bot: Runtime, user: str) -> bool:
@@ -106,3 +118,31 @@ async def post_summary(client: AsyncWebClient, bot: Runtime, who: Participant) -
             channel=dm["channel"]["id"],
             text=f"I couldn't post the summary in <#{who.team}>: invite me there first with `/invite @maturity-bot`.",
         )
+
+
+def register_views(app: AsyncApp, bot: Runtime) -> None:
+    @app.view(SCHEDULE_CALLBACK)
+    async def schedule_saved(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient) -> None:
+        """The settings form: permission is checked again, a wrong field is answered on that field."""
+        user, team = body["user"]["id"], view.get("private_metadata") or ""
+        try:
+            form = schedule_form(view["state"]["values"])
+            who = Participant(PLATFORM, body["team"]["id"], team, user)
+        except (KeyError, TypeError, ValueError):
+            await ack(response_action="errors", errors={"timezone": "This form could not be read; open it again."})
+            return
+        asker = Asker(who, await is_admin(client, bot, user))
+        reply = await bot.write(change_schedule, asker, form.apply, SLACK, utcnow())
+        if not reply.startswith("Done"):
+            await ack(response_action="errors", errors={_field_of(reply): reply})
+            return
+        await ack()
+        bot.later(client.chat_postEphemeral(channel=team, user=user, text=reply), "confirming check-in settings")
+
+
+def _field_of(problem: str) -> str:
+    """Which field of the form a refusal is about (Slack shows an error under one field)."""
+    for words, block in (("time zone", "timezone"), ("time of day", "time"), ("weeks", "weeks"), ("working", "days")):
+        if words in problem:
+            return block
+    return "weekday"
