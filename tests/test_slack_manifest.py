@@ -11,7 +11,7 @@ import yaml
 from bot.slack.manifest import PLACEHOLDER, load_manifest, render_manifest
 from tests.test_cli import run
 
-BOT_SCOPES = {"commands", "chat:write", "im:write", "im:history"}
+BOT_SCOPES = {"commands", "chat:write", "im:write", "im:history", "users:read"}
 
 
 def request_urls(manifest: dict[str, Any]) -> list[str | None]:
@@ -52,7 +52,7 @@ def test_scopes_commands_and_events() -> None:
     assert "user" not in manifest["oauth_config"]["scopes"]
     [command] = manifest["features"]["slash_commands"]
     assert command["command"] == "/maturity"
-    assert command["usage_hint"] == "[start|status|summary|help]"
+    assert command["usage_hint"] == "[start|status|summary|plan|schedule|help]"
     assert command["should_escape"] is False
     assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) == {"app_home_opened", "message.im"}
     assert manifest["settings"]["interactivity"]["is_enabled"] is True

@@ -3,6 +3,7 @@ bot's replies, updates and new conversations go to a fake Bot Connector on 127.0
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import urllib.error
@@ -350,3 +351,26 @@ def test_with_slack_configured_and_no_app_id_teams_stays_off(database_url: str, 
         assert post(server, a.channel_mention("help", service_url=connector.url)) == 404
     finally:
         server.stop()
+
+
+def test_bot_framework_credentials_are_made_once_per_app_and_audience() -> None:
+    """Each set keeps its own token cache: one per request would fetch a token for every reply."""
+    from types import SimpleNamespace
+
+    from botbuilder.integration.aiohttp import ConfigurationServiceClientCredentialFactory
+
+    from bot.teams.adapter import CachedCredentials
+
+    config = SimpleNamespace(APP_ID=APP_ID, APP_PASSWORD="secret", APP_TYPE="MultiTenant", APP_TENANTID="")
+    factory = CachedCredentials(ConfigurationServiceClientCredentialFactory(config))
+    login = "https://login.microsoftonline.com/botframework.com"
+
+    async def make(scope: str) -> object:
+        return await factory.create_credentials(APP_ID, scope, login, True)
+
+    first, again, other = (
+        asyncio.run(make(s))
+        for s in ("https://api.botframework.com", "https://api.botframework.com", "https://other.example")
+    )
+    assert first is again and first is not other
+    assert asyncio.run(factory.is_valid_app_id(APP_ID)) and not asyncio.run(factory.is_authentication_disabled())

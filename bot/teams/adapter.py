@@ -14,9 +14,15 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 from botbuilder.core import ActivityHandler, TurnContext, serializer_helper
-from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from botbuilder.integration.aiohttp import (
+    CloudAdapter,
+    ConfigurationBotFrameworkAuthentication,
+    ConfigurationServiceClientCredentialFactory,
+)
 from botbuilder.schema import Activity
+from botframework.connector.auth import ServiceClientCredentialsFactory
 from jwt import PyJWTError
+from msrest.authentication import Authentication
 
 from bot.settings import Settings
 from dialogs.ports import StoreUnavailable
@@ -37,9 +43,35 @@ def build_adapter(settings: Settings) -> CloudAdapter:
         APP_TYPE=settings.microsoft_app_type,
         APP_TENANTID=settings.microsoft_app_tenant_id or "",
     )
-    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(config))
+    credentials = CachedCredentials(ConfigurationServiceClientCredentialFactory(config))
+    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(config, credentials_factory=credentials))
     adapter.on_turn_error = _tell_the_person
     return adapter
+
+
+class CachedCredentials(ServiceClientCredentialsFactory):
+    """The Bot Framework's credentials, made once per app id and audience instead of once per request: each set
+    keeps its own MSAL token cache, so a token is fetched when it expires, not on every reply."""
+
+    def __init__(self, inner: ServiceClientCredentialsFactory) -> None:
+        self._inner = inner
+        self._made: dict[tuple[str, str, str, bool], Authentication] = {}
+
+    async def is_valid_app_id(self, app_id: str) -> bool:
+        return await self._inner.is_valid_app_id(app_id)
+
+    async def is_authentication_disabled(self) -> bool:
+        return await self._inner.is_authentication_disabled()
+
+    async def create_credentials(
+        self, app_id: str, oauth_scope: str, login_endpoint: str, validate_authority: bool
+    ) -> Authentication:
+        key = (app_id, oauth_scope or "", login_endpoint or "", validate_authority)
+        if key not in self._made:
+            self._made[key] = await self._inner.create_credentials(
+                app_id, oauth_scope, login_endpoint, validate_authority
+            )
+        return self._made[key]
 
 
 async def _tell_the_person(turn_context: TurnContext, error: Exception) -> None:
