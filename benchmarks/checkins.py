@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -23,6 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # before this folder: see engine.py
 
+from benchmarks.scratch import free_port, reset_schema
 from scoring.model import default_model
 from storage.database import open_database
 from tests.checkin_seed import seed_teams
@@ -31,12 +31,6 @@ from tests.personas import PERSONAS
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test?options=-csearch_path%3Dmaturity_bench_checkins"
 SECRET = "bench-secret"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def healthy(port: int) -> bool:
@@ -57,20 +51,6 @@ def peak_memory_mb(pid: int) -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return float("nan")
-
-
-def reset_schema(url: str) -> None:
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    from storage.database import upgrade
-
-    schema = make_url(url).query["options"].split("=", 1)[1]
-    engine = create_engine(make_url(url).difference_update_query(["options"]))
-    with engine.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"))
-    engine.dispose()
-    upgrade(url)
 
 
 def main() -> None:

@@ -14,7 +14,6 @@ import asyncio
 import multiprocessing
 import os
 import re
-import socket
 import sys
 import tempfile
 import time
@@ -25,6 +24,7 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # before this folder: see engine.py
 
+from benchmarks.scratch import free_port, reset_schema
 from bot.slack.render import ActionValue
 from scoring.model import default_model
 from tests.fakes.slack_api import FakeSlackApi
@@ -77,12 +77,6 @@ def run_bare(port: int, api_url: str) -> None:
         [web.post("/slack/events", slack_endpoint(bolt, SECRET)), web.get("/healthz", lambda _: web.Response())]
     )
     web.run_app(app, host="127.0.0.1", port=port, reuse_port=True, print=None, access_log=None)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_healthy(port: int) -> None:
@@ -144,20 +138,6 @@ def report(name: str, latencies: list[float], elapsed: float) -> float:
         f"p99 {pct(latencies, 99):.1f} ms, {rate:.0f} clicks/s"
     )
     return rate
-
-
-def reset_schema(url: str) -> None:
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    from storage.database import upgrade
-
-    schema = make_url(url).query["options"].split("=", 1)[1]
-    engine = create_engine(make_url(url).difference_update_query(["options"]))
-    with engine.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"))
-    engine.dispose()
-    upgrade(url)
 
 
 def main() -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 
 from storage.database import Database
 from storage.models import ConversationRef, utcnow
@@ -63,31 +63,19 @@ def _found(row: ConversationRef | None) -> Reference | None:
 
 def team_conversation(db: Database, platform: str, workspace: str, team: str) -> Reference | None:
     """The channel or group chat that is the team."""
-    with db.reading() as session:
-        row = session.scalars(
-            select(ConversationRef)
-            .where(
-                ConversationRef.platform == platform,
-                ConversationRef.workspace_id == workspace,
-                ConversationRef.team_id == team,
-                ConversationRef.kind != PERSONAL,
-            )
-            .order_by(ConversationRef.updated_at.desc())
-        ).first()
-        return _found(row)
+    return _latest(db, platform, workspace, ConversationRef.team_id == team, ConversationRef.kind != PERSONAL)
 
 
 def personal_conversation(db: Database, platform: str, workspace: str, user: str) -> Reference | None:
     """The person's personal chat with the bot, once there has been one."""
+    return _latest(db, platform, workspace, ConversationRef.user_id == user, ConversationRef.kind == PERSONAL)
+
+
+def _latest(db: Database, platform: str, workspace: str, *where: ColumnElement[bool]) -> Reference | None:
     with db.reading() as session:
         row = session.scalars(
             select(ConversationRef)
-            .where(
-                ConversationRef.platform == platform,
-                ConversationRef.workspace_id == workspace,
-                ConversationRef.user_id == user,
-                ConversationRef.kind == PERSONAL,
-            )
+            .where(ConversationRef.platform == platform, ConversationRef.workspace_id == workspace, *where)
             .order_by(ConversationRef.updated_at.desc())
         ).first()
         return _found(row)

@@ -90,7 +90,13 @@ def register(app: AsyncApp, bot: Runtime) -> None:
         except ValueError:
             await ack()
             return
-        who = Participant(PLATFORM, body["team"]["id"], team, body["user"]["id"])
-        step = await bot.turn(who, Input(Command.START))
-        await ack()
-        bot.later(show_in_dm(client, bot.model, who, step), "starting a round")
+        await turn_in_dm(
+            bot, ack, client, Participant(PLATFORM, body["team"]["id"], team, body["user"]["id"]), Command.START
+        )
+
+
+async def turn_in_dm(bot: Runtime, ack: AsyncAck, client: AsyncWebClient, who: Participant, command: Command) -> None:
+    """A button outside the DM (an invitation, App Home): the turn is committed, then its messages go to the DM."""
+    step = await bot.turn(who, Input(command))
+    await ack()
+    bot.later(show_in_dm(client, bot.model, who, step), f"{command} from a button")

@@ -9,9 +9,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.runtime import Runtime
 from bot.slack import PLATFORM
+from bot.slack.listeners.actions import turn_in_dm
 from bot.slack.render import ActionValue, home_view
-from bot.slack.show import show_in_dm
-from dialogs.messages import Command, Input
+from dialogs.messages import Command
 from dialogs.ports import Participant
 from scoring.model import MaturityModel
 from scoring.score import score
@@ -35,10 +35,9 @@ def register(app: AsyncApp, bot: Runtime) -> None:
         except ValueError:
             await ack()
             return
-        who = Participant(PLATFORM, body["team"]["id"], team, body["user"]["id"])
-        step = await bot.turn(who, Input(Command.RESUME))
-        await ack()
-        bot.later(show_in_dm(client, bot.model, who, step), "resuming an assessment")
+        await turn_in_dm(
+            bot, ack, client, Participant(PLATFORM, body["team"]["id"], team, body["user"]["id"]), Command.RESUME
+        )
 
 
 def overview_with_team_levels(

@@ -1,0 +1,26 @@
+"""What the server benchmarks share: a free local port, and a scratch PostgreSQL schema made fresh per run."""
+
+from __future__ import annotations
+
+import socket
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from storage.database import upgrade
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def reset_schema(url: str) -> None:
+    """Drop and re-create the schema the URL's search_path names, then migrate it."""
+    schema = make_url(url).query["options"].split("=", 1)[1]
+    engine = create_engine(make_url(url).difference_update_query(["options"]))
+    with engine.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"))
+    engine.dispose()
+    upgrade(url)
