@@ -181,6 +181,87 @@ def report(
         out.print(f"[dim]This round was taken on model {snapshot.model_version}; scored with {model.version}.[/dim]")
 
 
+class ExportFormat(StrEnum):
+    CSV = "csv"
+    JSON = "json"
+
+
+@app.command()
+def export(
+    format: Annotated[ExportFormat, typer.Option("--format", "-f", help="csv or json.")] = ExportFormat.JSON,
+    team: Annotated[str | None, typer.Option("--team", help="Only this team (its id or its name).")] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Only records from this date on (YYYY-MM-DD, UTC).")
+    ] = None,
+) -> None:
+    """The audit trail: every answer (time, member, team, round, question, option, level, source, model version),
+    every round's results, the plan's history and the erasures. JSON holds them in four lists; CSV is one table
+    with a "record" column saying which each row is."""
+    import csv
+    from datetime import UTC, datetime
+
+    from storage.audit import ANSWER_FIELDS, ERASURE_FIELDS, PLAN_FIELDS, RESULT_FIELDS
+    from storage.audit import export as audit_export
+    from storage.database import DatabaseUnavailable
+
+    try:
+        start = datetime.fromisoformat(since).replace(tzinfo=UTC) if since else None
+    except ValueError:
+        fail(f"--since: {since!r} is not a date like 2026-11-01", ExitCode.USAGE)
+    settings = Settings()
+    db = _open_db(settings)
+    try:
+        trail = audit_export(db, team=team, since=start)
+    except DatabaseUnavailable as exc:
+        fail(str(exc), ExitCode.UNAVAILABLE)
+    if format is ExportFormat.JSON:
+        sys.stdout.write(json.dumps(vars(trail), indent=2, ensure_ascii=False) + "\n")
+        return
+    kinds = (
+        ("answer", ANSWER_FIELDS, trail.answers),
+        ("result", RESULT_FIELDS, trail.results),
+        ("plan", PLAN_FIELDS, trail.plan),
+        ("erasure", ERASURE_FIELDS, trail.erasures),
+    )
+    columns = ["record", *dict.fromkeys(f for _, fields, _ in kinds for f in fields)]
+    writer = csv.DictWriter(sys.stdout, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for record, _, rows in kinds:
+        for row in rows:
+            writer.writerow({"record": record, **row})
+
+
+@app.command()
+def forget(
+    user: Annotated[
+        str,
+        typer.Option("--user", help="The person's platform id (a Slack or Teams user id, or the terminal user name)."),
+    ],
+    platform: Annotated[
+        str | None, typer.Option("--platform", help="Only on this platform (slack, teams, terminal).")
+    ] = None,
+    workspace: Annotated[str | None, typer.Option("--workspace", help="Only in this workspace or tenant.")] = None,
+) -> None:
+    """Delete one person's answers (a GDPR erasure request) and record that it happened. Team results computed
+    before stay as they were."""
+    from storage.audit import forget as erase
+    from storage.database import DatabaseUnavailable
+
+    settings = Settings()
+    db = _open_db(settings)
+    try:
+        erased = erase(db, user, platform=platform, workspace=workspace)
+    except DatabaseUnavailable as exc:
+        fail(str(exc), ExitCode.UNAVAILABLE)
+    if erased.workspaces == 0:
+        fail(f"no person with id {user!r}" + (f" on {platform}" if platform else ""), ExitCode.NOT_FOUND)
+    out.print(
+        f"Forgot {user}: {erased.answers} answer(s) and {erased.responses} response(s) deleted in "
+        f"{erased.workspaces} workspace(s); the erasure is recorded (see `maturity-bot export`).",
+        markup=False,
+    )
+
+
 class QuestionFormat(StrEnum):
     JSON = "json"
     MARKDOWN = "markdown"

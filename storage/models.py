@@ -345,5 +345,20 @@ class PlanEvent(Base):
     at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
+class Erasure(Base):
+    """A person's answers deleted on request (a GDPR erasure): who, where, how much, when. Team results computed
+    before stay as they were; this row is what an audit sees instead of the answers."""
+
+    __tablename__ = "erasures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    workspace_id: Mapped[str] = mapped_column(ID)  # external ids, as the request named the person
+    user_id: Mapped[str] = mapped_column(ID)
+    answers_removed: Mapped[int] = mapped_column(Integer)
+    responses_removed: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
 # slack_sdk's installation and OAuth state stores (Slack's multi-workspace install); Core tables, no classes.
 SLACK_BOTS, SLACK_INSTALLATIONS, SLACK_OAUTH_STATES = define_slack_tables(Base.metadata)
