@@ -22,6 +22,7 @@ from scoring.model import MaturityModel, ModelFileError, load_model
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from scoring.score import Result
     from storage.database import Database
 
 app = typer.Typer(
@@ -124,6 +125,9 @@ def chat(team: TeamOption = None, user: UserOption = None) -> None:
 def report(
     team: TeamOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    chart: Annotated[
+        Path | None, typer.Option("--chart", help="Also draw the levels (beside the previous round's) to this PNG.")
+    ] = None,
 ) -> None:
     """The team's latest result, aggregated over every member who finished, with disagreements."""
     from bot.terminal import render_result
@@ -159,6 +163,8 @@ def report(
     except DatabaseUnavailable as exc:
         fail(str(exc), ExitCode.UNAVAILABLE)
     members = snapshot.members
+    if chart is not None:
+        _draw_chart(chart, model, db, team, snapshot.round_number, result)
     if as_json:
         context = {
             "team": team,
@@ -179,6 +185,20 @@ def report(
         out.print(f"[dim]{snapshot.in_progress} member(s) still answering, not counted yet.[/dim]")
     if snapshot.model_version != model.version:
         out.print(f"[dim]This round was taken on model {snapshot.model_version}; scored with {model.version}.[/dim]")
+
+
+def _draw_chart(path: Path, model: MaturityModel, db: Database, team: str, number: int, result: Result) -> None:
+    from bot.chart import levels_chart
+    from scoring.score import score
+    from storage.reports import round_answer_sets
+
+    earlier = round_answer_sets(db, platform=PLATFORM, workspace=TERMINAL_WORKSPACE, team=team, number=number - 1)
+    previous = score(model, earlier) if earlier else None
+    title = f"Team {team}, round {number}: level {result.overall}, {result.overall_name}"
+    try:
+        path.write_bytes(levels_chart(model, result, previous, title=title))
+    except OSError as exc:
+        fail(f"--chart: cannot write {path}: {exc.strerror}", ExitCode.USAGE)
 
 
 class ExportFormat(StrEnum):

@@ -82,6 +82,19 @@ def finished_answers(session: Session, round_id: int) -> tuple[dict[int, str], d
     return finished, answers, len(rows)
 
 
+def round_answer_sets(db: Database, *, platform: str, workspace: str, team: str, number: int) -> list[dict[str, str]]:
+    """The finished answers of one round of the team (empty when there is no such round or nobody finished)."""
+    with db.reading() as session:
+        teams = team_of(platform, workspace, team).subquery()
+        round_id = session.scalar(
+            select(Round.id).join(teams, teams.c.id == Round.team_id).where(Round.number == number)
+        )
+        if round_id is None:
+            return []
+        _, answers, _ = finished_answers(session, round_id)
+        return list(answers.values())
+
+
 def save_team_result(
     db: Database,
     *,

@@ -1,0 +1,41 @@
+"""The summary chart: a real PNG of the expected size, with and without a previous round; and the terminal's
+`report --chart`."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from PIL import Image
+
+from bot.chart import WIDTH_PX, chart_height, levels_chart
+from scoring.model import default_model
+from scoring.score import score_answers
+from tests.personas import PERSONAS
+from tests.test_cli import run, typed
+
+MODEL = default_model()
+
+
+def test_the_chart_is_a_png_sized_for_chat_with_or_without_the_previous_round() -> None:
+    now = score_answers(MODEL, PERSONAS["faq_level_3"][1])
+    before = score_answers(MODEL, PERSONAS["faq_level_2"][1])
+    with_trend = levels_chart(MODEL, now, before, title="Team x, round 2")
+    alone = levels_chart(MODEL, now, title="Team x, round 1")
+    for png in (with_trend, alone):
+        image = Image.open(io.BytesIO(png))
+        assert image.format == "PNG" and image.size == (WIDTH_PX, chart_height(len(MODEL.dimensions)))
+    assert with_trend != alone  # the previous round is drawn
+
+
+def test_report_draws_the_chart(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/chart.db"
+    assert (
+        run("chat", "--team", "recsys", "--user", "ana", url=url, stdin=typed(PERSONAS["faq_level_2"][1])).returncode
+        == 0
+    )
+    chart = tmp_path / "recsys.png"
+    done = run("report", "--team", "recsys", "--chart", str(chart), url=url)
+    assert done.returncode == 0, done.stderr
+    assert Image.open(chart).size == (WIDTH_PX, chart_height(len(MODEL.dimensions)))
+    assert run("report", "--team", "recsys", "--chart", str(tmp_path / "no" / "dir.png"), url=url).returncode == 2
