@@ -201,6 +201,37 @@ def _draw_chart(path: Path, model: MaturityModel, db: Database, team: str, numbe
         fail(f"--chart: cannot write {path}: {exc.strerror}", ExitCode.USAGE)
 
 
+@app.command()
+def org(
+    platform: Annotated[str, typer.Option("--platform", help="slack, teams or terminal.")] = PLATFORM,
+    workspace: Annotated[
+        str, typer.Option("--workspace", help="The Slack workspace or Teams tenant id (terminal: local).")
+    ] = TERMINAL_WORKSPACE,
+) -> None:
+    """The organisation view: teams at each level, each dimension across teams, the most common blocker, and
+    the teams overdue for a re-assessment."""
+    from datetime import UTC, datetime
+
+    from bot.org import org_text, org_view
+    from bot.replies import Style
+    from storage.database import DatabaseUnavailable
+
+    settings = Settings()
+    model = _model(settings)
+    db = _open_db(settings)
+    terminal = Style(
+        bold=lambda text: f"[bold]{escape(text)}[/bold]",
+        command=lambda sub: f"maturity-bot {sub}",
+        escape=escape,
+        channel=lambda team, name: escape(name or team),
+    )
+    try:
+        view = org_view(db, model, platform=platform, workspace=workspace, now=datetime.now(tz=UTC))
+    except DatabaseUnavailable as exc:
+        fail(str(exc), ExitCode.UNAVAILABLE)
+    out.print(org_text(view, terminal))
+
+
 class ExportFormat(StrEnum):
     CSV = "csv"
     JSON = "json"

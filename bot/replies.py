@@ -24,6 +24,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("summary", "Post the team summary: levels, strengths, blockers and next steps."),
     ("plan", "The team's next steps toward its next level, and where each one stands."),
     ("schedule", "Show or change the team's check-ins: nudges, re-assessments, time zone, pause."),
+    ("org", "For workspace admins: how every team stands, the common blockers, who is overdue."),
     ("help", "What the bot can do and how to answer its questions."),
 )
 SUBCOMMANDS = tuple(name for name, _ in COMMANDS)
@@ -48,6 +49,7 @@ def help_text(style: Style, questions: int) -> str:
         f"• `{c('plan')}`: the team's next steps toward its next level, and where each one stands\n"
         f"• `{c('schedule')}`: the team's check-ins (weekly nudges, re-assessment rounds); its owner or an admin "
         "can change or pause them\n"
+        f"• `{c('org')}`: for workspace admins, how every team in the workspace stands (teams only, never a person)\n"
         f"• `{c('help')}`: this message\n"
         "In the private chat, click an answer or type its number, letter or words; also `back`, `skip`, `why`, "
         "`stop`."
@@ -133,3 +135,7 @@ def team_result(db: Database, model: MaturityModel, who: Participant) -> tuple[R
     if snapshot is None or not snapshot.responses:
         return None
     return score(model, snapshot.answer_sets), len(snapshot.responses)
+
+
+def not_an_admin_text(style: Style) -> str:
+    return f"`{style.command('org')}` is for workspace admins: it shows every team in the workspace."

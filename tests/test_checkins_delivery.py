@@ -354,3 +354,12 @@ def test_the_owner_changes_the_schedule_in_a_modal_and_a_wrong_field_is_answered
         ),
     )
     assert reply["response_action"] == "errors" and "Only the person" in next(iter(reply["errors"].values()))
+
+
+def test_the_org_view_is_for_workspace_admins(db: Database, slack_api: FakeSlackApi, server: ServerThread) -> None:
+    finish(db, "U1")
+    status, reply = post(server, slash_command(SECRET, team_id="T1", user_id="U1", channel_id="C1", text="org"))
+    assert status == 200 and reply["text"].startswith("`/maturity org` is for workspace admins")
+    slack_api.set_response("users.info", lambda call: {"ok": True, "user": {"id": call.args["user"], "is_admin": True}})
+    status, reply = post(server, slash_command(SECRET, team_id="T1", user_id="U1", channel_id="C1", text="org"))
+    assert "Organisation view: 1 team(s) assessed of 1" in reply["text"]

@@ -52,7 +52,7 @@ def test_scopes_commands_and_events() -> None:
     assert "user" not in manifest["oauth_config"]["scopes"]
     [command] = manifest["features"]["slash_commands"]
     assert command["command"] == "/maturity"
-    assert command["usage_hint"] == "[start|status|summary|plan|schedule|help]"
+    assert command["usage_hint"] == "[start|status|summary|plan|schedule|org|help]"
     assert command["should_escape"] is False
     assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) == {"app_home_opened", "message.im"}
     assert manifest["settings"]["interactivity"]["is_enabled"] is True

@@ -64,7 +64,7 @@ def test_manifest_fields(tmp_path: Path) -> None:
     [command_list] = bot["commandLists"]
     assert command_list["scopes"] == bot["scopes"]
     commands = command_list["commands"]
-    assert [c["title"] for c in commands] == ["start", "status", "summary", "plan", "schedule", "help"]
+    assert [c["title"] for c in commands] == ["start", "status", "summary", "plan", "schedule", "org", "help"]
     assert [(c["title"], c["description"]) for c in commands] == list(COMMANDS)
     assert all(len(c["title"]) <= 32 and 0 < len(c["description"]) <= 128 for c in commands)
 

@@ -298,3 +298,9 @@ def test_the_owner_changes_the_schedule_on_a_card_and_others_only_see_it(chat: C
     assert other.startswith("Check-ins are on")  # text, not the form
     forged = texts(chat.send(personal(value=submitted, reply_to_id="form-1", aad_object_id="someone-else")))[0]
     assert forged.startswith("Only the person who set this team up")
+
+
+def test_org_is_refused_to_someone_who_is_not_an_admin(chat: Chat) -> None:
+    assert texts(chat.send(a.channel_mention("org", service_url=SERVICE)))[0].startswith(
+        "`org` is for workspace admins"
+    )

@@ -16,10 +16,12 @@ from botbuilder.schema import Activity, ChannelAccount, ConversationParameters
 from botbuilder.schema.teams import TeamInfo
 
 from bot.checkin_commands import Asker, change_schedule, current_schedule, plan_text, schedule_command
+from bot.org import org_text, org_view
 from bot.replies import (
     help_text,
     last_team,
     nobody_finished_text,
+    not_an_admin_text,
     not_started_text,
     status_text,
     summary_title,
@@ -54,7 +56,7 @@ from storage.plan import set_status
 from storage.references import PERSONAL, remember
 
 log = logging.getLogger("maturity_bot.teams")
-TEAM_COMMANDS = ("status", "summary", "plan", "schedule")  # also typed in the personal chat, for the last team
+TEAM_COMMANDS = ("status", "summary", "plan", "schedule", "org")  # also typed in the personal chat, for the last team
 
 HELLO_TEAM = (
     "Hi! I run the **MLOps maturity assessment**: questions on how a team builds, ships and watches its models, "
@@ -122,6 +124,14 @@ class TeamsBot(TeamsActivityHandler):
             await turn_context.send_activity(await self._summary(who))
         elif sub == "plan":
             await turn_context.send_activity(await self.bot.read(plan_text, self.bot.model, who, TEAMS, utcnow()))
+        elif sub == "org":  # Teams tells a bot nothing about tenant admins: MATURITY_BOT_ADMINS decides
+            if who.user not in self.bot.admins:
+                await turn_context.send_activity(not_an_admin_text(TEAMS))
+                return
+            view = await self.bot.read(
+                org_view, self.bot.model, platform=PLATFORM, workspace=who.workspace, now=utcnow()
+            )
+            await turn_context.send_activity(org_text(view, TEAMS))
         else:  # Teams tells a bot nothing about tenant admins: the owner, or MATURITY_BOT_ADMINS
             asker = Asker(who, admin=who.user in self.bot.admins)
             current = await self.bot.read(current_schedule, asker) if not args else None

@@ -9,9 +9,11 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.checkin_commands import Asker, change_schedule, current_schedule, plan_text, schedule_command
+from bot.org import org_text, org_view
 from bot.replies import (
     help_text,
     nobody_finished_text,
+    not_an_admin_text,
     status_text,
     summary_title,
     team_result,
@@ -55,6 +57,12 @@ def register(app: AsyncApp, bot: Runtime) -> None:
             await ack(response_type="ephemeral", text=await bot.read(plan_text, bot.model, who, SLACK, utcnow()))
         elif sub == "schedule":
             await schedule(ack, client, bot, who, (command.get("text") or "").split()[1:], command.get("trigger_id"))
+        elif sub == "org":
+            if await is_admin(client, bot, who.user):
+                view = await bot.read(org_view, bot.model, platform=PLATFORM, workspace=who.workspace, now=utcnow())
+                await ack(response_type="ephemeral", text=org_text(view, SLACK))
+            else:
+                await ack(response_type="ephemeral", text=not_an_admin_text(SLACK))
         elif sub == "help":
             await ack(response_type="ephemeral", text=help_text(SLACK, len(bot.model.questions)))
         else:
