@@ -72,15 +72,11 @@ class ScheduleForm:
         weeks = int(self.reassess_weeks) if self.reassess_weeks.isdigit() else -1
         if weeks < 0:
             raise ValueError(f"re-assess every {self.reassess_weeks!r} weeks: a whole number is needed")
-        round_days = min(cadence.round_days, 7 * weeks) if weeks else cadence.round_days
         return self.paused, dataclasses.replace(
-            cadence,
+            _with_weeks(cadence, weeks),
             nudge_weekday=parse_weekday(self.nudge_weekday),
             nudge_time=parse_time(self.nudge_time),
             timezone=self.timezone.strip(),
-            reassess_weeks=weeks,
-            round_days=round_days,
-            reminder_days=tuple(d for d in cadence.reminder_days if d < round_days),
             working_days=tuple(sorted({parse_weekday(day) for day in self.working_days})),
         )
 
@@ -170,17 +166,19 @@ def _changed(paused: bool, cadence: Cadence, args: list[str]) -> tuple[bool, Cad
         weekday, at = parse_weekday(rest[0]), parse_time(rest[1])
         return paused, dataclasses.replace(cadence, nudge_weekday=weekday, nudge_time=at)
     if verb == "every" and rest and rest[0].isdigit() and (len(rest) == 1 or rest[1].startswith("week")):
-        weeks = int(rest[0])
-        round_days = min(cadence.round_days, 7 * weeks) if weeks else cadence.round_days
-        reminders = tuple(d for d in cadence.reminder_days if d < round_days)
-        return paused, dataclasses.replace(
-            cadence, reassess_weeks=weeks, round_days=round_days, reminder_days=reminders
-        )
+        return paused, _with_weeks(cadence, int(rest[0]))
     if verb in ("tz", "timezone") and len(rest) == 1:
         return paused, dataclasses.replace(cadence, timezone=rest[0])
     if verb == "days" and len(rest) == 1:
         return paused, dataclasses.replace(cadence, working_days=_days(rest[0]))
     raise ValueError(f"I can't read `{' '.join(args)[:60]}`")
+
+
+def _with_weeks(cadence: Cadence, weeks: int) -> Cadence:
+    """Re-assess every ``weeks`` weeks: a round may not outlast the gap, and reminders fall inside the round."""
+    round_days = min(cadence.round_days, 7 * weeks) if weeks else cadence.round_days
+    reminders = tuple(d for d in cadence.reminder_days if d < round_days)
+    return dataclasses.replace(cadence, reassess_weeks=weeks, round_days=round_days, reminder_days=reminders)
 
 
 def _days(text: str) -> tuple[int, ...]:

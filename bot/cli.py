@@ -472,8 +472,17 @@ def db_upgrade() -> None:
 
 
 def main() -> None:
+    from pydantic import ValidationError
+
     try:
         app()
+    except ValidationError as exc:  # a setting from the environment that cannot be read: one line, no traceback
+        problem = exc.errors()[0]
+        name = str(problem["loc"][0]) if problem["loc"] else "a setting"
+        if name in Settings.model_fields:  # a field's own name: its variable has the prefix
+            name = f"MATURITY_BOT_{name.upper()}"
+        err.print(f"error: {name}: {problem['msg']}", markup=False, soft_wrap=True)
+        raise SystemExit(ExitCode.USAGE) from None
     except Exception as exc:  # a database that refuses an operation: one line, like every other error here
         from sqlalchemy.exc import SQLAlchemyError
 

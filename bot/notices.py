@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.replies import Style
+from bot.replies import Style, summary_title
 from checkins.cadence import describe, local_time, round_steps
 from checkins.plan import DONE, IN_PROGRESS, NOT_FOR_US, SNOOZED, Stored, next_nudge_item, plan_for, ready_to_reassess
 from scoring.model import MaturityModel
@@ -55,7 +55,8 @@ def notices_for(
         nudged = {job.team_id for job in jobs if job.kind == "nudge"}
         answers = latest_answer_sets_for(session, nudged) if nudged else {}
         plans = statuses_for(session, nudged) if nudged else {}
-        return [_notice(session, model, job, style, now, answers, plans) for job in jobs]
+        rounds: dict[tuple[int, object], Round | None] = {}  # an invitation to N members reads its round once
+        return [_notice(session, model, job, style, now, answers, plans, rounds) for job in jobs]
 
 
 def _notice(
@@ -66,6 +67,7 @@ def _notice(
     now: datetime,
     answers: dict[int, list[dict[str, str]]],
     plans: dict[int, dict[str, Stored]],
+    rounds: dict[tuple[int, object], Round | None],
 ) -> Notice | None:
     where = style.channel(job.team, job.team_name)
     if job.kind == "nudge":
@@ -98,9 +100,10 @@ def _notice(
             f"Check-ins are on for {where}. {cadence} The owner of the team or a workspace admin can change "
             f"them with `{style.command('schedule')}`; `{style.command('plan')}` shows the team's plan."
         )
-    round_ = session.scalars(
-        select(Round).where(Round.team_id == job.team_id, Round.number == job.payload.get("round"))
-    ).first()
+    key = (job.team_id, job.payload.get("round"))
+    if key not in rounds:
+        rounds[key] = session.scalars(select(Round).where(Round.team_id == key[0], Round.number == key[1])).first()
+    round_ = rounds[key]
     if round_ is None:
         return None
     if job.kind == "summary":
@@ -111,13 +114,10 @@ def _notice(
         return Notice(
             f"Round {round_.number} for {where} has closed: level {result.overall}, {result.overall_name}.",
             result=result,
-            title=f"Team summary, round {round_.number} ({len(finished)} member(s))",
+            title=summary_title(len(finished), round_.number),
         )
-    closes = (
-        local_time(cadence_of(settings), round_steps(cadence_of(settings), round_.opened_at)[-1][1])
-        if settings
-        else None
-    )
+    cadence = cadence_of(settings) if settings else None
+    closes = local_time(cadence, round_steps(cadence, round_.opened_at)[-1][1]) if cadence else None
     until = f" It is open until {closes:%A %d %B, %H:%M}." if closes else ""
     if job.kind == "invite":
         return Notice(

@@ -66,13 +66,14 @@ def nobody_finished_text(style: Style) -> str:
     return f"No one in this channel has finished the assessment yet; try `{style.command('start')}`."
 
 
-def summary_title(members: int) -> str:
-    return f"Team summary ({members} member(s))"
+def summary_title(members: int, round_number: int | None = None) -> str:
+    where = f", round {round_number}" if round_number is not None else ""
+    return f"Team summary{where} ({members} member(s))"
 
 
 def last_team(db: Database, *, platform: str, workspace: str, user: str) -> str | None:
     """The team a member worked on last: where a private chat's typed replies belong."""
-    teams = member_overview(db, platform=platform, workspace=workspace, user=user)
+    teams = member_overview(db, platform=platform, workspace=workspace, user=user, limit=1)
     return teams[0].team if teams else None
 
 

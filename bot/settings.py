@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -51,7 +52,7 @@ class Settings(BaseSettings):
         description="A Fernet key; the installations' tokens are encrypted with it (OAuth mode).",
     )
     # Microsoft Teams (Bot Framework); the settings keep the Bot Framework's usual environment names.
-    teams: str = Field(
+    teams: bool | Literal["auto"] = Field(
         default="auto",
         description="Serve Teams at /api/messages: auto (when MicrosoftAppId is set, or for local development when "
         "Slack is not configured either), true or false.",
@@ -106,17 +107,11 @@ class Settings(BaseSettings):
 
     @property
     def teams_enabled(self) -> bool:
-        choice = self.teams.strip().lower()
-        if choice in ("true", "on", "1", "yes"):
-            return True
-        if choice in ("false", "off", "0", "no"):
-            return False
-        slack_configured = bool(self.slack_bot_token or self.slack_oauth)
-        return bool(self.microsoft_app_id) or not slack_configured
+        if self.teams != "auto":
+            return self.teams
+        return bool(self.microsoft_app_id) or not (self.slack_bot_token or self.slack_oauth)
 
     def _check_teams(self) -> None:
-        if self.teams.strip().lower() not in ("auto", "true", "on", "1", "yes", "false", "off", "0", "no"):
-            raise ConfigurationError("MATURITY_BOT_TEAMS must be auto, true or false")
         if not self.microsoft_app_id:
             return
         kinds = ("MultiTenant", "SingleTenant", "UserAssignedMSI")

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, or_, select
+from sqlalchemy import ColumnElement, delete, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from storage.database import Database
@@ -67,7 +67,7 @@ def export(db: Database, *, team: str | None = None, since: datetime | None = No
             .join(Round, Round.id == Response.round_id)
             .join(Team, Team.id == Round.team_id)
             .join(Workspace, Workspace.id == Team.workspace_id)
-            .where(*teams, *([Answer.answered_at >= since] if since else []))
+            .where(*teams, *_since(Answer.answered_at, since))
             .order_by(Answer.answered_at, Answer.id)
         )
         for answer, number, user, user_name, platform, workspace, team_id, team_name in session.execute(query):
@@ -96,7 +96,7 @@ def export(db: Database, *, team: str | None = None, since: datetime | None = No
             .join(Workspace, Workspace.id == Team.workspace_id)
             .outerjoin(Response, Response.id == Result.response_id)
             .outerjoin(member, member.id == Response.member_id)
-            .where(*teams, *([Result.computed_at >= since] if since else []))
+            .where(*teams, *_since(Result.computed_at, since))
             .order_by(Result.computed_at, Result.id)
         )
         for result, number, user, platform, workspace, team_id, _ in session.execute(results):
@@ -118,7 +118,7 @@ def export(db: Database, *, team: str | None = None, since: datetime | None = No
             select(PlanEvent, *_team_columns())
             .join(Team, Team.id == PlanEvent.team_id)
             .join(Workspace, Workspace.id == Team.workspace_id)
-            .where(*teams, *([PlanEvent.at >= since] if since else []))
+            .where(*teams, *_since(PlanEvent.at, since))
             .order_by(PlanEvent.at, PlanEvent.id)
         )
         for event, platform, workspace, team_id, _ in session.execute(plan):
@@ -135,7 +135,7 @@ def export(db: Database, *, team: str | None = None, since: datetime | None = No
                 }
             )
         if team is None:  # an erasure belongs to a person, not to a team
-            erased = select(Erasure).where(*([Erasure.at >= since] if since else [])).order_by(Erasure.at)
+            erased = select(Erasure).where(*_since(Erasure.at, since)).order_by(Erasure.at)
             trail.erasures = [
                 {
                     "at": e.at.isoformat(),
@@ -148,6 +148,10 @@ def export(db: Database, *, team: str | None = None, since: datetime | None = No
                 for e in session.scalars(erased)
             ]
     return trail
+
+
+def _since(column: Any, since: datetime | None) -> list[ColumnElement[bool]]:
+    return [column >= since] if since else []
 
 
 def _team_columns() -> tuple[Any, ...]:
@@ -199,8 +203,7 @@ def _erase(session: Session, member_id: int) -> tuple[int, int]:
     """The member's answers, responses (their place in each round) and personal results; the member row keeps
     only its platform id, without a display name."""
     responses = select(Response.id).where(Response.member_id == member_id)
-    answers = session.scalar(select(func.count()).select_from(Answer).where(Answer.response_id.in_(responses))) or 0
-    session.execute(delete(Answer).where(Answer.response_id.in_(responses)))
+    answers = session.execute(delete(Answer).where(Answer.response_id.in_(responses))).rowcount  # type: ignore[attr-defined]
     session.execute(delete(Result).where(Result.response_id.in_(responses)))
     removed = session.execute(delete(Response).where(Response.member_id == member_id)).rowcount  # type: ignore[attr-defined]
     member = session.get(Member, member_id)

@@ -70,9 +70,11 @@ def cadence_columns(cadence: Cadence) -> dict[str, Any]:
     }
 
 
-def ensure_checkins(session: Session, *, team_id: int, now: datetime, cadence: Cadence | None = None) -> bool:
+def ensure_checkins(session: Session, *, team_id: int, now: datetime) -> bool:
     """A team's first finished assessment on a chat platform: the default cadence, its schedules and a one-time
     announcement. True when this call set them up (two replicas racing agree on one)."""
+    if session.get(CheckinSettings, team_id) is not None:
+        return False  # the usual case: set up when the team first finished
     platform = session.scalar(
         select(Workspace.platform).join(Team, Team.workspace_id == Workspace.id).where(Team.id == team_id)
     )
@@ -87,7 +89,7 @@ def ensure_checkins(session: Session, *, team_id: int, now: datetime, cadence: C
     )
     created = session.execute(
         insert_for(session, CheckinSettings)
-        .values(team_id=team_id, owner_id=owner, paused=False, updated_at=now, **cadence_columns(cadence or Cadence()))
+        .values(team_id=team_id, owner_id=owner, paused=False, updated_at=now, **cadence_columns(Cadence()))
         .on_conflict_do_nothing(index_elements=["team_id"])
         .returning(CheckinSettings.team_id)
     ).scalar()
@@ -122,9 +124,7 @@ def reschedule(session: Session, settings: CheckinSettings, now: datetime) -> Sc
         tracked.round_id, tracked.step = None, 0  # the round it followed was closed by hand or replaced
     tracked.next_fire_at = None
     if tracked.round_id is not None and open_round is not None and not paused:
-        steps = round_steps(cadence, open_round.opened_at)
-        future = [at for at in (at for _, at in steps[tracked.step :]) if at > now]
-        tracked.next_fire_at = future[0] if future else now  # a close already overdue happens at the next tick
+        tracked.next_fire_at = _next_step_at(round_steps(cadence, open_round.opened_at), tracked.step, now)
     for schedule in schedules.values():
         schedule.updated_at = now
     session.flush()
@@ -254,8 +254,7 @@ def _fire_round(firing: _Firing, schedule: Schedule, cadence: Cadence) -> None:
     steps = round_steps(cadence, round_.opened_at)
     due_steps = [(n, kind, at) for n, (kind, at) in enumerate(steps) if n >= schedule.step and at <= now]
     if not due_steps:
-        later = [at for n, (_, at) in enumerate(steps) if n >= schedule.step]
-        schedule.next_fire_at = later[0] if later else now
+        schedule.next_fire_at = _next_step_at(steps, schedule.step, now)
         return
     n, kind, at = due_steps[-1]
     fire_at, skipped_at = (at, None) if now - at <= firing.grace else (None, at)
@@ -269,6 +268,12 @@ def _fire_round(firing: _Firing, schedule: Schedule, cadence: Cadence) -> None:
     firing.owe(schedule, fire_at, skipped_at, "reminder", waiting, {"round": round_.number, "reminder": n + 1})
     schedule.step = n + 1
     schedule.next_fire_at = steps[n + 1][1] if n + 1 < len(steps) else now
+
+
+def _next_step_at(steps: list[tuple[str, datetime]], step: int, now: datetime) -> datetime:
+    """When a round's next step (from index ``step``) is due; ``now`` when none is left ahead (a close that is
+    already overdue happens at the next tick)."""
+    return next((at for _, at in steps[step:] if at > now), now)
 
 
 _FIRE = {"nudge": _fire_nudge, "reassess": _fire_reassess, "round": _fire_round}

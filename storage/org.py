@@ -8,11 +8,12 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
+from checkins.cadence import Cadence
 from storage.database import Database
 from storage.models import CheckinSettings, Response, Round, Team, Workspace
 from storage.plan import latest_answer_sets_for
 
-DEFAULT_WEEKS = 6  # a team without check-ins is expected to re-assess as often as the default cadence
+DEFAULT_WEEKS = Cadence().reassess_weeks  # a team without check-ins is expected to re-assess as often as the default
 
 
 @dataclass(frozen=True)

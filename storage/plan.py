@@ -4,7 +4,6 @@ finished answers the plan is computed from."""
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import and_, func, or_, select
@@ -14,15 +13,6 @@ from checkins.plan import SNOOZE, SNOOZED, STATUSES, Stored
 from storage.database import Database
 from storage.models import Answer, PlanEvent, PlanItem, Response, Round, Team
 from storage.queries import insert_for, latest_answer_ids, team_of
-
-
-@dataclass(frozen=True)
-class PlanChange:
-    investment_id: str
-    status: str
-    by_user: str | None
-    source: str
-    at: datetime
 
 
 def statuses(session: Session, team_id: int) -> dict[str, Stored]:
@@ -116,12 +106,3 @@ def set_status(
             )
         )
         return True
-
-
-def history(db: Database, *, platform: str, workspace: str, team: str) -> list[PlanChange]:
-    with db.reading() as session:
-        found = find_team(session, platform, workspace, team)
-        if found is None:
-            return []
-        rows = session.scalars(select(PlanEvent).where(PlanEvent.team_id == found.id).order_by(PlanEvent.id))
-        return [PlanChange(r.investment_id, r.status, r.by_user, r.source, r.at) for r in rows]

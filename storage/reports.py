@@ -135,8 +135,11 @@ class MemberTeam:
     overall: int | None  # the member's last result in this round, if any
 
 
-def member_overview(db: Database, *, platform: str, workspace: str, user: str) -> list[MemberTeam]:
-    """Every team of this member in the workspace (latest round each), most recently active first."""
+def member_overview(
+    db: Database, *, platform: str, workspace: str, user: str, limit: int | None = None
+) -> list[MemberTeam]:
+    """Every team of this member in the workspace (latest round each), most recently active first; ``limit``
+    keeps only the first few."""
     answered = (
         select(func.count(distinct(Answer.question_id)))
         .where(Answer.response_id == Response.id, Answer.attempt == Response.attempt)
@@ -159,5 +162,6 @@ def member_overview(db: Database, *, platform: str, workspace: str, user: str) -
                 Member.external_id == user,
             )
             .order_by(Response.updated_at.desc(), Response.id.desc())
+            .limit(limit)
         ).all()
     return [MemberTeam(t, name or t, number, Phase(status), n, level) for t, name, number, status, n, level in rows]

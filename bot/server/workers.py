@@ -85,16 +85,11 @@ def _pause(seconds: float, running: list[BaseProcess]) -> None:
 def _worker(settings: Settings, host: str, port: int) -> None:
     import asyncio
 
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})  # blocked while we were started
-
-    configure_logging_in_worker(settings)
-    asyncio.run(_serve_until_signalled(settings, host, port))
-
-
-def configure_logging_in_worker(settings: Settings) -> None:
     from bot.server.observability import configure_logging
 
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})  # blocked while we were started
     configure_logging(settings.log_format)
+    asyncio.run(_serve_until_signalled(settings, host, port))
 
 
 async def _serve_until_signalled(settings: Settings, host: str, port: int) -> None:
