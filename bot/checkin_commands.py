@@ -23,9 +23,11 @@ from storage.plan import find_team, latest_answer_sets, statuses
 
 SCHEDULE_USAGE = (
     "`{c} show`, `{c} pause`, `{c} resume`, `{c} nudge tue 10:00`, `{c} every 6 weeks` (0: no re-assessment "
-    "rounds), `{c} tz Europe/Berlin`, `{c} days mon-fri`"
+    "rounds), `{c} summary every 2 weeks` (or `weekly`; `off`: only when a round closes), `{c} tz Europe/Berlin`, "
+    "`{c} days mon-fri`"
 )
 DAY_RANGE_SEPARATORS = ("-", "–")
+SUMMARY_WEEKS = (0, 1, 2, 4)  # what forms offer for the summary cadence (0: only when a round closes)
 
 
 def plan_text(db: Database, model: MaturityModel, who: Participant, style: Style, now: datetime) -> str:
@@ -66,18 +68,19 @@ class ScheduleForm:
     reassess_weeks: str
     working_days: tuple[str, ...]
     paused: bool
+    summary_weeks: str = ""  # "": unchanged, for a form sent before the setting existed
 
     def apply(self, _: bool, cadence: Cadence) -> tuple[bool, Cadence]:
         """The settings the form asks for; ValueError with a reason for the first field that is wrong."""
-        weeks = int(self.reassess_weeks) if self.reassess_weeks.isdigit() else -1
-        if weeks < 0:
-            raise ValueError(f"re-assess every {self.reassess_weeks!r} weeks: a whole number is needed")
+        weeks = _whole_weeks(self.reassess_weeks, "re-assess every")
+        summary = _whole_weeks(self.summary_weeks, "a team summary every") if self.summary_weeks else None
         return self.paused, dataclasses.replace(
             _with_weeks(cadence, weeks),
             nudge_weekday=parse_weekday(self.nudge_weekday),
             nudge_time=parse_time(self.nudge_time),
             timezone=self.timezone.strip(),
             working_days=tuple(sorted({parse_weekday(day) for day in self.working_days})),
+            summary_weeks=cadence.summary_weeks if summary is None else summary,
         )
 
 
@@ -88,6 +91,11 @@ class Current:
     paused: bool
     cadence: Cadence
     may_change: bool
+
+    def summary_choices(self) -> list[tuple[str, str]]:
+        """(value, title) of a form's summary cadence picker: the usual ones, and the team's own if it is not."""
+        weeks = sorted({*SUMMARY_WEEKS, self.cadence.summary_weeks})
+        return [(str(n), "When a round closes" if n == 0 else f"Every {_weeks_text(n)}") for n in weeks]
 
 
 def current_schedule(db: Database, asker: Asker) -> Current | None:
@@ -167,11 +175,25 @@ def _changed(paused: bool, cadence: Cadence, args: list[str]) -> tuple[bool, Cad
         return paused, dataclasses.replace(cadence, nudge_weekday=weekday, nudge_time=at)
     if verb == "every" and rest and rest[0].isdigit() and (len(rest) == 1 or rest[1].startswith("week")):
         return paused, _with_weeks(cadence, int(rest[0]))
+    if verb in ("summary", "summaries") and rest:
+        return paused, dataclasses.replace(cadence, summary_weeks=_summary_weeks([word.lower() for word in rest]))
     if verb in ("tz", "timezone") and len(rest) == 1:
         return paused, dataclasses.replace(cadence, timezone=rest[0])
     if verb == "days" and len(rest) == 1:
         return paused, dataclasses.replace(cadence, working_days=_days(rest[0]))
     raise ValueError(f"I can't read `{' '.join(args)[:60]}`")
+
+
+def _summary_weeks(words: list[str]) -> int:
+    """ "every 2 weeks", "every week", "weekly" or "off" (summaries only as rounds close) as a number of weeks;
+    Cadence checks the range."""
+    if words in (["off"], ["none"], ["0"]):
+        return 0
+    if words in (["weekly"], ["every", "week"]):
+        return 1
+    if len(words) in (2, 3) and words[0] == "every" and words[1].isdecimal() and words[2:] in ([], ["week"], ["weeks"]):
+        return int(words[1])
+    raise ValueError(f"I can't read `summary {' '.join(words)[:50]}`")
 
 
 def _with_weeks(cadence: Cadence, weeks: int) -> Cadence:
@@ -189,3 +211,14 @@ def _days(text: str) -> tuple[int, ...]:
             span = (last - first) % 7
             return tuple(sorted((first + n) % 7 for n in range(span + 1)))
     return tuple(sorted({parse_weekday(part) for part in text.split(",") if part}))
+
+
+def _whole_weeks(text: str, what: str) -> int:
+    """A form's number of weeks; forms send text, and only a plain whole number is one."""
+    if not (text.isascii() and text.isdigit()):
+        raise ValueError(f"{what} {text!r} weeks: a whole number is needed")
+    return int(text)
+
+
+def _weeks_text(weeks: int) -> str:
+    return "week" if weeks == 1 else f"{weeks} weeks"

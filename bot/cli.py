@@ -22,7 +22,6 @@ from scoring.model import MaturityModel, ModelFileError, load_model
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from scoring.score import Result
     from storage.database import Database
 
 app = typer.Typer(
@@ -124,81 +123,66 @@ def chat(team: TeamOption = None, user: UserOption = None) -> None:
 @app.command()
 def report(
     team: TeamOption = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the scored result as JSON.")] = False,
     chart: Annotated[
         Path | None, typer.Option("--chart", help="Also draw the levels (beside the previous round's) to this PNG.")
     ] = None,
 ) -> None:
-    """The team's latest result, aggregated over every member who finished, with disagreements."""
-    from bot.terminal import render_result
+    """The team summary: levels and their trend, participation, where members disagree, the plan and next steps
+    (the same summary the chat platforms post)."""
+    from bot.summary import build_summary
+    from bot.terminal import render_summary
     from scoring.score import score
     from storage.database import DatabaseUnavailable
-    from storage.reports import save_team_result, team_snapshot
+    from storage.plan import find_team
+    from storage.reports import save_team_result
+    from storage.summaries import summary_facts
 
     settings = Settings()
     model = _model(settings)
     db = _open_db(settings)
     team = team or settings.team
     try:
-        snapshot = team_snapshot(db, platform=PLATFORM, workspace=TERMINAL_WORKSPACE, team=team)
-        if snapshot is None:
+        with db.reading() as session:
+            found = find_team(session, PLATFORM, TERMINAL_WORKSPACE, team)
+            facts = summary_facts(session, found.id) if found else None
+        if facts is None:
             fail(f"no team named {team!r} yet; start with: maturity-bot chat --team {team!r}", ExitCode.NOT_FOUND)
-        if not snapshot.responses:
+        summary = build_summary(model, facts, min_respondents=settings.disagreement_min_respondents)
+        if summary is None:
             out.print(
-                f"No finished assessments yet for team {team} in round {snapshot.round_number} "
-                f"({snapshot.in_progress} in progress).",
+                f"No finished assessments yet for team {team} in round {facts.round_number} "
+                f"({facts.in_progress} in progress).",
                 markup=False,
             )
             return
-        result = score(model, snapshot.answer_sets)
+        result = score(model, facts.answer_sets)
         save_team_result(
             db,
             platform=PLATFORM,
             workspace=TERMINAL_WORKSPACE,
             team=team,
-            round_number=snapshot.round_number,
+            round_number=facts.round_number,
             overall=result.overall,
             payload=result.to_dict(),
         )
     except DatabaseUnavailable as exc:
         fail(str(exc), ExitCode.UNAVAILABLE)
-    members = snapshot.members
     if chart is not None:
-        _draw_chart(chart, model, db, team, snapshot.round_number, result)
+        from bot.chart import summary_chart
+
+        try:
+            chart.write_bytes(summary_chart(summary))
+        except OSError as exc:
+            fail(f"--chart: cannot write {chart}: {exc.strerror}", ExitCode.USAGE)
     if as_json:
-        context = {
-            "team": team,
-            "round": snapshot.round_number,
-            "members": members,
-            "in_progress": snapshot.in_progress,
-        }
+        context = {"team": team, "round": facts.round_number, "finished": summary.finished, "members": summary.members}
+        context |= {"in_progress": facts.in_progress, "previous_round": summary.previous_round}
         sys.stdout.write(json.dumps(context | result.to_dict(), indent=2, ensure_ascii=False) + "\n")
         return
-    render_result(
-        out,
-        model,
-        result,
-        title=escape(f"Team {team}, round {snapshot.round_number}: {len(members)} member(s) ({', '.join(members)})"),
-        show_disagreements=True,
-    )
-    if snapshot.in_progress:
-        out.print(f"[dim]{snapshot.in_progress} member(s) still answering, not counted yet.[/dim]")
-    if snapshot.model_version != model.version:
-        out.print(f"[dim]This round was taken on model {snapshot.model_version}; scored with {model.version}.[/dim]")
-
-
-def _draw_chart(path: Path, model: MaturityModel, db: Database, team: str, number: int, result: Result) -> None:
-    from bot.chart import levels_chart
-    from scoring.score import score
-    from storage.reports import round_answer_sets
-
-    earlier = round_answer_sets(db, platform=PLATFORM, workspace=TERMINAL_WORKSPACE, team=team, number=number - 1)
-    previous = score(model, earlier) if earlier else None
-    title = f"Team {team}, round {number}: level {result.overall}, {result.overall_name}"
-    try:
-        path.write_bytes(levels_chart(model, result, previous, title=title))
-    except OSError as exc:
-        fail(f"--chart: cannot write {path}: {exc.strerror}", ExitCode.USAGE)
+    render_summary(out, summary)
+    if facts.model_version != model.version:
+        out.print(f"[dim]This round was taken on model {facts.model_version}; scored with {model.version}.[/dim]")
 
 
 @app.command()
@@ -213,23 +197,17 @@ def org(
     from datetime import UTC, datetime
 
     from bot.org import org_text, org_view
-    from bot.replies import Style
+    from bot.terminal import TERMINAL
     from storage.database import DatabaseUnavailable
 
     settings = Settings()
     model = _model(settings)
     db = _open_db(settings)
-    terminal = Style(
-        bold=lambda text: f"[bold]{escape(text)}[/bold]",
-        command=lambda sub: f"maturity-bot {sub}",
-        escape=escape,
-        channel=lambda team, name: escape(name or team),
-    )
     try:
         view = org_view(db, model, platform=platform, workspace=workspace, now=datetime.now(tz=UTC))
     except DatabaseUnavailable as exc:
         fail(str(exc), ExitCode.UNAVAILABLE)
-    out.print(org_text(view, terminal))
+    out.print(org_text(view, TERMINAL))
 
 
 class ExportFormat(StrEnum):

@@ -4,22 +4,23 @@ so Slack and Teams say the same thing."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.replies import Style, summary_title
+from bot.replies import Style
+from bot.summary import DEFAULT_MIN_RESPONDENTS, TeamSummary, build_summary
 from checkins.cadence import describe, local_time, round_steps
 from checkins.plan import DONE, IN_PROGRESS, NOT_FOR_US, SNOOZED, Stored, next_nudge_item, plan_for, ready_to_reassess
 from scoring.model import MaturityModel
-from scoring.score import Result, score
+from scoring.score import score
 from storage.checkins import DeliveryJob, cadence_of
 from storage.database import Database
 from storage.models import CheckinSettings, Member, Response, Round
 from storage.plan import latest_answer_sets_for, statuses_for
-from storage.reports import finished_answers
+from storage.summaries import summary_facts
 
 PLAN_ACTIONS = ((DONE, "Done"), (IN_PROGRESS, "In progress"), (NOT_FOR_US, "Not for us"), (SNOOZED, "Snooze a week"))
 
@@ -38,44 +39,69 @@ class Notice:
     text: str
     actions: tuple[Action, ...] = ()
     investment: str | None = None  # the plan item the "plan" actions are about
-    result: Result | None = None  # a team result to show (summaries)
-    title: str = ""
+    summary: TeamSummary | None = None  # a team summary to show, with its chart
 
 
-def notice_for(db: Database, model: MaturityModel, job: DeliveryJob, style: Style, now: datetime) -> Notice | None:
-    return notices_for(db, model, [job], style, now)[0]
+def notice_for(
+    db: Database,
+    model: MaturityModel,
+    job: DeliveryJob,
+    style: Style,
+    now: datetime,
+    *,
+    min_respondents: int = DEFAULT_MIN_RESPONDENTS,
+) -> Notice | None:
+    return notices_for(db, model, [job], style, now, min_respondents=min_respondents)[0]
 
 
 def notices_for(
-    db: Database, model: MaturityModel, jobs: list[DeliveryJob], style: Style, now: datetime
+    db: Database,
+    model: MaturityModel,
+    jobs: list[DeliveryJob],
+    style: Style,
+    now: datetime,
+    *,
+    min_respondents: int = DEFAULT_MIN_RESPONDENTS,
 ) -> list[Notice | None]:
     """The notice each delivery carries, or None when there is nothing worth saying any more (a nudge for a
     team whose plan is all done). One read for the whole batch. Blocking: call it off the event loop."""
     with db.reading() as session:
         nudged = {job.team_id for job in jobs if job.kind == "nudge"}
-        answers = latest_answer_sets_for(session, nudged) if nudged else {}
-        plans = statuses_for(session, nudged) if nudged else {}
-        rounds: dict[tuple[int, object], Round | None] = {}  # an invitation to N members reads its round once
-        return [_notice(session, model, job, style, now, answers, plans, rounds) for job in jobs]
+        batch = _Batch(
+            session,
+            model,
+            style,
+            now,
+            min_respondents,
+            answers=latest_answer_sets_for(session, nudged) if nudged else {},
+            plans=statuses_for(session, nudged) if nudged else {},
+        )
+        return [_notice(batch, job) for job in jobs]
 
 
-def _notice(
-    session: Session,
-    model: MaturityModel,
-    job: DeliveryJob,
-    style: Style,
-    now: datetime,
-    answers: dict[int, list[dict[str, str]]],
-    plans: dict[int, dict[str, Stored]],
-    rounds: dict[tuple[int, object], Round | None],
-) -> Notice | None:
+@dataclass
+class _Batch:
+    """What one batch of notices shares: its read, and what it has read already."""
+
+    session: Session
+    model: MaturityModel
+    style: Style
+    now: datetime
+    min_respondents: int
+    answers: dict[int, list[dict[str, str]]]
+    plans: dict[int, dict[str, Stored]]
+    rounds: dict[tuple[int, object], Round | None] = field(default_factory=dict)  # N invitations, one read
+
+
+def _notice(batch: _Batch, job: DeliveryJob) -> Notice | None:
+    session, model, style, now = batch.session, batch.model, batch.style, batch.now
     where = style.channel(job.team, job.team_name)
     if job.kind == "nudge":
-        answer_sets = answers.get(job.team_id)
+        answer_sets = batch.answers.get(job.team_id)
         if not answer_sets:
             return None
         result = score(model, answer_sets)
-        entries = plan_for(result, plans.get(job.team_id, {}))
+        entries = plan_for(result, batch.plans.get(job.team_id, {}))
         item = next_nudge_item(entries, now)
         if item is None:
             if ready_to_reassess(entries):
@@ -100,22 +126,25 @@ def _notice(
             f"Check-ins are on for {where}. {cadence} The owner of the team or a workspace admin can change "
             f"them with `{style.command('schedule')}`; `{style.command('plan')}` shows the team's plan."
         )
+    if job.kind == "summary":
+        facts = summary_facts(session, job.team_id, job.payload.get("round"))
+        if facts is None:
+            return None
+        summary = build_summary(model, facts, min_respondents=batch.min_respondents)
+        if summary is None:
+            closed = not facts.round_open
+            return Notice(f"Round {facts.round_number} for {where} has closed; nobody finished it.") if closed else None
+        if summary.round_open:
+            return Notice(f"The team summary for {where}, as round {summary.round_number} stands.", summary=summary)
+        return Notice(f"Round {summary.round_number} for {where} has closed.", summary=summary)
     key = (job.team_id, job.payload.get("round"))
-    if key not in rounds:
-        rounds[key] = session.scalars(select(Round).where(Round.team_id == key[0], Round.number == key[1])).first()
-    round_ = rounds[key]
+    if key not in batch.rounds:
+        batch.rounds[key] = session.scalars(
+            select(Round).where(Round.team_id == key[0], Round.number == key[1])
+        ).first()
+    round_ = batch.rounds[key]
     if round_ is None:
         return None
-    if job.kind == "summary":
-        _, finished, _ = finished_answers(session, round_.id)
-        if not finished:
-            return Notice(f"Round {round_.number} for {where} has closed; nobody finished it.")
-        result = score(model, list(finished.values()))
-        return Notice(
-            f"Round {round_.number} for {where} has closed: level {result.overall}, {result.overall_name}.",
-            result=result,
-            title=summary_title(len(finished), round_.number),
-        )
     cadence = cadence_of(settings) if settings else None
     closes = local_time(cadence, round_steps(cadence, round_.opened_at)[-1][1]) if cadence else None
     until = f" It is open until {closes:%A %d %B, %H:%M}." if closes else ""

@@ -54,7 +54,7 @@ def org_text(view: OrgView, style: Style) -> str:
     ]
     if view.blockers:
         (name, held), *_ = view.blockers.most_common(1)
-        lines.append(f"Most common blocker: {style.bold(name)}, holding back {held} team(s).")
+        lines.append(f"Most common blocker: {style.bold(style.escape(name))}, holding back {held} team(s).")
     if view.overdue:
         late = ", ".join(
             f"{style.channel(team, name)} ({weeks} weeks)"

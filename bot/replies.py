@@ -66,11 +66,6 @@ def nobody_finished_text(style: Style) -> str:
     return f"No one in this channel has finished the assessment yet; try `{style.command('start')}`."
 
 
-def summary_title(members: int, round_number: int | None = None) -> str:
-    where = f", round {round_number}" if round_number is not None else ""
-    return f"Team summary{where} ({members} member(s))"
-
-
 def last_team(db: Database, *, platform: str, workspace: str, user: str) -> str | None:
     """The team a member worked on last: where a private chat's typed replies belong."""
     teams = member_overview(db, platform=platform, workspace=workspace, user=user, limit=1)
@@ -128,14 +123,6 @@ def status_text(style: Style, status: TeamStatus) -> str:
             f"You: {status.own_answered} of {status.questions} answered; type `{style.command('start')}` to carry on."
         )
     return "\n".join(lines)
-
-
-def team_result(db: Database, model: MaturityModel, who: Participant) -> tuple[Result, int] | None:
-    """The team's aggregated result and how many members it stands for; None until somebody has finished."""
-    snapshot = team_snapshot(db, platform=who.platform, workspace=who.workspace, team=who.team)
-    if snapshot is None or not snapshot.responses:
-        return None
-    return score(model, snapshot.answer_sets), len(snapshot.responses)
 
 
 def not_an_admin_text(style: Style) -> str:

@@ -11,6 +11,7 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from bot.summary import DEFAULT_MIN_RESPONDENTS
 from dialogs.engine import Step
 from dialogs.messages import Input
 from dialogs.ports import ConversationStore, Participant
@@ -30,6 +31,7 @@ class Runtime:
     on_turn: Callable[[str], None] = lambda platform: None  # metrics hook, given the platform
     storage_threads: Executor | None = None  # None: asyncio's default pool
     admins: frozenset[str] = frozenset()  # platform user ids allowed to change any team's check-ins
+    min_respondents: int = DEFAULT_MIN_RESPONDENTS  # team posts name a disagreement only if this many answered
     _pending: set[asyncio.Task[object]] = field(default_factory=set, init=False, repr=False)
 
     async def turn(self, who: Participant, inp: Input) -> Step:

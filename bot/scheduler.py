@@ -130,7 +130,14 @@ class CheckinScheduler:
             if outbox is None:
                 sends += [_done(Outcome(job, "this server does not serve " + platform), False) for job in mine]
                 continue
-            notices = await self.bot.read(notices_for, self.bot.model, mine, outbox.style, self.clock())
+            notices = await self.bot.read(
+                notices_for,
+                self.bot.model,
+                mine,
+                outbox.style,
+                self.clock(),
+                min_respondents=self.bot.min_respondents,
+            )
             sends += [self._send(outbox, job, notice, gate) for job, notice in zip(mine, notices, strict=True)]
         return list(await asyncio.gather(*sends))
 

@@ -73,6 +73,12 @@ class Settings(BaseSettings):
     admins: str = Field(
         default="", description="Comma-separated platform user ids who may change any team's check-ins."
     )
+    # Team summaries.
+    disagreement_min_respondents: int = Field(
+        default=3,
+        ge=2,
+        description="A team post names a question members disagree on only when at least this many answered it.",
+    )
     log_format: str = Field(default="auto", description="json, text, or auto (JSON when not on a terminal).")
 
     @property

@@ -12,6 +12,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from bot.replies import Style
+from bot.summary import TeamSummary, lead, sections
 from bot.text import NEXT_STEPS_SHOWN, level_bar, next_steps_heading, percent
 from dialogs.engine import Step
 from dialogs.messages import Command, Input, Kind, Message, QuestionView
@@ -23,6 +25,12 @@ from scoring.model import MaturityModel
 from scoring.score import Result
 
 SOURCE = "terminal"
+TERMINAL = Style(
+    bold=lambda text: f"[bold]{text}[/bold]",
+    command=lambda sub: f"maturity-bot {sub}",
+    escape=escape,
+    channel=lambda team, name: escape(name or team),
+)
 STYLE = {Kind.NOTE: "yellow", Kind.HINT: "red", Kind.WHY: "cyan", Kind.HELP: "", Kind.RECORDED: "green"}
 
 
@@ -35,9 +43,7 @@ def render_question(console: Console, view: QuestionView) -> None:
         console.print(f"  {choice.number}. {escape(choice.label)}{mark}")
 
 
-def render_result(
-    console: Console, model: MaturityModel, result: Result, *, title: str, show_disagreements: bool = False
-) -> None:
+def render_result(console: Console, model: MaturityModel, result: Result, *, title: str) -> None:
     table = Table(title=title, title_justify="left", show_lines=False)
     table.add_column("Dimension")
     table.add_column("Level", justify="center")
@@ -68,10 +74,6 @@ def render_result(
             console.print(f"  - [bold]{escape(inv.title)}[/bold]: {escape(inv.why)}{tools}")
     for pitfall in result.pitfalls:
         console.print(f"[yellow]Watch out, {escape(pitfall.title.lower())}:[/yellow] {escape(pitfall.warning)}")
-    if show_disagreements and result.disagreements:
-        console.print("[magenta]Members disagree on:[/magenta]")
-        for dis in result.disagreements:
-            console.print(f"  - {escape(dis.question)} (answers range from level {dis.low} to {dis.high})")
     if result.knowledge_gaps:
         gaps = ", ".join(
             f"{escape(names[d].name)} ({percent(result.dimension(d).dont_know_share)})" for d in result.knowledge_gaps
@@ -79,6 +81,33 @@ def render_result(
         console.print(f'[yellow]Many "don\'t know" answers in:[/yellow] {gaps}')
     if result.unanswered:
         console.print(f"[dim]{len(result.unanswered)} question(s) unanswered, counted as level 0.[/dim]")
+
+
+def render_summary(console: Console, summary: TeamSummary) -> None:
+    """The team summary as the chat platforms post it, laid out for a terminal."""
+    table = Table(title=f"{escape(summary.team_name)}: {escape(summary.title)}", title_justify="left")
+    table.add_column("Dimension")
+    table.add_column("Level", justify="center")
+    table.add_column("", no_wrap=True)
+    trend = summary.previous_round is not None
+    if trend:
+        table.add_column(f"Since round {summary.previous_round}")
+    for t in summary.dimensions:
+        table.add_row(escape(t.name), str(t.level), level_bar(t.level), *([t.change] if trend else []))
+    table.add_section()
+    o = summary.overall
+    table.add_row("[bold]Overall[/bold]", f"[bold]{o.level}[/bold]", level_bar(o.level), *([o.change] if trend else []))
+    console.print()
+    console.print(table)
+    console.print(escape(lead(summary)))
+    for section in sections(summary, TERMINAL):
+        if section.heading:
+            console.print(f"[bold]{escape(section.heading)}:[/bold]")
+            for line in section.lines:
+                console.print(f"  - {line}")
+        else:
+            for line in section.lines:
+                console.print(f"[dim]{line}[/dim]")
 
 
 class Renderer:

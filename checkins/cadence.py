@@ -30,6 +30,7 @@ from apscheduler.triggers.cron import CronTrigger
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 DAY_ABBREVIATIONS = tuple(name[:3] for name in DAY_NAMES)
 MAX_REMINDERS = 2
+MAX_SUMMARY_WEEKS = 52
 MAX_WALK = 500  # collapse(): fires walked one by one before jumping ahead
 
 _TICK = timedelta(microseconds=1)
@@ -48,6 +49,7 @@ class Cadence:
     reassess_weeks: int = 6  # 0: no re-assessment rounds
     round_days: int = 7  # a re-assessment round stays open this many days
     reminder_days: tuple[int, ...] = (2, 5)  # reminders this many days after a round opens; at most two
+    summary_weeks: int = 0  # 0: a team summary only when a round closes; N: also one every N weeks, on a nudge slot
 
     def __post_init__(self) -> None:
         _zone(self.timezone)
@@ -70,6 +72,11 @@ class Cadence:
             raise ValueError(
                 f"a round open {self.round_days} days would overlap the next one, {self.reassess_weeks} week(s) "
                 "later; shorten round_days or space re-assessments further apart"
+            )
+        if not _is_int(self.summary_weeks) or not 0 <= self.summary_weeks <= MAX_SUMMARY_WEEKS:
+            raise ValueError(
+                f"summary_weeks must be a whole number from 0 (a summary only when a round closes) to "
+                f"{MAX_SUMMARY_WEEKS}, got {self.summary_weeks!r}"
             )
         reminder_days = _days("reminder_days", self.reminder_days)
         if len(reminder_days) > MAX_REMINDERS:
@@ -114,12 +121,28 @@ def next_reassessment(cadence: Cadence, after: datetime, last_opened: datetime |
     The interval counts local calendar weeks from ``last_opened`` at its own wall-clock time, so a round opened
     Tuesday 10:00 reopens on a Tuesday at 10:00 even when the clocks changed in between.
     """
-    if cadence.reassess_weeks == 0:
+    return _every_weeks(cadence, cadence.reassess_weeks, after, last_opened)
+
+
+def next_summary(cadence: Cadence, after: datetime, last: datetime | None) -> datetime | None:
+    """The next periodic team summary, on a nudge slot, or None when the team only gets one as a round closes.
+
+    Counted like re-assessments: ``summary_weeks`` local calendar weeks from ``last`` (the team's latest summary)
+    at its wall-clock time; without one, the next slot.
+    """
+    return _every_weeks(cadence, cadence.summary_weeks, after, last)
+
+
+def _every_weeks(cadence: Cadence, weeks: int, after: datetime, last: datetime | None) -> datetime | None:
+    """The first nudge slot strictly after ``after`` and at least ``weeks`` local calendar weeks after ``last``
+    (same weekday and wall-clock time, so a clock change in between moves nothing); None when ``weeks`` is 0.
+    Re-assessments and periodic summaries share this rule, so both stay on the slot the team chose."""
+    if weeks == 0:
         return None
     after = _utc(after, "after")
-    if last_opened is not None:
-        opened = local_time(cadence, last_opened)
-        due = _instant(opened.date() + timedelta(weeks=cadence.reassess_weeks), opened.time(), cadence.zone)
+    if last is not None:
+        previous = local_time(cadence, last)
+        due = _instant(previous.date() + timedelta(weeks=weeks), previous.time(), cadence.zone)
         after = max(after, due - _TICK)  # a slot at ``due`` itself counts
     return _next_slot(cadence.zone, cadence.slot_weekday, cadence.nudge_time, after)
 
@@ -229,9 +252,9 @@ def describe(cadence: Cadence) -> str:
         f"Nudges every {DAY_NAMES[cadence.slot_weekday]} at {cadence.nudge_time:%H:%M} "
         f"({cadence.timezone}, {_describe_days(cadence.working_days)})"
     )
+    summaries = f"; a team summary {_every_text(cadence.summary_weeks)}" if cadence.summary_weeks else ""
     if cadence.reassess_weeks == 0:
-        return sentence + "; no re-assessment rounds."
-    every = "every week" if cadence.reassess_weeks == 1 else f"every {cadence.reassess_weeks} weeks"
+        return f"{sentence}; no re-assessment rounds{summaries}."
     reminders = cadence.reminder_days
     if not reminders:
         reminding = "no reminders"
@@ -239,7 +262,10 @@ def describe(cadence: Cadence) -> str:
         reminding = f"a reminder after {_days_text(reminders[0])}"
     else:
         reminding = f"reminders after {reminders[0]} and {_days_text(reminders[1])}"
-    return f"{sentence}; a re-assessment {every}, open {_days_text(cadence.round_days)}, with {reminding}."
+    return (
+        f"{sentence}; a re-assessment {_every_text(cadence.reassess_weeks)}, open {_days_text(cadence.round_days)}, "
+        f"with {reminding}{summaries}."
+    )
 
 
 def _next_slot(zone: ZoneInfo, weekday: int, at: time, after: datetime) -> datetime:
@@ -347,6 +373,10 @@ def _describe_days(days: tuple[int, ...]) -> str:
             if all((first + ahead) % 7 in days for ahead in range(len(days))):
                 return f"{DAY_ABBREVIATIONS[first]}-{DAY_ABBREVIATIONS[(first + len(days) - 1) % 7]}"
     return ", ".join(DAY_ABBREVIATIONS[day] for day in days)
+
+
+def _every_text(weeks: int) -> str:
+    return "every week" if weeks == 1 else f"every {weeks} weeks"
 
 
 def _days_text(days: int) -> str:

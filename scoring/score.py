@@ -71,6 +71,7 @@ class Disagreement:
     question: str
     low: int
     high: int
+    respondents: int  # members who answered it: team posts show the details only above a privacy threshold
 
     @property
     def spread(self) -> int:
@@ -235,7 +236,7 @@ def score(model: MaturityModel, answer_sets: Sequence[Answers]) -> Result:
     overall = overall_level(model, levels)
     blocking = blockers(model, levels, overall)
     disagreements = tuple(
-        Disagreement(s.question_id, model.question_by_id[s.question_id].text, s.low, s.high)
+        Disagreement(s.question_id, model.question_by_id[s.question_id].text, s.low, s.high, s.respondents)
         for s in by_question.values()
         if s.respondents > 1 and s.spread >= DISAGREEMENT_SPREAD
     )

@@ -18,13 +18,14 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from checkins.cadence import Cadence, collapse, next_nudge, next_reassessment, round_steps
+from checkins.cadence import Cadence, collapse, next_nudge, next_reassessment, next_summary, round_steps
 from scoring.model import MaturityModel
 from scoring.score import score
 from storage.database import Database
 from storage.models import (
     ROUND_CLOSED,
     ROUND_OPEN,
+    SCHEDULE_KINDS,
     CheckinSettings,
     Delivery,
     Member,
@@ -55,6 +56,7 @@ def cadence_of(row: CheckinSettings) -> Cadence:
         reassess_weeks=row.reassess_weeks,
         round_days=row.round_days,
         reminder_days=tuple(int(d) for d in row.reminder_days.split(",") if d),
+        summary_weeks=row.summary_weeks,
     )
 
 
@@ -67,6 +69,7 @@ def cadence_columns(cadence: Cadence) -> dict[str, Any]:
         "reassess_weeks": cadence.reassess_weeks,
         "round_days": cadence.round_days,
         "reminder_days": ",".join(str(d) for d in cadence.reminder_days),
+        "summary_weeks": cadence.summary_weeks,
     }
 
 
@@ -108,7 +111,7 @@ def reschedule(session: Session, settings: CheckinSettings, now: datetime) -> Sc
     nudge schedule. A paused team's schedules have no next fire, so no tick ever claims them."""
     cadence = cadence_of(settings)
     schedules = {s.kind: s for s in session.scalars(select(Schedule).where(Schedule.team_id == settings.team_id))}
-    for kind in ("nudge", "reassess", "round"):
+    for kind in SCHEDULE_KINDS:
         if kind not in schedules:
             schedules[kind] = Schedule(team_id=settings.team_id, kind=kind, step=0, updated_at=now)
             session.add(schedules[kind])
@@ -119,6 +122,8 @@ def reschedule(session: Session, settings: CheckinSettings, now: datetime) -> Sc
     paused = settings.paused
     schedules["nudge"].next_fire_at = None if paused else next_nudge(cadence, now)
     schedules["reassess"].next_fire_at = None if paused else next_reassessment(cadence, now, last_opened)
+    last_summary = _last_summary_at(session, settings.team_id)
+    schedules["summary"].next_fire_at = None if paused else next_summary(cadence, now, last_summary)
     tracked = schedules["round"]
     if tracked.round_id is not None and (open_round is None or open_round.id != tracked.round_id):
         tracked.round_id, tracked.step = None, 0  # the round it followed was closed by hand or replaced
@@ -129,6 +134,16 @@ def reschedule(session: Session, settings: CheckinSettings, now: datetime) -> Sc
         schedule.updated_at = now
     session.flush()
     return schedules["nudge"]
+
+
+def _last_summary_at(session: Session, team_id: int) -> datetime | None:
+    """When the team's latest summary was owed, from a round's close or the summary cadence: the periodic ones
+    count their weeks from it, so a changed setting neither repeats a recent summary nor restarts the count."""
+    return session.scalar(
+        select(func.max(Delivery.fire_at))
+        .join(Schedule, Schedule.id == Delivery.schedule_id)
+        .where(Schedule.team_id == team_id, Delivery.kind == "summary")
+    )
 
 
 # --- the tick -------------------------------------------------------------------------------------------------
@@ -152,6 +167,8 @@ class _Firing:
     grace: timedelta
     report: FireReport
     busy: dict[int, set[datetime]]  # team id -> when its rounds open or close next (a nudge then gives way)
+    summaries: dict[int, set[datetime]]  # team id -> when another fire owes it a summary (a periodic one gives way)
+    finished_rounds: dict[int, int]  # team id -> its latest round anyone finished (what a periodic summary shows)
     rows: list[dict[str, Any]] = field(default_factory=list)
 
     def owe(
@@ -194,7 +211,10 @@ def fire_due(db: Database, model: MaturityModel, now: datetime, *, grace: timede
             )
         ):
             busy.setdefault(team_id, set()).add(at)
-        firing = _Firing(session, model, now, grace, report, busy)
+        periodic = {schedule.team_id: cadence_of(settings) for schedule, settings in due if schedule.kind == "summary"}
+        summaries = _summaries_owed(session, periodic) if periodic else {}
+        finished_rounds = _latest_finished_rounds(session, periodic) if periodic else {}
+        firing = _Firing(session, model, now, grace, report, busy, summaries, finished_rounds)
         for schedule, settings in due:
             _FIRE[schedule.kind](firing, schedule, cadence_of(settings))
             schedule.updated_at = now
@@ -270,13 +290,68 @@ def _fire_round(firing: _Firing, schedule: Schedule, cadence: Cadence) -> None:
     schedule.next_fire_at = steps[n + 1][1] if n + 1 < len(steps) else now
 
 
+def _fire_summary(firing: _Firing, schedule: Schedule, cadence: Cadence) -> None:
+    """The team's summary cadence: its latest round anyone finished, posted again every N weeks so the channel
+    keeps seeing where it stands between rounds. Missed fires collapse into one; a fire that meets another
+    fire owing the team a summary (a round's close) gives way to it, so the channel never gets two at once."""
+    assert schedule.next_fire_at is not None
+    if cadence.summary_weeks == 0:  # turned off since this fire was planned
+        schedule.next_fire_at = None
+        return
+    due, _ = collapse(
+        lambda after: next_summary(cadence, after, after), schedule.next_fire_at, firing.now, firing.grace
+    )
+    fire = due.fire_at or due.skipped_at
+    assert fire is not None
+    schedule.next_fire_at = next_summary(cadence, firing.now, fire)  # N weeks on from this fire, not from now
+    if fire in firing.summaries.get(schedule.team_id, ()):
+        return
+    number = firing.finished_rounds.get(schedule.team_id)
+    if number is not None:  # nothing to sum up until somebody finishes
+        firing.owe(schedule, due.fire_at, due.skipped_at, "summary", [TEAM], {"round": number})
+
+
+def _summaries_owed(session: Session, cadences: dict[int, Cadence]) -> dict[int, set[datetime]]:
+    """When other fires owe these teams a summary: the close of the round the round schedule follows, and a
+    re-assessment while a round is open (it closes that round first). Read at the tick's start, so the answer
+    holds whichever process claims those fires."""
+    owed: dict[int, set[datetime]] = {}
+    tracked = session.execute(
+        select(Schedule.team_id, Round.opened_at)
+        .join(Round, Round.id == Schedule.round_id)
+        .where(Schedule.team_id.in_(list(cadences)), Schedule.kind == "round", Round.status == ROUND_OPEN)
+    )
+    for team_id, opened_at in tracked:
+        owed.setdefault(team_id, set()).add(round_steps(cadences[team_id], opened_at)[-1][1])
+    closing = session.execute(
+        select(Schedule.team_id, Schedule.next_fire_at)
+        .join(Round, (Round.team_id == Schedule.team_id) & (Round.status == ROUND_OPEN))
+        .where(Schedule.team_id.in_(list(cadences)), Schedule.kind == "reassess", Schedule.next_fire_at.is_not(None))
+    )
+    for team_id, at in closing:
+        owed.setdefault(team_id, set()).add(at)
+    return owed
+
+
+def _latest_finished_rounds(session: Session, team_ids: Iterable[int]) -> dict[int, int]:
+    """Each team's latest round with a finished response, in one query for the whole tick (a fire in the same
+    tick only opens rounds nobody has finished yet, so this holds throughout)."""
+    rows = session.execute(
+        select(Round.team_id, func.max(Round.number))
+        .join(Response, Response.round_id == Round.id)
+        .where(Round.team_id.in_(list(team_ids)), Response.finished_at.is_not(None))
+        .group_by(Round.team_id)
+    )
+    return {team_id: number for team_id, number in rows}
+
+
 def _next_step_at(steps: list[tuple[str, datetime]], step: int, now: datetime) -> datetime:
     """When a round's next step (from index ``step``) is due; ``now`` when none is left ahead (a close that is
     already overdue happens at the next tick)."""
     return next((at for _, at in steps[step:] if at > now), now)
 
 
-_FIRE = {"nudge": _fire_nudge, "reassess": _fire_reassess, "round": _fire_round}
+_FIRE = {"nudge": _fire_nudge, "reassess": _fire_reassess, "round": _fire_round, "summary": _fire_summary}
 
 
 def _close_open_round(

@@ -44,7 +44,7 @@ ROUND_OPEN, ROUND_CLOSED = "open", "closed"
 SCOPE_MEMBER, SCOPE_TEAM = "member", "team"
 PHASES = ("new", "asking", "paused", "finished")
 # Scheduled check-ins: what a schedule fires, and where a delivery stands.
-SCHEDULE_KINDS = ("nudge", "reassess", "round")
+SCHEDULE_KINDS = ("nudge", "reassess", "round", "summary")
 DELIVERY_STATES = ("pending", "sending", "sent", "failed", "skipped")
 PLAN_STATES = (
     "open",
@@ -266,6 +266,7 @@ class CheckinSettings(Base):
     reassess_weeks: Mapped[int] = mapped_column(Integer)  # 0: no re-assessment rounds
     round_days: Mapped[int] = mapped_column(Integer)
     reminder_days: Mapped[str] = mapped_column(String(16))  # "2,5"
+    summary_weeks: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # 0: only as rounds close
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
     announced_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

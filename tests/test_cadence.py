@@ -27,6 +27,7 @@ from checkins.cadence import (
     local_time,
     next_nudge,
     next_reassessment,
+    next_summary,
     parse_time,
     parse_weekday,
     round_steps,
@@ -344,6 +345,32 @@ def test_a_reassessment_is_at_least_the_interval_after_the_last_and_strictly_aft
     assert next_reassessment(cadence, opened, utc(2024, 3, 7, 14)) == utc(2024, 4, 23, 8)
 
 
+# --- the summary cadence ---------------------------------------------------------------------------------
+
+
+def test_no_periodic_summary_when_weeks_is_zero() -> None:
+    assert Cadence().summary_weeks == 0
+    assert next_summary(Cadence(), utc(2024, 1, 1), None) is None
+    assert next_summary(Cadence(), utc(2024, 1, 1), utc(2023, 12, 19, 10)) is None
+
+
+def test_a_periodic_summary_is_every_n_local_weeks_on_the_nudge_slot() -> None:
+    cadence = Cadence(timezone=BERLIN, summary_weeks=2)
+    assert next_summary(cadence, utc(2024, 3, 18), None) == next_nudge(cadence, utc(2024, 3, 18))  # the next slot
+    last = utc(2024, 3, 19, 9)  # Tuesday 10:00 CET
+    assert next_summary(cadence, last, last) == utc(2024, 4, 2, 8)  # Tuesday 10:00 CEST, two calendar weeks on
+    assert next_summary(cadence, utc(2024, 4, 2, 8), last) == utc(2024, 4, 9, 8)  # strictly after ``after``
+    assert next_summary(cadence, utc(2024, 5, 1), last) == utc(2024, 5, 7, 8)  # long overdue: the next slot
+
+
+def test_summaries_and_reassessments_count_weeks_alike() -> None:
+    last = utc(2024, 10, 15, 8)  # Tuesday 10:00 CEST; the clocks go back on 27 October
+    for weeks in (1, 2, 4, 6):
+        summary = next_summary(Cadence(timezone=BERLIN, summary_weeks=weeks), last, last)
+        assert summary == next_reassessment(Cadence(timezone=BERLIN, reassess_weeks=weeks), last, last)
+        assert summary is not None and local_time(Cadence(timezone=BERLIN), summary).time() == time(10, 0)
+
+
 def test_round_steps_skip_the_weekend() -> None:
     cadence = Cadence(timezone=BERLIN, reminder_days=(2, 5), round_days=7)
     opened = utc(2024, 3, 7, 9)  # Thursday 10:00 CET
@@ -523,6 +550,10 @@ def test_collapse_delivers_or_skips_exactly_the_latest_due_fire(
         ({"reminder_days": (0,)}, "1 to 6 days after it opens"),
         ({"reminder_days": (3, 3)}, "repeats a day"),
         ({"reminder_days": (2.5,)}, "whole numbers"),
+        ({"summary_weeks": -1}, "summary_weeks must be a whole number from 0"),
+        ({"summary_weeks": 53}, "summary_weeks must be a whole number from 0 .* to 52, got 53"),
+        ({"summary_weeks": True}, "summary_weeks must be a whole number"),
+        ({"summary_weeks": 2.0}, "summary_weeks must be a whole number"),
     ],
 )
 def test_cadence_refuses_bad_settings_with_a_one_line_reason(settings_: dict[str, object], message: str) -> None:
@@ -635,6 +666,15 @@ def test_parse_weekday_refuses_what_is_not_an_english_weekday(text: str) -> None
             Cadence(working_days=EVERY_DAY, nudge_weekday=6, nudge_time=time(14, 30)),
             "Nudges every Sunday at 14:30 (UTC, every day); a re-assessment every 6 weeks, open 7 days, "
             "with reminders after 2 and 5 days.",
+        ),
+        (
+            Cadence(summary_weeks=2),
+            "Nudges every Tuesday at 10:00 (UTC, Mon-Fri); a re-assessment every 6 weeks, open 7 days, "
+            "with reminders after 2 and 5 days; a team summary every 2 weeks.",
+        ),
+        (
+            Cadence(reassess_weeks=0, summary_weeks=1),
+            "Nudges every Tuesday at 10:00 (UTC, Mon-Fri); no re-assessment rounds; a team summary every week.",
         ),
     ],
 )

@@ -9,6 +9,7 @@ from pathlib import Path
 from PIL import Image
 
 from bot.chart import WIDTH_PX, chart_height, levels_chart
+from bot.summary import Trend
 from scoring.model import default_model
 from scoring.score import score_answers
 from tests.personas import PERSONAS
@@ -20,8 +21,9 @@ MODEL = default_model()
 def test_the_chart_is_a_png_sized_for_chat_with_or_without_the_previous_round() -> None:
     now = score_answers(MODEL, PERSONAS["faq_level_3"][1])
     before = score_answers(MODEL, PERSONAS["faq_level_2"][1])
-    with_trend = levels_chart(MODEL, now, before, title="Team x, round 2")
-    alone = levels_chart(MODEL, now, title="Team x, round 1")
+    levels = [(d.name, d.level, before.dimension(d.id).level) for d in now.dimensions]
+    with_trend = levels_chart([Trend(*row) for row in levels], title="Team x, round 2")
+    alone = levels_chart([Trend(name, level, None) for name, level, _ in levels], title="Team x, round 1")
     for png in (with_trend, alone):
         image = Image.open(io.BytesIO(png))
         assert image.format == "PNG" and image.size == (WIDTH_PX, chart_height(len(MODEL.dimensions)))

@@ -1,6 +1,7 @@
 """Check-ins in the database, with time in the test's hands: a team's first finish sets them up, ticks fire what
 is due exactly once, catch-up after downtime, the grace window, re-assessment rounds with reminders and a close,
-pause and resume, and the delivery leases the sender relies on (SQLite and PostgreSQL)."""
+the team's summary cadence, pause and resume, and the delivery leases the sender relies on (SQLite and
+PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from bot.checkin_commands import Asker, schedule_command
 from bot.slack.render import SLACK
@@ -17,10 +19,10 @@ from dialogs.messages import Command, Input
 from dialogs.ports import Participant
 from dialogs.turn import run_turn
 from scoring.model import default_model
-from storage.checkins import claim_deliveries, finish_delivery, fire_due
+from storage.checkins import claim_deliveries, finish_delivery, fire_due, reschedule
 from storage.conversations import SqlConversationStore
 from storage.database import Database
-from storage.models import Delivery, Result, Round, Schedule, Team
+from storage.models import ROUND_CLOSED, ROUND_OPEN, CheckinSettings, Delivery, Response, Result, Round, Schedule, Team
 from tests.checkin_seed import seed_teams
 from tests.personas import PERSONAS
 from tests.storage.helpers import count
@@ -238,3 +240,149 @@ def test_a_snoozed_step_waits_a_week_then_comes_back(db: Database) -> None:
     assert during is not None and during.investment != first.investment  # the next step meanwhile
     after = notice_for(db, MODEL, job, SLACK, TUESDAY_10 + timedelta(days=7, seconds=1))
     assert after is not None and after.investment == first.investment  # back once its week is over
+
+
+# --- the summary cadence -------------------------------------------------------------------------------------
+
+SEEDED = Participant("slack", "T0001", "C00000", "UC00000")  # seed_teams' team and the member who set it up
+
+
+def summary_team(db: Database, cadence: Cadence) -> None:
+    """One seeded team (round 1 open, its member finished) with ``cadence``; its schedules set up on Monday,
+    so the first summary slot is Tuesday 10:00."""
+    seed_teams(db, MODEL, 1, answers=ANSWERS, due_at=TUESDAY_10, opened_at=MONDAY, cadence=cadence)
+    with db.transaction() as session:
+        reschedule(session, session.scalars(select(CheckinSettings)).one(), MONDAY)
+
+
+def summaries(db: Database) -> list[tuple[datetime, int, str, str]]:
+    """(fire time, round, status, kind of the schedule that owed it) of every summary delivery, in fire order."""
+    with db.reading() as session:
+        rows = session.execute(
+            select(Delivery.fire_at, Delivery.payload, Delivery.status, Schedule.kind)
+            .join(Schedule, Schedule.id == Delivery.schedule_id)
+            .where(Delivery.kind == "summary")
+            .order_by(Delivery.fire_at, Delivery.id)
+        )
+        return [(at, payload["round"], status, kind) for at, payload, status, kind in rows]
+
+
+def add_round(session: Session, team_id: int, member_id: int, number: int, *, finished: bool) -> None:
+    """Round ``number``, opened ``number`` weeks after Monday: closed with the member finished, or open with the
+    member still answering."""
+    opened = MONDAY + timedelta(weeks=number)
+    round_ = Round(
+        team_id=team_id,
+        number=number,
+        model_version=MODEL.version,
+        status=ROUND_CLOSED if finished else ROUND_OPEN,
+        opened_at=opened,
+        closed_at=opened if finished else None,
+    )
+    session.add(round_)
+    session.flush()
+    session.add(
+        Response(
+            round_id=round_.id,
+            member_id=member_id,
+            status="finished" if finished else "asking",
+            navigation={"pending": [], "history": [], "skipped": []},
+            finished_at=opened if finished else None,
+        )
+    )
+
+
+def tick_daily(db: Database, first: datetime, days: int) -> None:
+    """A tick at each day's 10:00 and one a minute later (which must find nothing new), from ``first`` on."""
+    for day in range(days):
+        fire_due(db, MODEL, first + timedelta(days=day), grace=GRACE)
+        fire_due(db, MODEL, first + timedelta(days=day, minutes=1), grace=GRACE)
+
+
+def test_a_summary_cadence_posts_the_latest_finished_round_every_two_weeks(db: Database) -> None:
+    summary_team(db, Cadence(reassess_weeks=0, summary_weeks=2))
+    tick_daily(db, TUESDAY_10, 15)
+    weeks = [TUESDAY_10 + timedelta(weeks=n) for n in (0, 2)]
+    assert summaries(db) == [(at, 1, "pending", "summary") for at in weeks]
+    assert schedule(db, "summary").next_fire_at == TUESDAY_10 + timedelta(weeks=4)
+
+    # Round 2 finished and closed, round 3 open with nobody finished yet: the summary is round 2's.
+    with db.transaction() as session:
+        team_id, member_id = session.execute(select(Round.team_id, Response.member_id).join(Response)).one()
+        session.execute(update(Round).values(status=ROUND_CLOSED, closed_at=MONDAY))
+        add_round(session, team_id, member_id, 2, finished=True)
+        add_round(session, team_id, member_id, 3, finished=False)
+    fire_due(db, MODEL, TUESDAY_10 + timedelta(weeks=4), grace=GRACE)
+    assert summaries(db)[-1] == (TUESDAY_10 + timedelta(weeks=4), 2, "pending", "summary")
+
+
+def test_a_paused_team_gets_no_summary(db: Database) -> None:
+    summary_team(db, Cadence(reassess_weeks=0, summary_weeks=1))
+    owner = Asker(SEEDED, admin=False)
+    assert "paused" in schedule_command(db, owner, ["pause"], SLACK, MONDAY)
+    assert schedule(db, "summary").next_fire_at is None
+    tick_daily(db, TUESDAY_10, 15)
+    assert summaries(db) == []
+    assert "on" in schedule_command(db, owner, ["resume"], SLACK, TUESDAY_10 + timedelta(weeks=2, hours=1))
+    assert schedule(db, "summary").next_fire_at == TUESDAY_10 + timedelta(weeks=3)
+
+
+def test_no_summary_until_somebody_has_finished_a_round(db: Database) -> None:
+    summary_team(db, Cadence(reassess_weeks=0, summary_weeks=1))
+    with db.transaction() as session:
+        session.execute(update(Response).values(status="asking", finished_at=None))
+    tick_daily(db, TUESDAY_10, 8)
+    assert summaries(db) == []
+    assert schedule(db, "summary").next_fire_at == TUESDAY_10 + timedelta(weeks=2)  # it keeps its slot
+
+
+def test_a_summary_gives_way_to_a_round_closing_at_the_same_slot(db: Database) -> None:
+    """Re-assess every two weeks, rounds open a week, a summary every week: in week 2 the re-assessment closes
+    round 1 (and opens round 2), in week 3 round 2 closes; each close's own summary is the only one that week."""
+    summary_team(db, Cadence(reassess_weeks=2, round_days=7, reminder_days=(), summary_weeks=1))
+    assert schedule(db, "reassess").next_fire_at == TUESDAY_10 + timedelta(weeks=2)
+    tick_daily(db, TUESDAY_10, 29)
+    week = [TUESDAY_10 + timedelta(weeks=n) for n in range(5)]
+    assert summaries(db) == [
+        (week[0], 1, "pending", "summary"),
+        (week[1], 1, "pending", "summary"),
+        (week[2], 1, "pending", "reassess"),  # round 1 closes as round 2 opens
+        (week[3], 2, "pending", "round"),  # round 2 closes (nobody finished it)
+        (week[4], 1, "pending", "summary"),  # round 3 opens, nothing closes: the cadence's own summary
+    ]
+
+
+def test_after_downtime_missed_summaries_collapse_into_one(db: Database) -> None:
+    summary_team(db, Cadence(reassess_weeks=0, summary_weeks=2))
+    back = TUESDAY_10 + timedelta(weeks=4, hours=2)  # the fires of weeks 0, 2 and 4 missed; the last two hours ago
+    report = fire_due(db, MODEL, back, grace=GRACE)
+    assert (report.deliveries, report.skipped) == (2, 0)  # the summary and the nudge
+    assert summaries(db) == [(TUESDAY_10 + timedelta(weeks=4), 1, "pending", "summary")]
+    assert schedule(db, "summary").next_fire_at == TUESDAY_10 + timedelta(weeks=6)
+    late = TUESDAY_10 + timedelta(weeks=7)  # week 6's fire is a week old: recorded, not sent
+    fire_due(db, MODEL, late, grace=GRACE)
+    assert summaries(db)[-1] == (TUESDAY_10 + timedelta(weeks=6), 1, "skipped", "summary")
+    assert schedule(db, "summary").next_fire_at == TUESDAY_10 + timedelta(weeks=8)
+
+
+def test_the_summary_cadence_is_changed_by_typing_and_described(db: Database) -> None:
+    summary_team(db, Cadence())
+    owner = Asker(SEEDED, admin=False)
+    assert schedule(db, "summary").next_fire_at is None  # the default: summaries only as rounds close
+    done = schedule_command(db, owner, ["summary", "every", "2", "weeks"], SLACK, MONDAY)
+    assert done.startswith("Done.") and done.endswith("; a team summary every 2 weeks.")
+    assert schedule(db, "summary").next_fire_at == TUESDAY_10
+    fire_due(db, MODEL, TUESDAY_10, grace=GRACE)
+    # A later change counts the weeks from the last summary rather than starting again.
+    assert "every week" in schedule_command(db, owner, ["summary", "weekly"], SLACK, TUESDAY_10 + timedelta(days=1))
+    assert schedule(db, "summary").next_fire_at == TUESDAY_10 + timedelta(weeks=1)
+    shown = schedule_command(db, owner, ["show"], SLACK, TUESDAY_10)
+    assert "a team summary every week." in shown and "summary every 2 weeks" in shown  # the usage line
+    off = schedule_command(db, owner, ["summary", "off"], SLACK, TUESDAY_10)
+    assert off.startswith("Done.") and "team summary" not in off
+    assert schedule(db, "summary").next_fire_at is None
+    refused = schedule_command(db, owner, ["summary", "every", "53", "weeks"], SLACK, TUESDAY_10)
+    assert "summary_weeks must be a whole number from 0" in refused
+    assert "can't read `summary sometimes`" in schedule_command(db, owner, ["summary", "sometimes"], SLACK, TUESDAY_10)
+    other = Asker(Participant("slack", "T0001", "C00000", "U2"), admin=False)
+    assert schedule_command(db, other, ["summary", "weekly"], SLACK, TUESDAY_10).startswith("Only the person")

@@ -1,27 +1,35 @@
 """Check-ins delivered: the scheduler's tick, with the test's clock, posting through the real Slack and Teams
 outboxes to the fake Slack Web API and the fake Bot Connector; failures retried and delivered once; nudge
-buttons that change the plan; who may change the schedule."""
+buttons that change the plan; who may change the schedule, and the settings modal and card reading back what
+they show."""
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import io
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from PIL import Image
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import select
 
+from bot.chart import WIDTH_PX, chart_height
+from bot.checkin_commands import Current
 from bot.runtime import Runtime
 from bot.scheduler import CheckinScheduler, Pacer
 from bot.server.compose import build_app
 from bot.settings import Settings
 from bot.slack.outbox import SlackOutbox
-from bot.slack.render import NoticeValue
+from bot.slack.render import NoticeValue, schedule_form, schedule_view
 from bot.teams.adapter import build_adapter
+from bot.teams.cards import schedule_card, schedule_submit
 from bot.teams.outbox import TeamsOutbox
+from checkins.cadence import Cadence
 from dialogs.messages import Command, Input
 from dialogs.ports import Participant
 from dialogs.turn import run_turn
@@ -32,7 +40,7 @@ from storage.database import Database
 from storage.models import CheckinSettings, Delivery, PlanEvent, PlanItem, Schedule
 from tests import teams_activities as a
 from tests.fakes.bot_connector import FakeBotConnector
-from tests.fakes.slack_api import FakeSlackApi
+from tests.fakes.slack_api import UPLOAD, FakeSlackApi
 from tests.personas import PERSONAS
 from tests.server_thread import ServerThread
 from tests.slack_requests import block_action, slash_command, view_submission
@@ -167,6 +175,27 @@ def test_a_reassessment_invites_members_by_dm_with_a_start_button(db: Database, 
     assert "It is open until" in invites[0]["text"] and cadence_of(settings).timezone == "UTC"
     summary = next(p for p in posts(slack_api) if p["text"].startswith("Round 1 for <#C1> has closed"))
     assert summary["channel"] == "C1"
+    assert "2 of 2 members finished (round closed)" in json.dumps(summary["blocks"])
+    assert [(u.channel_id, u.filename) for u in slack_api.uploads()] == [("C1", "maturity-round-1.png")]
+
+
+def test_a_round_summary_whose_chart_upload_fails_is_delivered_once_without_it(
+    db: Database, slack_api: FakeSlackApi
+) -> None:
+    finish(db, "U1")
+    with db.reading() as session:
+        reassess = session.scalar(select(Schedule.next_fire_at).where(Schedule.kind == "reassess"))
+    assert reassess is not None
+    clock = Clock(reassess)
+    slack_api.fail_next(UPLOAD, status=500)
+    scheduler = slack_scheduler(db, slack_api, clock)
+    assert asyncio.run(scheduler.tick()).failed == 0
+    assert asyncio.run(scheduler.tick()).sent == 0  # nothing is owed again: the text was delivered
+    closed = [p for p in posts(slack_api) if p["text"].startswith("Round 1 for <#C1> has closed")]
+    assert len(closed) == 1 and slack_api.calls_to(UPLOAD)[0].failed and slack_api.uploads() == []
+    with db.reading() as session:
+        kinds = session.execute(select(Delivery.kind, Delivery.status).where(Delivery.kind == "summary")).all()
+    assert kinds == [("summary", "sent")]
 
 
 def test_teams_check_ins_go_through_the_stored_conversation_reference(db: Database, database_url: str) -> None:
@@ -191,6 +220,32 @@ def test_teams_check_ins_go_through_the_stored_conversation_reference(db: Databa
         assert result.sent == 1
         announce = connector.activities_sent(a.TEAM_ID)[-1]
         assert announce["attachments"][0]["content"]["body"][0]["text"].startswith("Check-ins are on for")
+
+        # The round closes: its summary goes to the channel with the chart inline; refused with it, without it.
+        with db.reading() as session:
+            reassess = session.scalar(select(Schedule.next_fire_at).where(Schedule.kind == "reassess"))
+        assert reassess is not None
+        posted = connector.calls[-1].operation  # a reply in the channel, as Teams' stored reference leads to
+        connector.fail_next(posted, status=413)
+        asyncio.run(CheckinScheduler(bot, {"teams": outbox}, clock=Clock(reassess)).tick())
+        sent = [c for c in connector.calls_to(posted) if c.conversation_id == a.TEAM_ID]
+        refused, summary = sent[-2], sent[-1]
+        assert refused.failed and not summary.failed
+        assert image_of(refused.body) is not None and image_of(summary.body) is None
+        body = summary.body["attachments"][0]["content"]["body"]
+        assert body[0]["text"].startswith("Round 1 for") and body[1]["text"].startswith("Team summary, round 1")
+
+
+def image_of(activity: dict[str, Any]) -> bytes | None:
+    """The PNG inline in a card's Image (a data URI), checked to be a real PNG; None when the card has none."""
+    for element in activity["attachments"][0]["content"]["body"]:
+        if element["type"] == "Image":
+            head, _, data = element["url"].partition(",")
+            assert head == "data:image/png;base64"
+            png = base64.b64decode(data)
+            assert Image.open(io.BytesIO(png)).size == (WIDTH_PX, chart_height(len(MODEL.dimensions)))
+            return png
+    return None
 
 
 @pytest.fixture
@@ -286,8 +341,9 @@ def test_an_invitations_start_button_opens_the_new_round_in_the_dm(
     click = block_action(
         SECRET, team_id="T1", user_id="U1", channel_id="DU1", message_ts="8.0", action_id="start", value=start["value"]
     )
+    before = len(posts(slack_api))  # counted before the click: its posts may arrive before post() returns
     assert post(server, click)[0] == 200
-    slack_api.wait_for("chat.postMessage", len(posts(slack_api)) + 2)
+    slack_api.wait_for("chat.postMessage", before + 2)
     question = posts(slack_api)[-1]
     assert question["text"].startswith("question 1 of")
     action_value = json.dumps(
@@ -305,6 +361,16 @@ def test_the_owner_changes_the_schedule_in_a_modal_and_a_wrong_field_is_answered
     [opened] = slack_api.calls_to("views.open")
     view = opened.args["view"] if isinstance(opened.args["view"], dict) else json.loads(opened.args["view"])
     assert view["callback_id"] == "schedule" and view["private_metadata"] == "C1"
+    assert [b["block_id"] for b in view["blocks"]] == [
+        "weekday",
+        "time",
+        "timezone",
+        "weeks",
+        "summary",
+        "days",
+        "paused",
+    ]
+    assert view["blocks"][4]["element"]["initial_option"]["value"] == "0"
 
     def values(timezone: str) -> dict[str, Any]:
         return {
@@ -312,6 +378,7 @@ def test_the_owner_changes_the_schedule_in_a_modal_and_a_wrong_field_is_answered
             "time": {"time": {"type": "timepicker", "selected_time": "09:30"}},
             "timezone": {"timezone": {"type": "plain_text_input", "value": timezone}},
             "weeks": {"weeks": {"type": "static_select", "selected_option": {"value": "8"}}},
+            "summary": {"summary": {"type": "static_select", "selected_option": {"value": "2"}}},
             "days": {
                 "days": {"type": "checkboxes", "selected_options": [{"value": d} for d in ("monday", "thursday")]}
             },
@@ -345,7 +412,7 @@ def test_the_owner_changes_the_schedule_in_a_modal_and_a_wrong_field_is_answered
     with db.reading() as session:
         settings = session.scalars(select(CheckinSettings)).one()
     assert (settings.nudge_weekday, settings.nudge_time, settings.timezone) == (3, "09:30", "Europe/Berlin")
-    assert (settings.reassess_weeks, settings.working_days) == (8, "0,3")
+    assert (settings.reassess_weeks, settings.working_days, settings.summary_weeks) == (8, "0,3", 2)
     # Someone else's submission of the same form (a forged one) is refused on the form.
     status, reply = post(
         server,
@@ -363,3 +430,80 @@ def test_the_org_view_is_for_workspace_admins(db: Database, slack_api: FakeSlack
     slack_api.set_response("users.info", lambda call: {"ok": True, "user": {"id": call.args["user"], "is_admin": True}})
     status, reply = post(server, slash_command(SECRET, team_id="T1", user_id="U1", channel_id="C1", text="org"))
     assert "Organisation view: 1 team(s) assessed of 1" in reply["text"]
+
+
+# --- the settings form on each platform ----------------------------------------------------------------------
+
+FORM_CADENCES = [
+    Cadence(),
+    Cadence(timezone="Europe/Berlin", working_days=(0, 1, 2, 3), nudge_weekday=3, summary_weeks=2, reassess_weeks=8),
+    Cadence(summary_weeks=3, reassess_weeks=0),  # a value the picker does not offer: shown, and kept
+]
+
+
+def modal_state(view: dict[str, Any], **picked: str) -> dict[str, dict[str, dict[str, Any]]]:
+    """What Slack sends back for a modal submitted as it opened, with ``picked`` select values changed."""
+    state: dict[str, dict[str, dict[str, Any]]] = {}
+    for block in view["blocks"]:
+        element, key = block["element"], block["block_id"]
+        if element["type"] == "static_select":
+            value = {"selected_option": {"value": picked.get(key, element["initial_option"]["value"])}}
+        elif element["type"] == "timepicker":
+            value = {"selected_time": element["initial_time"]}
+        elif element["type"] == "plain_text_input":
+            value = {"value": element["initial_value"]}
+        else:
+            value = {"selected_options": element.get("initial_options", [])}
+        state[key] = {key: {"type": element["type"], **value}}
+    return state
+
+
+def card_submit(card: dict[str, Any], **picked: str) -> dict[str, Any]:
+    """What Teams sends back for a settings card saved as it was posted, with ``picked`` inputs changed."""
+    [save] = card["actions"]
+    inputs = {item["id"]: item["value"] for item in card["body"] if item["type"].startswith("Input.")}
+    return {**save["data"], **inputs, **picked}
+
+
+@pytest.mark.parametrize("cadence", FORM_CADENCES)
+def test_the_slack_modal_reads_back_what_it_shows(cadence: Cadence) -> None:
+    view = schedule_view(Current(False, cadence, True), "C1")
+    [summary] = [b["element"] for b in view["blocks"] if b["block_id"] == "summary"]
+    offered = [(o["value"], o["text"]["text"]) for o in summary["options"]]
+    assert offered[:2] == [("0", "When a round closes"), ("1", "Every week")]
+    assert ("2", "Every 2 weeks") in offered and ("4", "Every 4 weeks") in offered
+    assert summary["initial_option"]["value"] == str(cadence.summary_weeks)
+    assert schedule_form(modal_state(view)).apply(False, Cadence()) == (False, cadence)
+    _, changed = schedule_form(modal_state(view, summary="4")).apply(False, Cadence())
+    assert changed.summary_weeks == 4
+
+
+@pytest.mark.parametrize("cadence", FORM_CADENCES)
+def test_the_teams_card_reads_back_what_it_shows(cadence: Cadence) -> None:
+    card = schedule_card(Current(True, cadence, True), "19:team")
+    [summary] = [item for item in card["body"] if item.get("id") == "summary"]
+    assert summary["type"] == "Input.ChoiceSet" and summary["label"] == "Team summary posts"
+    assert summary["value"] == str(cadence.summary_weeks)
+    assert {(c["value"], c["title"]) for c in summary["choices"]} >= {
+        ("0", "When a round closes"),
+        ("4", "Every 4 weeks"),
+    }
+    parsed = schedule_submit(card_submit(card))
+    assert parsed is not None and parsed[0] == "19:team"
+    assert parsed[1].apply(False, Cadence()) == (True, cadence)
+    changed = schedule_submit(card_submit(card, summary="1"))
+    assert changed is not None and changed[1].apply(False, Cadence())[1].summary_weeks == 1
+
+
+def test_a_form_from_before_the_summary_setting_leaves_it_alone() -> None:
+    kept = Cadence(summary_weeks=2)
+    view = schedule_view(Current(False, Cadence(), True), "C1")
+    state = {k: v for k, v in modal_state(view).items() if k != "summary"}
+    assert schedule_form(state).apply(False, kept)[1].summary_weeks == 2
+    submitted = {
+        k: v for k, v in card_submit(schedule_card(Current(False, Cadence(), True), "19:t")).items() if k != "summary"
+    }
+    parsed = schedule_submit(submitted)
+    assert parsed is not None and parsed[1].apply(False, kept)[1].summary_weeks == 2
+    with pytest.raises(ValueError, match="a whole number is needed"):
+        schedule_form(modal_state(view, summary="two")).apply(False, kept)

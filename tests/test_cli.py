@@ -70,15 +70,22 @@ def test_two_members_make_a_team_report_with_disagreements(database_url: str) ->
     assert started.returncode == 0
     report = run("report", "--team", "search", url=database_url)
     assert report.returncode == 0, report.stderr
-    assert "2 member(s) (ana, bo)" in report.stdout
-    assert "Members disagree on" in report.stdout
-    assert "1 member(s) still answering" in report.stdout
+    printed = " ".join(report.stdout.split())  # as read, whatever the terminal's width wrapped
+    assert "2 of 3 members finished, 1 still answering" in printed
+    assert " ana" not in printed and " bo," not in printed  # the same summary as in a channel: no names
+    disagreements = score(MODEL, [low, high]).disagreements
+    assert "that fewer than 3 members answered" in printed  # two people: counted, not named
+    assert disagreements[0].question not in printed
+    named = run("report", "--team", "search", url=database_url, env={"MATURITY_BOT_DISAGREEMENT_MIN_RESPONDENTS": "2"})
+    printed = " ".join(named.stdout.split())
+    assert "Where members see it differently" in printed and disagreements[0].question in printed
     as_json = json.loads(run("report", "--team", "search", "--json", url=database_url).stdout)
     assert as_json.items() >= json.loads(json.dumps(score(MODEL, [low, high]).to_dict())).items()
-    assert (as_json["team"], as_json["round"], as_json["members"], as_json["in_progress"]) == (
+    assert (as_json["team"], as_json["round"], as_json["finished"], as_json["members"], as_json["in_progress"]) == (
         "search",
         1,
-        ["ana", "bo"],
+        2,
+        3,
         1,
     )
     assert as_json["respondents"] == 2 and as_json["disagreements"]
@@ -97,7 +104,7 @@ def test_stop_leaves_the_chat_and_odd_names_are_printed_as_typed(database_url: s
     assert finished.returncode == 0, finished.stderr
     report = run("report", "--team", team, url=database_url)
     assert report.returncode == 0, report.stderr
-    assert "Team ops [eu], round 1: 1 member(s) ([/x] Ana)" in report.stdout
+    assert "ops [eu]: Team summary, round 1: level " in report.stdout
 
 
 def test_names_too_long_for_the_database_are_refused_in_one_line(database_url: str) -> None:

@@ -11,7 +11,7 @@ import yaml
 from bot.slack.manifest import PLACEHOLDER, load_manifest, render_manifest
 from tests.test_cli import run
 
-BOT_SCOPES = {"commands", "chat:write", "im:write", "im:history", "users:read"}
+BOT_SCOPES = {"commands", "chat:write", "im:write", "im:history", "users:read", "files:write"}
 
 
 def request_urls(manifest: dict[str, Any]) -> list[str | None]:

@@ -41,7 +41,7 @@ def oauth_v2_access(_call: object) -> dict[str, object]:
         "ok": True,
         "app_id": "A0APP",
         "authed_user": {"id": USER},
-        "scope": "commands,chat:write,im:write,im:history,users:read",
+        "scope": "commands,chat:write,im:write,im:history,users:read,files:write",
         "token_type": "bot",
         "access_token": INSTALLED_TOKEN,
         "bot_user_id": "U0BOT",
@@ -88,7 +88,14 @@ def start_install(server: ServerThread) -> str:
     link = unescape(re.search(r'href="(https://slack\.com/oauth/v2/authorize\?[^"]+)"', html).group(1))
     query = parse_qs(urlsplit(link).query)
     assert query["client_id"] == [CLIENT_ID]
-    assert set(query["scope"][0].split(",")) == {"commands", "chat:write", "im:write", "im:history", "users:read"}
+    assert set(query["scope"][0].split(",")) == {
+        "commands",
+        "chat:write",
+        "im:write",
+        "im:history",
+        "users:read",
+        "files:write",
+    }
     [state] = query["state"]
     assert f"{COOKIE}={state}" in headers["Set-Cookie"]
     return state

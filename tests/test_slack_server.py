@@ -3,6 +3,7 @@ calls go to a fake Slack Web API on 127.0.0.1 that records them."""
 
 from __future__ import annotations
 
+import io
 import json
 import threading
 import time
@@ -10,12 +11,19 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from PIL import Image
 
+from bot.chart import WIDTH_PX, chart_height
 from bot.server.compose import build_app
 from bot.settings import Settings
+from dialogs.messages import Command, Input
+from dialogs.ports import Participant
+from dialogs.turn import run_turn
 from scoring.model import default_model
 from scoring.score import score_answers
-from tests.fakes.slack_api import FakeSlackApi
+from storage.conversations import SqlConversationStore
+from storage.database import open_database
+from tests.fakes.slack_api import UPLOAD, FakeSlackApi
 from tests.personas import PERSONAS
 from tests.server_thread import ServerThread
 from tests.slack_posts import button, posted_texts, question_id, questions_posted, wait_until
@@ -339,7 +347,57 @@ def test_status_and_summary(server: ServerThread, slack_api: FakeSlackApi) -> No
     assert status == 200
     wait_until(lambda: any(c.args.get("channel") == CHANNEL for c in slack_api.calls_to("chat.postMessage")))
     summary = next(c.args for c in slack_api.calls_to("chat.postMessage") if c.args.get("channel") == CHANNEL)
-    assert summary["text"].startswith(f"Team summary (1 member(s)): level {expected}")
+    assert summary["text"].startswith(f"Team summary, round 1: level {expected}")
+    [chart] = slack_api.wait_for_uploads()
+    assert chart.channel_id == CHANNEL
+
+
+def finish_in_database(database_url: str, users: list[str], persona: str) -> None:
+    """Members who finished, written through the same store the server uses (quicker than clicking)."""
+    db = open_database(database_url)
+    store = SqlConversationStore(db)
+    answers = PERSONAS[persona][1]
+    try:
+        for user in users:
+            who = Participant("slack", WORKSPACE, CHANNEL, user, team_name="ml-platform")
+            run_turn(store, MODEL, who, Input(Command.START), source="slack")
+            for q in MODEL.questions:
+                run_turn(store, MODEL, who, Input(Command.ANSWER, answers[q.id], question_id=q.id), source="slack")
+    finally:
+        db.close()
+
+
+def test_a_summary_posts_its_chart_as_a_file_after_the_text(
+    database_url: str, server: ServerThread, slack_api: FakeSlackApi
+) -> None:
+    finish_in_database(database_url, ["U1", "U2", "U3"], "faq_level_2")
+    status, _ = post(server, slash_command(SECRET, team_id=WORKSPACE, channel_id=CHANNEL, user_id="U1", text="summary"))
+    assert status == 200
+    [chart] = slack_api.wait_for_uploads()
+    assert (chart.channel_id, chart.filename) == (CHANNEL, "maturity-round-1.png")
+    image = Image.open(io.BytesIO(chart.content))
+    assert image.format == "PNG" and image.size == (WIDTH_PX, chart_height(len(MODEL.dimensions)))
+    methods = [c.method for c in slack_api.calls if c.method != "auth.test"]
+    assert methods == ["chat.postMessage", "files.getUploadURLExternal", "upload", "files.completeUploadExternal"]
+    text = json.dumps(slack_api.calls_to("chat.postMessage")[0].args)
+    assert "3 of 3 members finished" in text and "Plan toward level 3" in text
+
+
+def test_a_failed_chart_upload_still_posts_the_summary_text(
+    database_url: str, server: ServerThread, slack_api: FakeSlackApi
+) -> None:
+    finish_in_database(database_url, ["U1"], "faq_level_2")
+    slack_api.fail_next(UPLOAD, status=500)
+    summary = slash_command(SECRET, team_id=WORKSPACE, channel_id=CHANNEL, user_id="U1", text="summary")
+    assert post(server, summary)[0] == 200
+    slack_api.wait_for(UPLOAD)
+    [posted] = slack_api.wait_for("chat.postMessage")
+    assert posted.args["channel"] == CHANNEL and posted.args["text"].startswith("Team summary, round 1: level 2")
+    assert post(server, summary)[0] == 200  # the server carries on: the next summary has its chart
+    [chart] = slack_api.wait_for_uploads()
+    assert chart.channel_id == CHANNEL
+    # One text per summary: the failed upload did not post the first one again.
+    assert [c.args["channel"] for c in slack_api.calls_to("chat.postMessage")] == [CHANNEL, CHANNEL]
 
 
 def test_a_summary_for_a_channel_the_bot_is_not_in_tells_the_asker(

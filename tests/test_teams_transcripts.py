@@ -4,6 +4,8 @@ database (SQLite and PostgreSQL). The HTTP path and the Bot Connector are tested
 from __future__ import annotations
 
 import asyncio
+import base64
+import io
 import itertools
 import json
 from collections.abc import Iterator
@@ -13,6 +15,7 @@ import pytest
 from botbuilder.core import TurnContext
 from botbuilder.core.adapters import TestAdapter
 from botbuilder.schema import Activity, ConversationAccount, ConversationParameters
+from PIL import Image
 from sqlalchemy import select, update
 
 from bot.runtime import Runtime
@@ -218,8 +221,12 @@ def test_channel_commands_status_summary_help_and_a_typo(chat: Chat) -> None:
         question = chat.send(personal(value=option_submit(question, answers[q.id]), reply_to_id="c"))[-1]
     status = texts(chat.send(a.channel_mention("status", service_url=SERVICE)))[0]
     assert "**Team level 3" in status and "1 finished" in status and "You have finished" in status
-    summary = chat.send(a.channel_mention("summary", service_url=SERVICE))[0]
-    assert card(summary)["body"][0]["text"].startswith("Team summary (1 member(s)): level 3")
+    summary = card(chat.send(a.channel_mention("summary", service_url=SERVICE))[0])
+    assert summary["body"][0]["text"].startswith("Team summary, round 1: level 3")
+    assert "1 of 1 members finished" in summary["body"][1]["text"]
+    [image] = [element for element in summary["body"] if element["type"] == "Image"]
+    png = base64.b64decode(image["url"].removeprefix("data:image/png;base64,"))
+    assert Image.open(io.BytesIO(png)).format == "PNG" and "Chart of each dimension's level" in image["altText"]
     other = texts(chat.send(a.channel_mention("status", service_url=SERVICE, aad_object_id="other-person")))[0]
     assert "You have not started yet" in other  # counts for the team, nothing of anyone's answers
 
@@ -276,7 +283,8 @@ def test_the_owner_changes_the_schedule_on_a_card_and_others_only_see_it(chat: C
         question = chat.send(personal(value=option_submit(question, answers[q.id]), reply_to_id="c"))[-1]
     [form] = chat.send(a.channel_mention("schedule", service_url=SERVICE))
     inputs = {item["id"]: item for item in card(form)["body"] if item["type"].startswith("Input.")}
-    assert set(inputs) == {"weekday", "time", "timezone", "weeks", "days", "paused"}
+    assert set(inputs) == {"weekday", "time", "timezone", "weeks", "summary", "days", "paused"}
+    assert inputs["summary"]["value"] == "0"
     assert inputs["weekday"]["value"] == "tuesday" and inputs["time"]["value"] == "10:00"
     [save] = card(form)["actions"]
     submitted = {
@@ -285,6 +293,7 @@ def test_the_owner_changes_the_schedule_on_a_card_and_others_only_see_it(chat: C
         "time": "14:00",
         "timezone": "America/New_York",
         "weeks": "4",
+        "summary": "2",
         "days": "monday,friday",
         "paused": "false",
     }
@@ -293,6 +302,7 @@ def test_the_owner_changes_the_schedule_on_a_card_and_others_only_see_it(chat: C
     with db.reading() as session:
         settings = session.scalars(select(CheckinSettings)).one()
     assert (settings.nudge_weekday, settings.timezone, settings.reassess_weeks) == (4, "America/New_York", 4)
+    assert settings.summary_weeks == 2 and "a team summary every 2 weeks." in reply
 
     other = texts(chat.send(a.channel_mention("schedule", service_url=SERVICE, aad_object_id="someone-else")))[0]
     assert other.startswith("Check-ins are on")  # text, not the form

@@ -43,6 +43,7 @@ def build_app(settings: Settings) -> web.Application:
         on_turn=lambda platform: metrics.turns.labels(platform).inc(),
         storage_threads=pool,
         admins=settings.admin_ids,
+        min_respondents=settings.disagreement_min_respondents,
     )
     outboxes: dict[str, Outbox] = {}
     slack = None

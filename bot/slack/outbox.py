@@ -10,6 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.notices import Notice
 from bot.scheduler import Retry, Undeliverable
+from bot.slack.chart_upload import upload_chart
 from bot.slack.render import SLACK, notice_payload
 from scoring.model import MaturityModel
 from storage.checkins import DeliveryJob
@@ -56,6 +57,8 @@ class SlackOutbox:
             raise Retry(error or f"HTTP {exc.response.status_code}") from exc
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise Retry(f"network: {exc!r}") from exc
+        if notice.summary is not None:
+            await upload_chart(client, channel, notice.summary)  # the text is delivered: never a reason to retry
 
 
 def _seconds(value: object) -> float | None:

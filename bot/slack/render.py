@@ -9,6 +9,7 @@ from typing import Any
 from bot.checkin_commands import Current, ScheduleForm
 from bot.notices import Notice
 from bot.replies import Style
+from bot.summary import TeamSummary, lead, sections
 from bot.text import NEXT_STEPS_SHOWN, level_bar, next_steps_heading
 from checkins.cadence import DAY_NAMES
 from dialogs.messages import Kind, Message, QuestionView
@@ -140,6 +141,31 @@ def result_blocks(model: MaturityModel, result: Result, *, title: str) -> list[B
     return blocks
 
 
+def summary_blocks(summary: TeamSummary) -> list[Block]:
+    """The team summary as blocks; its chart follows as an uploaded file (``bot/slack/chart_upload.py``)."""
+    levels = [
+        f"`{level_bar(t.level)}` {t.level}  {escape(t.name)}" + (f"  _{t.change}_" if t.change else "")
+        for t in summary.dimensions
+    ]
+    blocks: list[Block] = [
+        {"type": "header", "text": _plain(summary.title, 150)},
+        {"type": "section", "text": _mrkdwn(escape(lead(summary)))},
+        {"type": "section", "text": _mrkdwn("\n".join(levels))},
+    ]
+    for section in sections(summary, SLACK):
+        if section.heading:
+            text = f"*{escape(section.heading)}*\n" + "\n".join(f"• {line}" for line in section.lines)
+            blocks.append({"type": "section", "text": _mrkdwn(text)})
+        else:
+            blocks.append({"type": "context", "elements": [_mrkdwn(line) for line in section.lines]})
+    return blocks
+
+
+def summary_payload(summary: TeamSummary) -> dict[str, Any]:
+    """chat.postMessage arguments for a team summary asked for in the channel."""
+    return {"text": escape(f"{summary.title}. {lead(summary)}"), "blocks": summary_blocks(summary)}
+
+
 def message_payload(
     message: Message, *, model: MaturityModel, team: str, round_: int | None = None
 ) -> dict[str, Any] | None:
@@ -226,8 +252,8 @@ class NoticeValue:
 def notice_payload(notice: Notice, *, model: MaturityModel, team: str) -> dict[str, Any]:
     """chat.postMessage arguments for a check-in: its text, a result when it has one, and its buttons."""
     blocks: list[Block] = [{"type": "section", "text": _mrkdwn(notice.text)}]
-    if notice.result is not None:
-        blocks += result_blocks(model, notice.result, title=notice.title)
+    if notice.summary is not None:
+        blocks += summary_blocks(notice.summary)
     if notice.actions:
         blocks.append(
             {
@@ -257,6 +283,7 @@ def schedule_view(current: Current, team: str) -> dict[str, Any]:
     weeks = [_option("No re-assessment rounds", "0")] + [_option(f"Every {n} weeks", str(n)) for n in (4, 6, 8, 12)]
     if str(c.reassess_weeks) not in {w["value"] for w in weeks}:
         weeks.append(_option(f"Every {c.reassess_weeks} weeks", str(c.reassess_weeks)))
+    summaries = [_option(title, value) for value, title in current.summary_choices()]
     pause = _option("Pause check-ins", "paused")
 
     def field(block_id: str, label: str, element: dict[str, Any], hint: str | None = None) -> dict[str, Any]:
@@ -300,6 +327,15 @@ def schedule_view(current: Current, team: str) -> dict[str, Any]:
                 },
             ),
             field(
+                "summary",
+                "Team summary posts",
+                {
+                    "type": "static_select",
+                    "options": summaries,
+                    "initial_option": next(s for s in summaries if s["value"] == str(c.summary_weeks)),
+                },
+            ),
+            field(
                 "days",
                 "Working days",
                 {"type": "checkboxes", "options": days, "initial_options": [days[d] for d in c.working_days]},
@@ -333,4 +369,6 @@ def schedule_form(values: dict[str, dict[str, dict[str, Any]]]) -> ScheduleForm:
         reassess_weeks=picked("weeks")["selected_option"]["value"],
         working_days=tuple(o["value"] for o in picked("days")["selected_options"]),
         paused=bool(picked("paused").get("selected_options")),
+        # A modal opened before the setting existed has no such block: the team's setting stays as it is.
+        summary_weeks=picked("summary")["selected_option"]["value"] if "summary" in values else "",
     )

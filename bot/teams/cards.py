@@ -6,6 +6,7 @@ recognised by the turn runner; the person is always the activity's sender, never
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +16,7 @@ from botbuilder.schema import Activity
 from bot.checkin_commands import Current, ScheduleForm
 from bot.notices import Notice
 from bot.replies import Style
+from bot.summary import TeamSummary, lead, sections
 from bot.text import NEXT_STEPS_SHOWN, level_bar, next_steps_heading
 from checkins.cadence import DAY_NAMES
 from dialogs.messages import Command, Input, Kind, Message, QuestionView
@@ -170,11 +172,53 @@ def plan_submit(value: object) -> tuple[str, str, str] | None:
     return team, investment, status  # type: ignore[return-value]
 
 
-def notice_activity(notice: Notice, *, model: MaturityModel, team: str) -> Activity:
-    """A check-in as a card: its text, a result when it has one, and its buttons."""
+def summary_card(summary: TeamSummary, chart: bytes | None) -> Card:
+    """The team summary, its chart inline (a data URI: Teams shows it without the bot hosting files)."""
+    body: list[dict[str, Any]] = [
+        _text(summary.title, weight="Bolder", size="Large"),
+        _text(escape(lead(summary))),
+        {
+            "type": "FactSet",
+            "facts": [
+                {"title": t.name, "value": f"{level_bar(t.level)} {t.level}" + (f"  {t.change}" if t.change else "")}
+                for t in summary.dimensions
+            ],
+        },
+    ]
+    if chart is not None:
+        body.append(
+            {
+                "type": "Image",
+                "url": "data:image/png;base64," + base64.b64encode(chart).decode("ascii"),
+                "altText": "Chart of each dimension's level"
+                + (f" beside round {summary.previous_round}'s" if summary.previous_round else "")
+                + ": "
+                + "; ".join(f"{t.name} {t.level}" + (f", {t.words}" if t.words else "") for t in summary.dimensions),
+                "size": "Stretch",
+            }
+        )
+    for section in sections(summary, TEAMS):
+        if section.heading:
+            lines = "\n".join(f"- {line}" for line in section.lines)
+            body.append(_text(f"**{escape(section.heading)}**\n\n{lines}"))
+        else:
+            body += [_text(line, isSubtle=True) for line in section.lines]
+    return _card(body)
+
+
+def summary_activity(summary: TeamSummary, chart: bytes | None, *, text: str = "") -> Activity:
+    """The summary as a message, after ``text`` (a check-in's own words) when there is some."""
+    card = summary_card(summary, chart)
+    if text:
+        card["body"].insert(0, _text(text))
+    return card_activity(card, text or summary.title)
+
+
+def notice_activity(notice: Notice, *, model: MaturityModel, team: str, chart: bytes | None = None) -> Activity:
+    """A check-in as a card: its text, a summary when it has one (with ``chart``), and its buttons."""
+    if notice.summary is not None:
+        return summary_activity(notice.summary, chart, text=notice.text)
     body: list[dict[str, Any]] = [_text(notice.text)]
-    if notice.result is not None:
-        body += result_card(model, notice.result, title=notice.title)["body"]
     actions = []
     for action in notice.actions:
         if action.kind == "plan":
@@ -215,6 +259,13 @@ def schedule_card(current: Current, team: str) -> Card:
         },
         {
             "type": "Input.ChoiceSet",
+            "id": "summary",
+            "label": "Team summary posts",
+            "choices": [{"title": title, "value": value} for value, title in current.summary_choices()],
+            "value": str(c.summary_weeks),
+        },
+        {
+            "type": "Input.ChoiceSet",
             "id": "days",
             "label": "Working days",
             "choices": days,
@@ -243,6 +294,9 @@ def schedule_submit(value: object) -> tuple[str, ScheduleForm] | None:
     fields = {name: value.get(name) for name in ("weekday", "time", "timezone", "weeks", "days", "paused")}
     if not all(isinstance(v, str) for v in fields.values()):
         raise ValueError("a settings card with a missing field")
+    summary = value.get("summary", "")  # absent from a card posted before the setting existed: left as it is
+    if not isinstance(summary, str):
+        raise ValueError("a settings card with a mangled field")
     return team, ScheduleForm(
         nudge_weekday=str(fields["weekday"]),
         nudge_time=str(fields["time"]),
@@ -250,4 +304,5 @@ def schedule_submit(value: object) -> tuple[str, ScheduleForm] | None:
         reassess_weeks=str(fields["weeks"]),
         working_days=tuple(d for d in str(fields["days"]).split(",") if d),
         paused=fields["paused"] == "true",
+        summary_weeks=summary,
     )

@@ -10,9 +10,9 @@ from __future__ import annotations
 import dataclasses
 import logging
 
-from botbuilder.core import MessageFactory, TurnContext
+from botbuilder.core import TurnContext
 from botbuilder.core.teams import TeamsActivityHandler
-from botbuilder.schema import Activity, ChannelAccount, ConversationParameters
+from botbuilder.schema import ChannelAccount, ConversationParameters
 from botbuilder.schema.teams import TeamInfo
 
 from bot.checkin_commands import Asker, change_schedule, current_schedule, plan_text, schedule_command
@@ -24,13 +24,12 @@ from bot.replies import (
     not_an_admin_text,
     not_started_text,
     status_text,
-    summary_title,
-    team_result,
     team_status,
     unknown_command_text,
 )
 from bot.runtime import Runtime
 from bot.steps import present
+from bot.summary import read_summary
 from bot.teams import PLATFORM
 from bot.teams.cards import (
     TEAMS,
@@ -40,11 +39,11 @@ from bot.teams.cards import (
     escape,
     message_activity,
     plan_submit,
-    result_card,
     schedule_card,
     schedule_submit,
 )
 from bot.teams.conversation import Where, delivery_id
+from bot.teams.summary_post import send_summary
 from checkins.plan import LABELS
 from dialogs.engine import Step
 from dialogs.messages import Command, Input, Message
@@ -121,7 +120,7 @@ class TeamsBot(TeamsActivityHandler):
         if sub == "status":
             await turn_context.send_activity(status_text(TEAMS, await self.bot.read(team_status, self.bot.model, who)))
         elif sub == "summary":
-            await turn_context.send_activity(await self._summary(who))
+            await self._summary(turn_context, who)
         elif sub == "plan":
             await turn_context.send_activity(await self.bot.read(plan_text, self.bot.model, who, TEAMS, utcnow()))
         elif sub == "org":  # Teams tells a bot nothing about tenant admins: MATURITY_BOT_ADMINS decides
@@ -252,14 +251,12 @@ class TeamsBot(TeamsActivityHandler):
             return
         await turn_context.send_activity("I've sent you a personal message with the assessment for this channel.")
 
-    async def _summary(self, who: Participant) -> Activity:
-        found = await self.bot.read(team_result, self.bot.model, who)
-        if found is None:
-            return MessageFactory.text(nobody_finished_text(TEAMS))
-        result, members = found
-        title = summary_title(members)
-        summary = f"{title}: level {result.overall}, {result.overall_name}"
-        return card_activity(result_card(self.bot.model, result, title=title), summary)
+    async def _summary(self, turn_context: TurnContext, who: Participant) -> None:
+        summary = await self.bot.read(read_summary, self.bot.model, who, min_respondents=self.bot.min_respondents)
+        if summary is None:
+            await turn_context.send_activity(nobody_finished_text(TEAMS))
+        else:
+            await send_summary(turn_context.send_activity, summary)
 
     async def _show(
         self, turn_context: TurnContext, who: Participant, step: Step, *, card_id: str | None = None

@@ -11,6 +11,7 @@ from bot.runtime import Runtime
 from bot.scheduler import Retry, Undeliverable
 from bot.teams import PLATFORM
 from bot.teams.cards import TEAMS, notice_activity
+from bot.teams.summary_post import send_summary
 from storage.checkins import DeliveryJob
 from storage.references import personal_conversation, team_conversation
 
@@ -32,10 +33,12 @@ class TeamsOutbox:
             ref = await self.bot.read(team_conversation, PLATFORM, job.workspace, job.team)
         if ref is None:
             raise Undeliverable("no stored conversation to post into (the bot has not been added there)")
-        activity = notice_activity(notice, model=self.bot.model, team=job.team)
 
         async def post(turn_context: TurnContext) -> None:
-            await turn_context.send_activity(activity)
+            if notice.summary is not None:
+                await send_summary(turn_context.send_activity, notice.summary, text=notice.text)
+            else:
+                await turn_context.send_activity(notice_activity(notice, model=self.bot.model, team=job.team))
 
         try:
             await self.adapter.continue_conversation(

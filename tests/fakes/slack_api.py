@@ -8,6 +8,10 @@ injected per method to test retries.
         client = AsyncWebClient(token="xoxb-test", base_url=fake.url)
         ...
         [call] = fake.wait_for("chat.postMessage")
+
+Files go up as slack_sdk's ``files_upload_v2`` sends them: ``files.getUploadURLExternal`` hands out a file id and an
+upload URL on this same server, the bytes are POSTed there (recorded as a call to ``"upload"``, so ``fail_next`` and
+``hold`` apply to it), and ``files.completeUploadExternal`` shares them; ``fake.uploads()`` lists the shared files.
 """
 
 from __future__ import annotations
@@ -15,13 +19,16 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import mimetypes
+import secrets
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
+from urllib.parse import quote
 
 from aiohttp import web
 
@@ -35,7 +42,13 @@ BOT_ID = "B0BOT"
 # Called with the app's client id and secret (HTTP Basic auth), not a token; answer them with ``set_response``.
 CLIENT_CREDENTIAL_METHODS = frozenset({"oauth.v2.access"})
 
+# The pseudo-method under which POSTs of file bytes to an upload URL are recorded (``fail_next(UPLOAD, status=500)``).
+UPLOAD = "upload"
+# Largest request body the fake reads (aiohttp's default is 1 MiB; Slack itself takes files up to 1 GB).
+MAX_BODY_BYTES = 64 * 1024 * 1024
+
 Responder = Callable[["Call"], dict[str, Any]]
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -47,6 +60,31 @@ class Call:
     token: str | None
     time: float
     failed: bool = False
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file shared by ``files.completeUploadExternal``: the bytes that were uploaded and where they went."""
+
+    file_id: str
+    filename: str
+    title: str
+    content: bytes
+    channel_id: str | None
+    initial_comment: str | None
+    thread_ts: str | None
+    channels: tuple[str, ...] = ()
+
+
+@dataclass
+class _IssuedFile:
+    """A file id handed out by ``files.getUploadURLExternal``; ``content`` stays None until its bytes arrive."""
+
+    file_id: str
+    filename: str
+    length: int
+    alt_txt: str | None
+    content: bytes | None = None
 
 
 @dataclass
@@ -64,6 +102,9 @@ class _State:
     failures: dict[str, deque[_Failure]] = field(default_factory=dict)
     responders: dict[str, Responder] = field(default_factory=dict)
     held: dict[str, threading.Event] = field(default_factory=dict)
+    files: dict[str, _IssuedFile] = field(default_factory=dict)
+    upload_paths: dict[str, str] = field(default_factory=dict)  # opaque part of an upload URL -> file id
+    uploads: list[Upload] = field(default_factory=list)
 
 
 class FakeSlackApi:
@@ -86,6 +127,7 @@ class FakeSlackApi:
         self._state = _State()
         self._ts = itertools.count(100)
         self._view_ids = itertools.count(1)
+        self._file_ids = itertools.count(1)
         self._server: ServerThread | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------------------------
@@ -94,8 +136,9 @@ class FakeSlackApi:
         """Listen on a free port; returns self so ``fake = FakeSlackApi().start()`` reads naturally."""
         if self._server is not None:
             raise RuntimeError("FakeSlackApi already started")
-        app = web.Application()
+        app = web.Application(client_max_size=MAX_BODY_BYTES)
         app.router.add_route("*", "/api/{method}", self._handle)
+        app.router.add_route("POST", "/upload/v1/{ticket}", self._handle_upload)
         self._server = ServerThread(app, name="fake-slack-api").start()
         self.port = self._server.port
         return self
@@ -133,36 +176,59 @@ class FakeSlackApi:
         """The calls to one method, e.g. ``"chat.postMessage"``."""
         return [call for call in self.calls if call.method == method]
 
+    def uploads(self) -> list[Upload]:
+        """The files shared by ``files.completeUploadExternal`` so far, oldest first (a snapshot)."""
+        with self._state.lock:
+            return list(self._state.uploads)
+
     def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
         """Block until ``count`` calls to ``method`` arrived (the bot answers Slack asynchronously)."""
         deadline = time.monotonic() + timeout
-        while (found := self._arrived(method, count, deadline)) is None:
+        while (found := self._enough(self.calls_to(method), count, deadline, f"call(s) to {method}")) is None:
             time.sleep(0.01)
         return found
 
     async def async_wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
         """``wait_for`` for async tests: yields to the test's loop, where the bot under test may be running."""
         deadline = time.monotonic() + timeout
-        while (found := self._arrived(method, count, deadline)) is None:
+        while (found := self._enough(self.calls_to(method), count, deadline, f"call(s) to {method}")) is None:
             await asyncio.sleep(0.01)
         return found
 
-    def _arrived(self, method: str, count: int, deadline: float) -> list[Call] | None:
-        """The calls once there are enough, None to keep waiting; AssertionError past the deadline."""
-        found = self.calls_to(method)
+    def wait_for_uploads(self, count: int = 1, timeout: float = 5.0) -> list[Upload]:
+        """Block until ``count`` files were shared. Safer than ``wait_for("files.completeUploadExternal")``, which
+        returns once the call arrived, possibly before the fake has stored the upload."""
+        deadline = time.monotonic() + timeout
+        while (found := self._enough(self.uploads(), count, deadline, "completed upload(s)")) is None:
+            time.sleep(0.01)
+        return found
+
+    async def async_wait_for_uploads(self, count: int = 1, timeout: float = 5.0) -> list[Upload]:
+        """``wait_for_uploads`` for async tests."""
+        deadline = time.monotonic() + timeout
+        while (found := self._enough(self.uploads(), count, deadline, "completed upload(s)")) is None:
+            await asyncio.sleep(0.01)
+        return found
+
+    def _enough(self, found: list[_T], count: int, deadline: float, wanted: str) -> list[_T] | None:
+        """``found`` once it holds ``count`` items, None to keep waiting; AssertionError past the deadline."""
         if len(found) >= count:
             return found
         if time.monotonic() >= deadline:
             seen = [call.method + (" (failed)" if call.failed else "") for call in self.calls]
-            raise AssertionError(f"expected {count} call(s) to {method}, got {len(found)}; recorded: {seen}")
+            raise AssertionError(f"expected {count} {wanted}, got {len(found)}; recorded: {seen}")
         return None
 
     def reset(self) -> None:
-        """Forget calls, pending failures and custom responses (tokens and team stay)."""
+        """Forget calls, uploads (and the file ids issued for them), pending failures and custom responses (tokens
+        and team stay)."""
         with self._state.lock:
             self._state.calls.clear()
             self._state.failures.clear()
             self._state.responders.clear()
+            self._state.files.clear()
+            self._state.upload_paths.clear()
+            self._state.uploads.clear()
 
     def fail_next(self, method: str, status: int = 429, retry_after: int = 1, times: int = 1) -> None:
         """Answer the next ``times`` calls to ``method`` with HTTP ``status`` (429 carries ``Retry-After``)."""
@@ -185,10 +251,11 @@ class FakeSlackApi:
 
     # -- HTTP side ---------------------------------------------------------------------------------------------
 
-    async def _handle(self, request: web.Request) -> web.Response:
-        method = request.match_info["method"]
-        args = await _read_args(request)
-        token = _bearer(request.headers.get("Authorization")) or _str_or_none(args.pop("token", None))
+    async def _receive(
+        self, method: str, args: dict[str, Any], token: str | None
+    ) -> tuple[Call, _Failure | None, Responder | None]:
+        """Record a request and take what the test arranged for it: an injected failure, a custom answer, a hold
+        (waited out here)."""
         with self._state.lock:
             queue = self._state.failures.get(method)
             failure = queue.popleft() if queue else None
@@ -200,6 +267,13 @@ class FakeSlackApi:
             held = self._state.held.get(method)
         if held is not None:
             await asyncio.get_running_loop().run_in_executor(None, held.wait, 30)
+        return call, failure, responder
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        args = await _read_args(request)
+        token = _bearer(request.headers.get("Authorization")) or _str_or_none(args.pop("token", None))
+        call, failure, responder = await self._receive(method, args, token)
         if failure is not None:
             return _failure_response(failure)
         needs_token = method not in CLIENT_CREDENTIAL_METHODS
@@ -211,6 +285,25 @@ class FakeSlackApi:
         if answer is None:
             return web.json_response({"ok": False, "error": "unknown_method"})
         return web.json_response(answer(call.args))
+
+    async def _handle_upload(self, request: web.Request) -> web.Response:
+        """An upload URL from ``files.getUploadURLExternal``: stores the POSTed bytes for its file id and answers
+        in plain text as files.slack.com does. No token is needed (the URL itself is the credential) and
+        ``set_response`` does not apply; ``fail_next(UPLOAD)`` and ``hold(UPLOAD)`` do."""
+        content = await _read_upload(request)
+        with self._state.lock:
+            file_id = self._state.upload_paths.get(request.match_info["ticket"])
+        args = {"file_id": file_id, "size": len(content)}
+        _call, failure, _responder = await self._receive(UPLOAD, args, _bearer(request.headers.get("Authorization")))
+        if failure is not None:
+            return _failure_response(failure)
+        with self._state.lock:
+            issued = self._state.files.get(file_id) if file_id is not None else None
+            if issued is not None:
+                issued.content = content
+        if issued is None:
+            return web.Response(status=404, text="Not Found")
+        return web.Response(text=f"OK - {len(content)}")
 
     def _too_soon(self, channel: str) -> _Failure | None:
         """Called under the lock: a 429 when ``channel`` had a post less than ``channel_pace`` seconds ago."""
@@ -326,6 +419,81 @@ class FakeSlackApi:
             return {"ok": False, "error": "channel_not_found"}
         return {"ok": True, "channel": {"id": channel_id, "name": f"chan-{channel_id}"}}
 
+    def _files_get_upload_url_external(self, args: dict[str, Any]) -> dict[str, Any]:
+        filename = _str_or_none(args.get("filename"))
+        length = _int_or_none(args.get("length"))
+        if filename is None or length is None or length < 0:
+            return {"ok": False, "error": "invalid_arguments"}
+        if length == 0:
+            return {"ok": False, "error": "missing_argument"}  # Slack's documented answer to an empty file
+        file_id = f"F{next(self._file_ids):08d}"
+        ticket = secrets.token_hex(12)
+        with self._state.lock:
+            self._state.files[file_id] = _IssuedFile(file_id, filename, length, _str_or_none(args.get("alt_txt")))
+            self._state.upload_paths[ticket] = file_id
+        return {"ok": True, "upload_url": f"http://127.0.0.1:{self.port}/upload/v1/{ticket}", "file_id": file_id}
+
+    def _files_complete_upload_external(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Shares every listed file at once, or none: each id must have been issued and its bytes uploaded."""
+        items = _maybe_json(args.get("files"))
+        if not isinstance(items, list) or not items:
+            return {"ok": False, "error": "invalid_arguments"}
+        if not all(isinstance(item, dict) and _str_or_none(item.get("id")) for item in items):
+            return {"ok": False, "error": "invalid_arguments"}
+        channel_id = _str_or_none(args.get("channel_id"))
+        channels = tuple(c.strip() for c in str(args.get("channels") or "").split(",") if c.strip())
+        with self._state.lock:
+            issued = [self._state.files.get(item["id"]) for item in items]
+            if any(found is None or found.content is None for found in issued):
+                return {"ok": False, "error": "file_not_found"}
+            done = [
+                Upload(
+                    file_id=found.file_id,
+                    filename=found.filename,
+                    title=_str_or_none(item.get("title")) or found.filename,
+                    content=found.content,
+                    channel_id=channel_id,
+                    initial_comment=_str_or_none(args.get("initial_comment")),
+                    thread_ts=_str_or_none(args.get("thread_ts")),
+                    channels=channels,
+                )
+                for item, found in zip(items, issued, strict=True)
+                if found is not None and found.content is not None
+            ]
+            alt_texts = {found.file_id: found.alt_txt for found in issued if found is not None}
+            self._state.uploads.extend(done)
+        now = int(time.time())
+        return {"ok": True, "files": [self._file_object(upload, now, alt_texts.get(upload.file_id)) for upload in done]}
+
+    def _file_object(self, upload: Upload, created: int, alt_txt: str | None) -> dict[str, Any]:
+        """A file in the shape Slack's file objects have (the fields a client is likely to read)."""
+        extension = upload.filename.rpartition(".")[2].lower() if "." in upload.filename else ""
+        path = f"{upload.file_id}/{quote(upload.filename)}"
+        shared_to = [c for c in (upload.channel_id, *upload.channels) if c]
+        file: dict[str, Any] = {
+            "id": upload.file_id,
+            "created": created,
+            "timestamp": created,
+            "name": upload.filename,
+            "title": upload.title,
+            "mimetype": mimetypes.guess_type(upload.filename)[0] or "application/octet-stream",
+            "filetype": extension or "binary",
+            "pretty_type": extension.upper() or "Binary",
+            "user": BOT_USER_ID,
+            "user_team": self.team_id,
+            "size": len(upload.content),
+            "mode": "hosted",
+            "is_external": False,
+            "is_public": any(c.startswith("C") for c in shared_to),
+            "url_private": f"https://files.slack.invalid/files-pri/{self.team_id}-{path}",
+            "url_private_download": f"https://files.slack.invalid/files-pri/{self.team_id}-{path}?download=1",
+            "permalink": f"https://acme.slack.invalid/files/{BOT_USER_ID}/{path}",
+            "file_access": "visible",
+        }
+        if alt_txt:
+            file["alt_txt"] = alt_txt
+        return file
+
     @property
     def _answers(self) -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
         return {
@@ -338,6 +506,8 @@ class FakeSlackApi:
             "views.open": self._views_open,
             "users.info": self._users_info,
             "conversations.info": self._conversations_info,
+            "files.getUploadURLExternal": self._files_get_upload_url_external,
+            "files.completeUploadExternal": self._files_complete_upload_external,
         }
 
 
@@ -357,6 +527,21 @@ async def _read_args(request: web.Request) -> dict[str, Any]:
     return args
 
 
+async def _read_upload(request: web.Request) -> bytes:
+    """The file's bytes: the raw body (as slack_sdk sends it, whatever the Content-Type says), or, for a multipart
+    form, its ``file`` field or else its first file part."""
+    if request.content_type != "multipart/form-data":
+        return await request.read()
+    form = await request.post()
+    named = form.get("file")
+    part = named if named is not None else next((v for v in form.values() if isinstance(v, web.FileField)), None)
+    if isinstance(part, web.FileField):
+        return part.file.read()
+    if isinstance(part, str):
+        return part.encode()
+    return bytes(part) if part is not None else b""
+
+
 def _bearer(header: str | None) -> str | None:
     if header and header.startswith("Bearer "):
         return header.removeprefix("Bearer ").strip() or None
@@ -365,6 +550,18 @@ def _bearer(header: str | None) -> str | None:
 
 def _str_or_none(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
+
+
+def _int_or_none(value: Any) -> int | None:
+    """An integer argument, sent as a number (JSON) or as digits (query string, form)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    try:
+        return int(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
 
 
 def _maybe_json(value: Any) -> Any:

@@ -5,17 +5,21 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 
 import pytest
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
-from tests.fakes.slack_api import Call, FakeSlackApi
+from tests.fakes.slack_api import UPLOAD, Call, FakeSlackApi, Upload
+
+# A PNG signature and then every byte value: what arrives must be byte for byte what was sent, not text.
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
 
 
 @pytest.fixture(scope="module")
@@ -185,3 +189,156 @@ def test_set_response_overrides_an_answer(fake: FakeSlackApi) -> None:
     assert WebClient(token="xoxb-test", base_url=fake.url).users_info(user="U5")["user"]["is_admin"] is True
     fake.reset()
     assert WebClient(token="xoxb-test", base_url=fake.url).users_info(user="U5")["user"]["is_admin"] is False
+
+
+def test_files_upload_v2_round_trip(fake: FakeSlackApi) -> None:
+    async def go() -> dict:
+        client = AsyncWebClient(token="xoxb-test", base_url=fake.url)
+        response = await client.files_upload_v2(
+            channel="C1", file=PNG, filename="chart.png", title="Levels", initial_comment="This round", thread_ts="1.2"
+        )
+        return response.data  # type: ignore[return-value]
+
+    response = asyncio.run(go())
+    [upload] = fake.uploads()
+    assert upload == Upload(
+        file_id=response["file"]["id"],
+        filename="chart.png",
+        title="Levels",
+        content=PNG,
+        channel_id="C1",
+        initial_comment="This round",
+        thread_ts="1.2",
+    )
+    assert response["ok"] is True
+    assert response["file"]["id"].startswith("F")
+    assert [response["files"][0][key] for key in ("name", "title", "mimetype", "size")] == [
+        "chart.png",
+        "Levels",
+        "image/png",
+        len(PNG),
+    ]
+    assert [c.method for c in fake.calls] == ["files.getUploadURLExternal", UPLOAD, "files.completeUploadExternal"]
+    asked, uploaded, completed = fake.calls
+    assert asked.args == {"filename": "chart.png", "length": str(len(PNG))}
+    assert asked.token == "xoxb-test"
+    assert uploaded.args == {"file_id": upload.file_id, "size": len(PNG)}
+    assert json.loads(completed.args["files"]) == [{"id": upload.file_id, "title": "Levels"}]
+
+
+def test_sync_client_uploads_several_files_in_order(fake: FakeSlackApi) -> None:
+    """WebClient posts the bytes with urllib's default form Content-Type; they are still stored raw."""
+    client = WebClient(token="xoxb-test", base_url=fake.url)
+    response = client.files_upload_v2(
+        channels=["C1", "C2"],
+        file_uploads=[{"file": PNG, "filename": "a.png"}, {"content": "plain text", "filename": "b.txt", "title": "B"}],
+    )
+    assert [f["id"] for f in response["files"]] == [u.file_id for u in fake.uploads()]
+    assert [(u.filename, u.title, u.content, u.channels) for u in fake.uploads()] == [
+        ("a.png", "a.png", PNG, ("C1", "C2")),
+        ("b.txt", "B", b"plain text", ("C1", "C2")),
+    ]
+    assert fake.uploads()[0].channel_id is None
+
+
+def test_upload_failure_makes_files_upload_v2_raise(fake: FakeSlackApi) -> None:
+    fake.fail_next(UPLOAD, status=500)
+
+    async def go() -> None:
+        await AsyncWebClient(token="xoxb-test", base_url=fake.url).files_upload_v2(
+            channel="C1", file=PNG, filename="chart.png"
+        )
+
+    with pytest.raises(SlackRequestError, match="status: 500"):
+        asyncio.run(go())
+    assert [(c.method, c.failed) for c in fake.calls] == [("files.getUploadURLExternal", False), (UPLOAD, True)]
+    assert fake.uploads() == []
+
+
+def test_completion_needs_issued_and_uploaded_files(fake: FakeSlackApi) -> None:
+    client = WebClient(token="xoxb-test", base_url=fake.url)
+    with pytest.raises(SlackApiError) as err:
+        client.files_completeUploadExternal(files=[{"id": "F0NOSUCH", "title": "x"}], channel_id="C1")
+    assert err.value.response["error"] == "file_not_found"
+
+    issued = client.files_getUploadURLExternal(filename="late.png", length=len(PNG))
+    with pytest.raises(SlackApiError) as err:  # issued, but its bytes never arrived
+        client.files_completeUploadExternal(files=[{"id": issued["file_id"]}], channel_id="C1")
+    assert err.value.response["error"] == "file_not_found"
+
+    with pytest.raises(SlackApiError) as err:
+        client.api_call("files.completeUploadExternal", params={"files": "not json"})
+    assert err.value.response["error"] == "invalid_arguments"
+    assert fake.uploads() == []
+
+
+def test_upload_url_needs_filename_and_length(fake: FakeSlackApi) -> None:
+    client = WebClient(token="xoxb-test", base_url=fake.url)
+    for params, error in [
+        ({"filename": "a.png"}, "invalid_arguments"),
+        ({"length": 3}, "invalid_arguments"),
+        ({"filename": "a.png", "length": "three"}, "invalid_arguments"),
+        ({"filename": "a.png", "length": 0}, "missing_argument"),
+    ]:
+        with pytest.raises(SlackApiError) as err:
+            client.api_call("files.getUploadURLExternal", params=params)
+        assert err.value.response["error"] == error, params
+    first = client.files_getUploadURLExternal(filename="a.png", length=3)
+    second = client.files_getUploadURLExternal(filename="a.png", length=3)
+    assert first["file_id"] != second["file_id"]
+    assert first["upload_url"].startswith(fake.url.removesuffix("api/") + "upload/v1/")
+
+
+def test_file_methods_refuse_a_missing_token(fake: FakeSlackApi) -> None:
+    client = WebClient(base_url=fake.url)
+    for call in (
+        lambda: client.files_getUploadURLExternal(filename="a.png", length=3),
+        lambda: client.files_completeUploadExternal(files=[{"id": "F1"}]),
+    ):
+        with pytest.raises(SlackApiError) as err:
+            call()
+        assert err.value.response["error"] == "invalid_auth"
+    assert [c.token for c in fake.calls] == [None, None]
+
+
+def test_upload_url_takes_multipart_and_unknown_paths_are_404(fake: FakeSlackApi) -> None:
+    client = WebClient(token="xoxb-test", base_url=fake.url)
+    issued = client.files_getUploadURLExternal(filename="form.png", length=len(PNG))
+
+    def post(url: str, body: bytes, content_type: str) -> tuple[int, str]:
+        req = urllib.request.Request(url, data=body, headers={"Content-Type": content_type}, method="POST")
+        try:
+            with urllib.request.urlopen(req, timeout=5) as resp:
+                return resp.status, resp.read().decode()
+        except urllib.error.HTTPError as err:
+            return err.code, err.read().decode()
+
+    boundary = "fake-boundary"
+    form = b"".join(
+        [
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="form.png"\r\n'.encode(),
+            b"Content-Type: image/png\r\n\r\n",
+            PNG,
+            f"\r\n--{boundary}--\r\n".encode(),
+        ]
+    )
+    assert post(issued["upload_url"], form, f"multipart/form-data; boundary={boundary}") == (200, f"OK - {len(PNG)}")
+    unknown = issued["upload_url"].rpartition("/")[0] + "/nosuchticket"
+    assert post(unknown, b"bytes", "application/octet-stream")[0] == 404
+    assert [c.args["file_id"] for c in fake.calls_to(UPLOAD)] == [issued["file_id"], None]
+
+    client.files_completeUploadExternal(files=[{"id": issued["file_id"], "title": "Form"}], channel_id="C1")
+    assert [(u.title, u.content) for u in fake.uploads()] == [("Form", PNG)]
+
+
+def test_async_wait_for_uploads_lets_the_loop_run(fake: FakeSlackApi) -> None:
+    async def go() -> list[Upload]:
+        client = AsyncWebClient(token="xoxb-test", base_url=fake.url)
+        task = asyncio.create_task(client.files_upload_v2(channel="C1", content="report", filename="r.txt"))
+        uploads = await fake.async_wait_for_uploads()
+        await task
+        return uploads
+
+    assert [u.content for u in asyncio.run(go())] == [b"report"]
+    with pytest.raises(AssertionError, match=r"2 completed upload\(s\), got 1"):
+        fake.wait_for_uploads(count=2, timeout=0.1)

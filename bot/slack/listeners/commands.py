@@ -1,4 +1,4 @@
-"""``/maturity [start|status|summary|help]`` in a channel: the channel is the team."""
+"""``/maturity [start|status|summary|plan|schedule|org|help]`` in a channel: the channel is the team."""
 
 from __future__ import annotations
 
@@ -15,15 +15,15 @@ from bot.replies import (
     nobody_finished_text,
     not_an_admin_text,
     status_text,
-    summary_title,
-    team_result,
     team_status,
     unknown_command_text,
 )
 from bot.runtime import Runtime
 from bot.slack import PLATFORM
-from bot.slack.render import SCHEDULE_CALLBACK, SLACK, result_blocks, schedule_form, schedule_view
+from bot.slack.chart_upload import upload_chart
+from bot.slack.render import SCHEDULE_CALLBACK, SLACK, schedule_form, schedule_view, summary_payload
 from bot.slack.show import show_in_dm
+from bot.summary import read_summary
 from dialogs.messages import Command, Input
 from dialogs.ports import Participant
 from storage.models import utcnow
@@ -106,18 +106,12 @@ async def start(ack: AsyncAck, client: AsyncWebClient, bot: Runtime, who: Partic
 
 
 async def post_summary(client: AsyncWebClient, bot: Runtime, who: Participant) -> None:
-    found = await bot.read(team_result, bot.model, who)
-    if found is None:
-        post = {"text": nobody_finished_text(SLACK)}
-    else:
-        result, members = found
-        title = summary_title(members)
-        post = {
-            "text": f"{title}: level {result.overall}, {result.overall_name}",
-            "blocks": result_blocks(bot.model, result, title=title),
-        }
+    summary = await bot.read(read_summary, bot.model, who, min_respondents=bot.min_respondents)
+    post = summary_payload(summary) if summary else {"text": nobody_finished_text(SLACK)}
     try:
         await client.chat_postMessage(channel=who.team, **post)
+        if summary is not None:
+            await upload_chart(client, who.team, summary)
     except SlackApiError as exc:
         if exc.response.get("error") not in ("not_in_channel", "channel_not_found"):
             raise
@@ -148,9 +142,19 @@ def register_views(app: AsyncApp, bot: Runtime) -> None:
         bot.later(client.chat_postEphemeral(channel=team, user=user, text=reply), "confirming check-in settings")
 
 
+# Words in a refusal -> the form field it is about; the first match wins ("a team summary every x weeks").
+FIELD_WORDS = (
+    ("time zone", "timezone"),
+    ("time of day", "time"),
+    ("summary", "summary"),
+    ("weeks", "weeks"),
+    ("working", "days"),
+)
+
+
 def _field_of(problem: str) -> str:
     """Which field of the form a refusal is about (Slack shows an error under one field)."""
-    for words, block in (("time zone", "timezone"), ("time of day", "time"), ("weeks", "weeks"), ("working", "days")):
+    for words, block in FIELD_WORDS:
         if words in problem:
             return block
     return "weekday"

@@ -1,0 +1,193 @@
+"""The team summary: what most people see of the product, built once from storage and scoring and worded the
+same on every platform. Slack, Teams and the terminal only lay it out (blocks, a card, a console table).
+
+Individual answers never appear: levels are the team's (lower medians), participation is a count, and where
+members disagree is only named for questions that enough members answered (``min_respondents``)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from bot.replies import Style
+from bot.text import NEXT_STEPS_SHOWN
+from checkins.plan import DONE, IN_PROGRESS, LABELS, NOT_FOR_US, OPEN, SETTLED, SNOOZED, plan_for
+from dialogs.ports import Participant
+from scoring.model import Investment, MaturityModel, Pitfall
+from scoring.score import Disagreement, score
+from storage.database import Database
+from storage.plan import find_team
+from storage.summaries import PreviousRound, SummaryFacts, summary_facts
+
+DEFAULT_MIN_RESPONDENTS = 3
+DISAGREEMENTS_SHOWN = 5  # a long list would bury the rest; the export has them all
+
+
+@dataclass(frozen=True)
+class Trend:
+    """A level this round beside the previous round's (None: no previous round, or a dimension new since)."""
+
+    name: str
+    level: int
+    previous: int | None
+
+    @property
+    def words(self) -> str:
+        if self.previous is None:
+            return ""
+        if self.level > self.previous:
+            return f"up from {self.previous}"
+        if self.level < self.previous:
+            return f"down from {self.previous}"
+        return "same"
+
+    @property
+    def change(self) -> str:
+        """The words with a mark that reads without colour: "▲ up from 1", "▼ down from 3", "= same", or ""."""
+        if not self.words:
+            return ""
+        mark = "=" if self.words == "same" else "▲" if self.level > (self.previous or 0) else "▼"
+        return f"{mark} {self.words}"
+
+
+@dataclass(frozen=True)
+class TeamSummary:
+    team: str  # external id: the channel
+    team_name: str
+    round_number: int
+    round_open: bool
+    previous_round: int | None
+    overall: Trend
+    level_meaning: str  # one sentence on what the overall level means
+    dimensions: tuple[Trend, ...]
+    finished: int
+    members: int
+    in_progress: int
+    blockers: tuple[str, ...]  # names of the dimensions holding the next level back
+    disagreements: tuple[Disagreement, ...]  # only those answered by at least ``min_respondents``
+    hidden_disagreements: int  # disagreements on questions too few answered to name
+    min_respondents: int
+    plan: Counter[str]  # status -> how many of the plan's steps
+    next_steps: tuple[tuple[Investment, str], ...]  # the first unsettled steps, with their status
+    pitfall: Pitfall | None
+    unanswered: int
+
+    @property
+    def title(self) -> str:
+        return f"Team summary, round {self.round_number}: level {self.overall.level}, {self.overall.name}"
+
+
+def build_summary(model: MaturityModel, facts: SummaryFacts, *, min_respondents: int) -> TeamSummary | None:
+    """None when nobody has finished the round: there is nothing to sum up yet."""
+    if not facts.answer_sets:
+        return None
+    result = score(model, facts.answer_sets)
+    was_overall, was = _previous_levels(model, facts.previous)
+    names = model.dimension_by_id
+    entries = plan_for(result, facts.plan)
+    shown = tuple(d for d in result.disagreements if d.respondents >= min_respondents)
+    return TeamSummary(
+        team=facts.team,
+        team_name=facts.team_name,
+        round_number=facts.round_number,
+        round_open=facts.round_open,
+        previous_round=facts.previous.number if facts.previous else None,
+        overall=Trend(result.overall_name, result.overall, was_overall),
+        level_meaning=result.overall_summary,
+        dimensions=tuple(Trend(d.name, d.level, was.get(d.id)) for d in result.dimensions),
+        finished=len(facts.answer_sets),
+        members=max(facts.members, len(facts.answer_sets)),
+        in_progress=facts.in_progress,
+        blockers=tuple(names[d].name for d in result.blockers),
+        disagreements=shown,
+        hidden_disagreements=len(result.disagreements) - len(shown),
+        min_respondents=min_respondents,
+        plan=Counter(e.status for e in entries),
+        next_steps=tuple((e.investment, e.status) for e in entries if e.status not in SETTLED)[:NEXT_STEPS_SHOWN],
+        pitfall=result.pitfalls[0] if result.pitfalls else None,
+        unanswered=len(result.unanswered),
+    )
+
+
+def _previous_levels(model: MaturityModel, previous: PreviousRound | None) -> tuple[int | None, dict[str, int]]:
+    """The previous round's overall level and each dimension's (by id); (None, {}) without a previous round."""
+    if previous is None:
+        return None, {}
+    if previous.stored is not None:
+        dimensions = previous.stored.get("dimensions", {})
+        levels = {d: int(v["level"]) for d, v in dimensions.items() if isinstance(v, dict) and "level" in v}
+        return int(previous.stored.get("overall", 0)), levels
+    result = score(model, previous.answer_sets)
+    return result.overall, {d.id: d.level for d in result.dimensions}
+
+
+def read_summary(
+    db: Database, model: MaturityModel, who: Participant, *, min_respondents: int = DEFAULT_MIN_RESPONDENTS
+) -> TeamSummary | None:
+    """The summary of the asker's team (its latest round anyone finished). Blocking: run it off the event loop."""
+    with db.reading() as session:
+        team = find_team(session, who.platform, who.workspace, who.team)
+        facts = summary_facts(session, team.id) if team else None
+    return build_summary(model, facts, min_respondents=min_respondents) if facts else None
+
+
+# --- the words, the same everywhere -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Section:
+    heading: str
+    lines: tuple[str, ...]
+
+
+def lead(summary: TeamSummary) -> str:
+    """What the level means, the trend, and who took part: the first lines of every summary."""
+    o = summary.overall
+    if summary.previous_round is None:
+        trend = "This is the team's first round, so there is no trend yet."
+    elif o.words == "same":
+        trend = f"The same level as in round {summary.previous_round}."
+    else:
+        trend = f"{o.words.capitalize()} in round {summary.previous_round}."
+    still = f", {summary.in_progress} still answering" if summary.in_progress else ""
+    closed = "" if summary.round_open else " (round closed)"
+    taking_part = f"{summary.finished} of {summary.members} members finished{still}{closed}."
+    return f"{summary.level_meaning} {trend} {taking_part}"
+
+
+def sections(summary: TeamSummary, style: Style) -> list[Section]:
+    """Everything after the levels, as headed lists each platform lays out in its own way."""
+    b, e = style.bold, style.escape
+    found: list[Section] = []
+    if summary.blockers:
+        found.append(Section(f"Holding back level {summary.overall.level + 1}", (e(", ".join(summary.blockers)),)))
+    if summary.disagreements or summary.hidden_disagreements:
+        lines = [
+            f"{e(d.question)}: answers from level {d.low} to {d.high}, {d.spread} levels apart"
+            for d in summary.disagreements[:DISAGREEMENTS_SHOWN]
+        ]
+        if len(summary.disagreements) > DISAGREEMENTS_SHOWN:
+            lines.append(f"and {len(summary.disagreements) - DISAGREEMENTS_SHOWN} more")
+        if summary.hidden_disagreements:
+            lines.append(
+                f"{summary.hidden_disagreements} question(s) with answers two or more levels apart that fewer than "
+                f"{summary.min_respondents} members answered: not named, so nobody's answer can be told apart."
+            )
+        found.append(Section("Where members see it differently", tuple(lines)))
+    if summary.plan:
+        total, plan = summary.plan.total(), summary.plan
+        counts = [f"{plan[DONE]} of {total} steps done"] + [
+            f"{plan[status]} {LABELS[status]}" for status in (IN_PROGRESS, SNOOZED, NOT_FOR_US, OPEN) if plan[status]
+        ]
+        found.append(Section(f"Plan toward level {summary.overall.level + 1}", (", ".join(counts) + ".",)))
+    if summary.next_steps:
+        steps = tuple(
+            f"{b(e(investment.title))}" + (f" ({LABELS[status]})" if status != OPEN else "") + f": {e(investment.why)}"
+            for investment, status in summary.next_steps
+        )
+        found.append(Section("Next steps", steps))
+    if summary.pitfall is not None:
+        found.append(Section(f"Watch out: {summary.pitfall.title.lower()}", (e(summary.pitfall.warning),)))
+    if summary.unanswered:
+        found.append(Section("", (f"{summary.unanswered} question(s) nobody answered, counted as level 0.",)))
+    return found

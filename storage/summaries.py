@@ -1,0 +1,91 @@
+"""What a team summary is made of, read in one go: a round's finished answers, how many took part, the previous
+round's levels and the plan's statuses. The words are ``bot/summary.py``'s job."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import distinct, func, select
+from sqlalchemy.orm import Session
+
+from checkins.plan import Stored
+from storage.models import ROUND_OPEN, SCOPE_TEAM, Response, Result, Round, Team
+from storage.plan import statuses
+from storage.reports import finished_answers
+
+
+@dataclass(frozen=True)
+class PreviousRound:
+    """The round before: its stored team result when there is one (what the team was told then, which a later
+    erasure leaves alone), else its finished answers, to be scored."""
+
+    number: int
+    stored: dict[str, Any] | None
+    answer_sets: list[dict[str, str]]
+
+
+@dataclass(frozen=True)
+class SummaryFacts:
+    team: str  # external id
+    team_name: str
+    round_number: int
+    round_open: bool
+    model_version: str  # the model the round was taken on
+    answer_sets: list[dict[str, str]]  # the finished members' answers; never who gave them
+    in_progress: int
+    members: int  # everyone who has ever answered for the team: the bot cannot see who is in a channel
+    previous: PreviousRound | None
+    plan: dict[str, Stored]
+
+
+def summary_facts(session: Session, team_id: int, round_number: int | None = None) -> SummaryFacts | None:
+    """The facts of one round of the team; by default its latest round that anyone finished (else its latest).
+    None when the team has no such round."""
+    team = session.get(Team, team_id)
+    rounds = select(Round).where(Round.team_id == team_id)
+    if round_number is not None:
+        round_ = session.scalars(rounds.where(Round.number == round_number)).first()
+    else:
+        finished = rounds.join(Response, Response.round_id == Round.id).where(Response.finished_at.is_not(None))
+        round_ = (
+            session.scalars(finished.order_by(Round.number.desc()).limit(1)).first()
+            or session.scalars(rounds.order_by(Round.number.desc()).limit(1)).first()
+        )
+    if team is None or round_ is None:
+        return None
+    done, answers, started = finished_answers(session, round_.id)
+    members = session.scalar(
+        select(func.count(distinct(Response.member_id)))
+        .join(Round, Round.id == Response.round_id)
+        .where(Round.team_id == team_id)
+    )
+    return SummaryFacts(
+        team=team.external_id,
+        team_name=team.name or team.external_id,
+        round_number=round_.number,
+        round_open=round_.status == ROUND_OPEN,
+        model_version=round_.model_version,
+        answer_sets=list(answers.values()),
+        in_progress=started - len(done),
+        members=members or 0,
+        previous=_previous_round(session, team_id, round_.number),
+        plan=statuses(session, team_id),
+    )
+
+
+def _previous_round(session: Session, team_id: int, number: int) -> PreviousRound | None:
+    """The latest earlier round with a team result or anyone finished; rounds nobody finished are passed over."""
+    earlier = session.execute(
+        select(Round.id, Round.number, Result.payload)
+        .outerjoin(Result, (Result.round_id == Round.id) & (Result.scope == SCOPE_TEAM))
+        .where(Round.team_id == team_id, Round.number < number)
+        .order_by(Round.number.desc())
+    ).all()
+    for round_id, earlier_number, payload in earlier:
+        if payload:
+            return PreviousRound(earlier_number, payload, [])
+        _, answers, _ = finished_answers(session, round_id)
+        if answers:
+            return PreviousRound(earlier_number, None, list(answers.values()))
+    return None
