@@ -41,47 +41,46 @@ def summary_chart(summary: TeamSummary) -> bytes:
 def levels_chart(dimensions: Sequence[Trend], *, title: str) -> bytes:
     """A PNG, WIDTH_PX wide and ``chart_height`` tall, in a small palette: it goes inline in a Teams card,
     where a message has to stay under about 28 KB."""
-    import matplotlib
-
-    matplotlib.use("Agg")  # no display, ever: servers and CI have none
-    from matplotlib import pyplot as plt
+    # A Figure of its own on the Agg canvas, never pyplot: no display, and no global state shared by the worker
+    # threads that draw charts at the same time.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
     names = [textwrap.fill(d.name, 24) for d in dimensions]  # long names on two lines, not cut
     now = [d.level for d in dimensions]
     before = [d.previous or 0 for d in dimensions] if any(d.previous is not None for d in dimensions) else None
     rows = range(len(names))
     height = chart_height(len(names))
-    figure, axes = plt.subplots(figsize=(WIDTH_PX / DPI, height / DPI), dpi=DPI)
-    try:
-        bar = 0.38 if before else 0.6
-        offset = bar / 2 if before else 0.0
-        current = axes.barh([r - offset for r in rows], now, height=bar, color="#2B5797", label="this round")
-        axes.bar_label(current, labels=[str(v) for v in now], padding=3, fontsize=9)
-        if before is not None:
-            earlier = axes.barh(
-                [r + offset for r in rows],
-                before,
-                height=bar,
-                color="white",
-                edgecolor="#555555",
-                hatch="///",
-                label="previous round",
-            )
-            was = ["–" if d.previous is None else str(d.previous) for d in dimensions]
-            axes.bar_label(earlier, labels=was, padding=3, fontsize=9, color="#555555")
-            figure.legend(loc="upper left", bbox_to_anchor=(0.3, 1 - 30 / height), ncols=2, fontsize=9, frameon=False)
-        axes.set_yticks(list(rows), names, fontsize=10)
-        axes.invert_yaxis()  # the model's order, top to bottom
-        axes.set_xlim(0, MAX_LEVEL + 0.6)
-        axes.set_xticks(range(MAX_LEVEL + 1))
-        axes.set_xlabel("maturity level (0-4)", fontsize=9)
-        figure.text(0.01, 1 - 8 / height, title, va="top", fontsize=11, weight="bold")
-        axes.spines[["top", "right"]].set_visible(False)
-        figure.subplots_adjust(left=0.3, right=0.97, top=1 - TOP_PX / height, bottom=55 / height)
-        drawn = io.BytesIO()
-        figure.savefig(drawn, format="png", dpi=DPI)
-    finally:
-        plt.close(figure)
+    figure = Figure(figsize=(WIDTH_PX / DPI, height / DPI), dpi=DPI)
+    FigureCanvasAgg(figure)
+    axes = figure.subplots()
+    bar = 0.38 if before else 0.6
+    offset = bar / 2 if before else 0.0
+    current = axes.barh([r - offset for r in rows], now, height=bar, color="#2B5797", label="this round")
+    axes.bar_label(current, labels=[str(v) for v in now], padding=3, fontsize=9)
+    if before is not None:
+        earlier = axes.barh(
+            [r + offset for r in rows],
+            before,
+            height=bar,
+            color="white",
+            edgecolor="#555555",
+            hatch="///",
+            label="previous round",
+        )
+        was = ["–" if d.previous is None else str(d.previous) for d in dimensions]
+        axes.bar_label(earlier, labels=was, padding=3, fontsize=9, color="#555555")
+        figure.legend(loc="upper left", bbox_to_anchor=(0.3, 1 - 30 / height), ncols=2, fontsize=9, frameon=False)
+    axes.set_yticks(list(rows), names, fontsize=10)
+    axes.invert_yaxis()  # the model's order, top to bottom
+    axes.set_xlim(0, MAX_LEVEL + 0.6)
+    axes.set_xticks(range(MAX_LEVEL + 1))
+    axes.set_xlabel("maturity level (0-4)", fontsize=9)
+    figure.text(0.01, 1 - 8 / height, title, va="top", fontsize=11, weight="bold", parse_math=False)  # "$" is text
+    axes.spines[["top", "right"]].set_visible(False)
+    figure.subplots_adjust(left=0.3, right=0.97, top=1 - TOP_PX / height, bottom=55 / height)
+    drawn = io.BytesIO()
+    figure.savefig(drawn, format="png", dpi=DPI)
     return _small_png(drawn.getvalue())
 
 

@@ -132,7 +132,6 @@ def report(
     (the same summary the chat platforms post)."""
     from bot.summary import build_summary
     from bot.terminal import render_summary
-    from scoring.score import score
     from storage.database import DatabaseUnavailable
     from storage.plan import find_team
     from storage.reports import save_team_result
@@ -156,16 +155,17 @@ def report(
                 markup=False,
             )
             return
-        result = score(model, facts.answer_sets)
-        save_team_result(
-            db,
-            platform=PLATFORM,
-            workspace=TERMINAL_WORKSPACE,
-            team=team,
-            round_number=facts.round_number,
-            overall=result.overall,
-            payload=result.to_dict(),
-        )
+        result = summary.result
+        if facts.round_open:  # a closed round's stored result is what the team was told: it stays
+            save_team_result(
+                db,
+                platform=PLATFORM,
+                workspace=TERMINAL_WORKSPACE,
+                team=team,
+                round_number=facts.round_number,
+                overall=result.overall,
+                payload=result.to_dict(),
+            )
     except DatabaseUnavailable as exc:
         fail(str(exc), ExitCode.UNAVAILABLE)
     if chart is not None:

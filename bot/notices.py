@@ -11,11 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.replies import Style
-from bot.summary import DEFAULT_MIN_RESPONDENTS, TeamSummary, build_summary
+from bot.summary import TeamSummary, build_summary
 from checkins.cadence import describe, local_time, round_steps
 from checkins.plan import DONE, IN_PROGRESS, NOT_FOR_US, SNOOZED, Stored, next_nudge_item, plan_for, ready_to_reassess
 from scoring.model import MaturityModel
-from scoring.score import score
+from scoring.score import MIN_RESPONDENTS_TO_NAME, score
 from storage.checkins import DeliveryJob, cadence_of
 from storage.database import Database
 from storage.models import CheckinSettings, Member, Response, Round
@@ -42,18 +42,6 @@ class Notice:
     summary: TeamSummary | None = None  # a team summary to show, with its chart
 
 
-def notice_for(
-    db: Database,
-    model: MaturityModel,
-    job: DeliveryJob,
-    style: Style,
-    now: datetime,
-    *,
-    min_respondents: int = DEFAULT_MIN_RESPONDENTS,
-) -> Notice | None:
-    return notices_for(db, model, [job], style, now, min_respondents=min_respondents)[0]
-
-
 def notices_for(
     db: Database,
     model: MaturityModel,
@@ -61,7 +49,7 @@ def notices_for(
     style: Style,
     now: datetime,
     *,
-    min_respondents: int = DEFAULT_MIN_RESPONDENTS,
+    min_respondents: int = MIN_RESPONDENTS_TO_NAME,
 ) -> list[Notice | None]:
     """The notice each delivery carries, or None when there is nothing worth saying any more (a nudge for a
     team whose plan is all done). One read for the whole batch. Blocking: call it off the event loop."""
@@ -134,8 +122,9 @@ def _notice(batch: _Batch, job: DeliveryJob) -> Notice | None:
         if summary is None:
             closed = not facts.round_open
             return Notice(f"Round {facts.round_number} for {where} has closed; nobody finished it.") if closed else None
-        if summary.round_open:
-            return Notice(f"The team summary for {where}, as round {summary.round_number} stands.", summary=summary)
+        if job.payload.get("periodic"):  # the team's summary cadence: where it stands, not news of a close
+            still = ", still open" if summary.round_open else ""
+            return Notice(f"Where {where} stands: round {summary.round_number}{still}.", summary=summary)
         return Notice(f"Round {summary.round_number} for {where} has closed.", summary=summary)
     key = (job.team_id, job.payload.get("round"))
     if key not in batch.rounds:

@@ -21,7 +21,7 @@ from storage.reports import member_overview, team_snapshot
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("start", "Start the assessment, or resume it where you left off."),
     ("status", "Your team's current level and who has answered so far."),
-    ("summary", "Post the team summary: levels, strengths, blockers and next steps."),
+    ("summary", "Post the team summary: levels and trend, who took part, the plan and the next steps."),
     ("plan", "The team's next steps toward its next level, and where each one stands."),
     ("schedule", "Show or change the team's check-ins: nudges, re-assessments, time zone, pause."),
     ("org", "For workspace admins: how every team stands, the common blockers, who is overdue."),

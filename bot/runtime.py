@@ -11,12 +11,12 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from bot.summary import DEFAULT_MIN_RESPONDENTS
 from dialogs.engine import Step
 from dialogs.messages import Input
 from dialogs.ports import ConversationStore, Participant
 from dialogs.turn import run_turn
 from scoring.model import MaturityModel
+from scoring.score import MIN_RESPONDENTS_TO_NAME
 from storage.database import Database
 
 log = logging.getLogger("maturity_bot.runtime")
@@ -31,7 +31,7 @@ class Runtime:
     on_turn: Callable[[str], None] = lambda platform: None  # metrics hook, given the platform
     storage_threads: Executor | None = None  # None: asyncio's default pool
     admins: frozenset[str] = frozenset()  # platform user ids allowed to change any team's check-ins
-    min_respondents: int = DEFAULT_MIN_RESPONDENTS  # team posts name a disagreement only if this many answered
+    min_respondents: int = MIN_RESPONDENTS_TO_NAME  # team posts name a disagreement only if this many answered
     _pending: set[asyncio.Task[object]] = field(default_factory=set, init=False, repr=False)
 
     async def turn(self, who: Participant, inp: Input) -> Step:

@@ -9,6 +9,8 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from scoring.score import MIN_RESPONDENTS_TO_NAME
+
 
 class ConfigurationError(ValueError):
     """Settings that cannot work together; the message is one line for the operator."""
@@ -75,7 +77,7 @@ class Settings(BaseSettings):
     )
     # Team summaries.
     disagreement_min_respondents: int = Field(
-        default=3,
+        default=MIN_RESPONDENTS_TO_NAME,
         ge=2,
         description="A team post names a question members disagree on only when at least this many answered it.",
     )

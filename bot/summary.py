@@ -14,12 +14,11 @@ from bot.text import NEXT_STEPS_SHOWN
 from checkins.plan import DONE, IN_PROGRESS, LABELS, NOT_FOR_US, OPEN, SETTLED, SNOOZED, plan_for
 from dialogs.ports import Participant
 from scoring.model import Investment, MaturityModel, Pitfall
-from scoring.score import Disagreement, score
+from scoring.score import MIN_RESPONDENTS_TO_NAME, Disagreement, Result, score
 from storage.database import Database
 from storage.plan import find_team
 from storage.summaries import PreviousRound, SummaryFacts, summary_facts
 
-DEFAULT_MIN_RESPONDENTS = 3
 DISAGREEMENTS_SHOWN = 5  # a long list would bury the rest; the export has them all
 
 
@@ -64,13 +63,14 @@ class TeamSummary:
     members: int
     in_progress: int
     blockers: tuple[str, ...]  # names of the dimensions holding the next level back
-    disagreements: tuple[Disagreement, ...]  # only those answered by at least ``min_respondents``
+    disagreements: tuple[Disagreement, ...]  # only those answered by at least ``min_respondents``, widest first
     hidden_disagreements: int  # disagreements on questions too few answered to name
     min_respondents: int
     plan: Counter[str]  # status -> how many of the plan's steps
     next_steps: tuple[tuple[Investment, str], ...]  # the first unsettled steps, with their status
     pitfall: Pitfall | None
     unanswered: int
+    result: Result  # the scored round, for whoever stores or prints it whole
 
     @property
     def title(self) -> str:
@@ -85,7 +85,8 @@ def build_summary(model: MaturityModel, facts: SummaryFacts, *, min_respondents:
     was_overall, was = _previous_levels(model, facts.previous)
     names = model.dimension_by_id
     entries = plan_for(result, facts.plan)
-    shown = tuple(d for d in result.disagreements if d.respondents >= min_respondents)
+    enough = [d for d in result.disagreements if d.respondents >= min_respondents]
+    shown = tuple(sorted(enough, key=lambda d: -d.spread))  # the widest first; the model's order among equals
     return TeamSummary(
         team=facts.team,
         team_name=facts.team_name,
@@ -97,7 +98,7 @@ def build_summary(model: MaturityModel, facts: SummaryFacts, *, min_respondents:
         dimensions=tuple(Trend(d.name, d.level, was.get(d.id)) for d in result.dimensions),
         finished=len(facts.answer_sets),
         members=max(facts.members, len(facts.answer_sets)),
-        in_progress=facts.in_progress,
+        in_progress=facts.in_progress if facts.round_open else 0,  # a closed round takes no more answers
         blockers=tuple(names[d].name for d in result.blockers),
         disagreements=shown,
         hidden_disagreements=len(result.disagreements) - len(shown),
@@ -106,6 +107,7 @@ def build_summary(model: MaturityModel, facts: SummaryFacts, *, min_respondents:
         next_steps=tuple((e.investment, e.status) for e in entries if e.status not in SETTLED)[:NEXT_STEPS_SHOWN],
         pitfall=result.pitfalls[0] if result.pitfalls else None,
         unanswered=len(result.unanswered),
+        result=result,
     )
 
 
@@ -122,7 +124,7 @@ def _previous_levels(model: MaturityModel, previous: PreviousRound | None) -> tu
 
 
 def read_summary(
-    db: Database, model: MaturityModel, who: Participant, *, min_respondents: int = DEFAULT_MIN_RESPONDENTS
+    db: Database, model: MaturityModel, who: Participant, *, min_respondents: int = MIN_RESPONDENTS_TO_NAME
 ) -> TeamSummary | None:
     """The summary of the asker's team (its latest round anyone finished). Blocking: run it off the event loop."""
     with db.reading() as session:
@@ -149,10 +151,23 @@ def lead(summary: TeamSummary) -> str:
         trend = f"The same level as in round {summary.previous_round}."
     else:
         trend = f"{o.words.capitalize()} in round {summary.previous_round}."
-    still = f", {summary.in_progress} still answering" if summary.in_progress else ""
-    closed = "" if summary.round_open else " (round closed)"
-    taking_part = f"{summary.finished} of {summary.members} members finished{still}{closed}."
+    taking_part = f"{summary.finished} of {summary.members} members finished"
+    if not summary.round_open:
+        taking_part += " before the round closed."
+    elif summary.in_progress:
+        taking_part += f", {summary.in_progress} still answering."
+    else:
+        taking_part += "."
+    if summary.finished == 1:
+        taking_part += " With one member so far, these levels are one person's view of the team."
     return f"{summary.level_meaning} {trend} {taking_part}"
+
+
+def chart_description(summary: TeamSummary) -> str:
+    """The chart in words, for screen readers (Slack's alt text, the card's altText)."""
+    beside = f" beside round {summary.previous_round}'s" if summary.previous_round else ""
+    levels = "; ".join(f"{t.name} {t.level}" + (f", {t.words}" if t.words else "") for t in summary.dimensions)
+    return f"Chart of each dimension's level{beside}: {levels}"
 
 
 def sections(summary: TeamSummary, style: Style) -> list[Section]:

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, replace
 from scoring.model import DONT_KNOW, MAX_LEVEL, Investment, MaturityModel, Pitfall, Question
 
 DISAGREEMENT_SPREAD = 2
+MIN_RESPONDENTS_TO_NAME = 3  # team posts name a disagreement only when this many answered (a setting)
 KNOWLEDGE_GAP_SHARE = 0.3
 
 Answers = Mapping[str, str]  # question id -> option id

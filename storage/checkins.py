@@ -18,7 +18,15 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from checkins.cadence import Cadence, collapse, next_nudge, next_reassessment, next_summary, round_steps
+from checkins.cadence import (
+    Cadence,
+    collapse,
+    local_time,
+    next_nudge,
+    next_reassessment,
+    next_summary,
+    round_steps,
+)
 from scoring.model import MaturityModel
 from scoring.score import score
 from storage.database import Database
@@ -35,7 +43,7 @@ from storage.models import (
     Team,
     Workspace,
 )
-from storage.queries import insert_for, upsert_result
+from storage.queries import insert_for, members_of, upsert_result
 from storage.reports import finished_answers
 
 CHAT_PLATFORMS = ("slack", "teams")  # where a team has a channel to hear from the bot
@@ -247,20 +255,22 @@ def _fire_reassess(firing: _Firing, schedule: Schedule, cadence: Cadence) -> Non
         return
     previous = _close_open_round(session, firing.model, schedule.team_id, now, firing.report)
     number = (session.scalar(select(func.max(Round.number)).where(Round.team_id == schedule.team_id)) or 0) + 1
+    # The round counts from its slot, not from the tick that found it due: a late tick must not shift its
+    # reminders, its close or the next re-assessment off the team's slot.
     new = Round(
-        team_id=schedule.team_id, number=number, model_version=firing.model.version, status=ROUND_OPEN, opened_at=now
+        team_id=schedule.team_id, number=number, model_version=firing.model.version, status=ROUND_OPEN, opened_at=fire
     )
     session.add(new)
     session.flush()
     if previous is not None:
         firing.owe(schedule, fire, None, "summary", [TEAM], {"round": previous.number})
-    firing.owe(schedule, fire, None, "invite", _members_of(session, schedule.team_id), {"round": number})
+    firing.owe(schedule, fire, None, "invite", members_of(session, schedule.team_id), {"round": number})
     tracker = session.scalars(
         select(Schedule).where(Schedule.team_id == schedule.team_id, Schedule.kind == "round")
     ).one()
     tracker.round_id, tracker.step = new.id, 0
-    tracker.next_fire_at = round_steps(cadence, now)[0][1]
-    schedule.next_fire_at = next_reassessment(cadence, now, now)
+    tracker.next_fire_at = round_steps(cadence, fire)[0][1]
+    schedule.next_fire_at = next_reassessment(cadence, now, fire)
 
 
 def _fire_round(firing: _Firing, schedule: Schedule, cadence: Cadence) -> None:
@@ -284,7 +294,7 @@ def _fire_round(firing: _Firing, schedule: Schedule, cadence: Cadence) -> None:
             firing.owe(schedule, fire_at, skipped_at, "summary", [TEAM], {"round": closed.number})
         schedule.round_id, schedule.step, schedule.next_fire_at = None, 0, None
         return
-    waiting = sorted(set(_members_of(session, schedule.team_id)) - _finished(session, round_.id))
+    waiting = sorted(set(members_of(session, schedule.team_id)) - _finished(session, round_.id))
     firing.owe(schedule, fire_at, skipped_at, "reminder", waiting, {"round": round_.number, "reminder": n + 1})
     schedule.step = n + 1
     schedule.next_fire_at = steps[n + 1][1] if n + 1 < len(steps) else now
@@ -304,11 +314,13 @@ def _fire_summary(firing: _Firing, schedule: Schedule, cadence: Cadence) -> None
     fire = due.fire_at or due.skipped_at
     assert fire is not None
     schedule.next_fire_at = next_summary(cadence, firing.now, fire)  # N weeks on from this fire, not from now
-    if fire in firing.summaries.get(schedule.team_id, ()):
-        return
+    day = local_time(cadence, fire).date()
+    if any(local_time(cadence, owed).date() == day for owed in firing.summaries.get(schedule.team_id, ())):
+        return  # that day a round's close posts the summary
+
     number = firing.finished_rounds.get(schedule.team_id)
     if number is not None:  # nothing to sum up until somebody finishes
-        firing.owe(schedule, due.fire_at, due.skipped_at, "summary", [TEAM], {"round": number})
+        firing.owe(schedule, due.fire_at, due.skipped_at, "summary", [TEAM], {"round": number, "periodic": True})
 
 
 def _summaries_owed(session: Session, cadences: dict[int, Cadence]) -> dict[int, set[datetime]]:
@@ -378,18 +390,6 @@ def _close_open_round(
     session.flush()
     report.closed_rounds.append(round_.id)
     return round_
-
-
-def _members_of(session: Session, team_id: int) -> list[str]:
-    """Everyone who has taken part in the team, in any round."""
-    query = (
-        select(Member.external_id)
-        .join(Response, Response.member_id == Member.id)
-        .join(Round, Round.id == Response.round_id)
-        .where(Round.team_id == team_id)
-        .distinct()
-    )
-    return sorted(session.scalars(query))
 
 
 def _finished(session: Session, round_id: int) -> set[str]:

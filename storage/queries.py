@@ -8,7 +8,19 @@ from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from storage.models import SCOPE_MEMBER, SCOPE_TEAM, Answer, Base, Result, Round, Team, Workspace, utcnow
+from storage.models import (
+    SCOPE_MEMBER,
+    SCOPE_TEAM,
+    Answer,
+    Base,
+    Member,
+    Response,
+    Result,
+    Round,
+    Team,
+    Workspace,
+    utcnow,
+)
 
 
 def insert_for(session: Session, model: type[Base]) -> postgresql.Insert | sqlite.Insert:
@@ -50,6 +62,18 @@ def team_of(platform: str, workspace: str, team: str) -> Select[tuple[Team]]:
         .join(Workspace, Workspace.id == Team.workspace_id)
         .where(Workspace.platform == platform, Workspace.external_id == workspace, Team.external_id == team)
     )
+
+
+def members_of(session: Session, team_id: int) -> list[str]:
+    """Everyone who has taken part in the team, in any round (platform ids, sorted)."""
+    query = (
+        select(Member.external_id)
+        .join(Response, Response.member_id == Member.id)
+        .join(Round, Round.id == Response.round_id)
+        .where(Round.team_id == team_id)
+        .distinct()
+    )
+    return sorted(session.scalars(query))
 
 
 def latest_round(team_id: int) -> Select[tuple[Round]]:

@@ -33,10 +33,6 @@ class TeamSnapshot:
         """The finished members' answers, ready for scoring."""
         return [answers for _, answers in self.responses]
 
-    @property
-    def members(self) -> list[str]:
-        return [name for name, _ in self.responses]
-
 
 def team_snapshot(db: Database, *, platform: str, workspace: str, team: str) -> TeamSnapshot | None:
     """None when the team is unknown (nobody in it has started)."""
@@ -80,19 +76,6 @@ def finished_answers(session: Session, round_id: int) -> tuple[dict[int, str], d
         ):
             answers[response_id][question] = option
     return finished, answers, len(rows)
-
-
-def round_answer_sets(db: Database, *, platform: str, workspace: str, team: str, number: int) -> list[dict[str, str]]:
-    """The finished answers of one round of the team (empty when there is no such round or nobody finished)."""
-    with db.reading() as session:
-        teams = team_of(platform, workspace, team).subquery()
-        round_id = session.scalar(
-            select(Round.id).join(teams, teams.c.id == Round.team_id).where(Round.number == number)
-        )
-        if round_id is None:
-            return []
-        _, answers, _ = finished_answers(session, round_id)
-        return list(answers.values())
 
 
 def save_team_result(

@@ -6,12 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import distinct, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from checkins.plan import Stored
 from storage.models import ROUND_OPEN, SCOPE_TEAM, Response, Result, Round, Team
 from storage.plan import statuses
+from storage.queries import members_of
 from storage.reports import finished_answers
 
 
@@ -55,11 +56,6 @@ def summary_facts(session: Session, team_id: int, round_number: int | None = Non
     if team is None or round_ is None:
         return None
     done, answers, started = finished_answers(session, round_.id)
-    members = session.scalar(
-        select(func.count(distinct(Response.member_id)))
-        .join(Round, Round.id == Response.round_id)
-        .where(Round.team_id == team_id)
-    )
     return SummaryFacts(
         team=team.external_id,
         team_name=team.name or team.external_id,
@@ -68,7 +64,7 @@ def summary_facts(session: Session, team_id: int, round_number: int | None = Non
         model_version=round_.model_version,
         answer_sets=list(answers.values()),
         in_progress=started - len(done),
-        members=members or 0,
+        members=len(members_of(session, team_id)),
         previous=_previous_round(session, team_id, round_.number),
         plan=statuses(session, team_id),
     )

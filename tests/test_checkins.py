@@ -215,7 +215,7 @@ def test_a_lease_that_runs_out_makes_the_delivery_claimable_again(db: Database) 
 
 
 def test_a_snoozed_step_waits_a_week_then_comes_back(db: Database) -> None:
-    from bot.notices import notice_for
+    from bot.notices import notices_for
     from storage.checkins import DeliveryJob
     from storage.plan import set_status
 
@@ -223,7 +223,7 @@ def test_a_snoozed_step_waits_a_week_then_comes_back(db: Database) -> None:
     with db.reading() as session:
         team_id = session.scalars(select(Team.id)).one()
     job = DeliveryJob(0, "nudge", {}, team_id, "slack", "T0001", "C00000", None, "", 1, TUESDAY_10)
-    first = notice_for(db, MODEL, job, SLACK, TUESDAY_10)
+    first = notices_for(db, MODEL, [job], SLACK, TUESDAY_10)[0]
     assert first is not None and first.investment is not None
     set_status(
         db,
@@ -236,9 +236,9 @@ def test_a_snoozed_step_waits_a_week_then_comes_back(db: Database) -> None:
         source="slack",
         now=TUESDAY_10,
     )
-    during = notice_for(db, MODEL, job, SLACK, TUESDAY_10 + timedelta(days=6))
+    during = notices_for(db, MODEL, [job], SLACK, TUESDAY_10 + timedelta(days=6))[0]
     assert during is not None and during.investment != first.investment  # the next step meanwhile
-    after = notice_for(db, MODEL, job, SLACK, TUESDAY_10 + timedelta(days=7, seconds=1))
+    after = notices_for(db, MODEL, [job], SLACK, TUESDAY_10 + timedelta(days=7, seconds=1))[0]
     assert after is not None and after.investment == first.investment  # back once its week is over
 
 
@@ -292,11 +292,11 @@ def add_round(session: Session, team_id: int, member_id: int, number: int, *, fi
     )
 
 
-def tick_daily(db: Database, first: datetime, days: int) -> None:
-    """A tick at each day's 10:00 and one a minute later (which must find nothing new), from ``first`` on."""
+def tick_daily(db: Database, first: datetime, days: int, late: timedelta = timedelta(0)) -> None:
+    """A tick at each day's 10:00 (``late`` after it) and one a minute later (which must find nothing new)."""
     for day in range(days):
-        fire_due(db, MODEL, first + timedelta(days=day), grace=GRACE)
-        fire_due(db, MODEL, first + timedelta(days=day, minutes=1), grace=GRACE)
+        fire_due(db, MODEL, first + timedelta(days=day) + late, grace=GRACE)
+        fire_due(db, MODEL, first + timedelta(days=day, minutes=1) + late, grace=GRACE)
 
 
 def test_a_summary_cadence_posts_the_latest_finished_round_every_two_weeks(db: Database) -> None:
@@ -350,6 +350,24 @@ def test_a_summary_gives_way_to_a_round_closing_at_the_same_slot(db: Database) -
         (week[3], 2, "pending", "round"),  # round 2 closes (nobody finished it)
         (week[4], 1, "pending", "summary"),  # round 3 opens, nothing closes: the cadence's own summary
     ]
+
+
+def test_late_ticks_keep_rounds_on_their_slot_and_one_summary_a_week(db: Database) -> None:
+    """Ticks 17 seconds after each slot (a busy server): the rounds still open and close on the slot, the next
+    re-assessment is two weeks on, not three, and the cadence's summary still gives way to a close."""
+    summary_team(db, Cadence(reassess_weeks=2, round_days=7, reminder_days=(), summary_weeks=1))
+    tick_daily(db, TUESDAY_10, 29, late=timedelta(seconds=17))
+    week = [TUESDAY_10 + timedelta(weeks=n) for n in range(5)]
+    assert [(at, kind) for at, _, _, kind in summaries(db)] == [
+        (week[0], "summary"),
+        (week[1], "summary"),
+        (week[2], "reassess"),
+        (week[3], "round"),
+        (week[4], "summary"),  # round 3 opens with nothing to close: the cadence's own summary
+    ]
+    with db.reading() as session:
+        opened = list(session.scalars(select(Round.opened_at).order_by(Round.number)))
+    assert opened[1:] == [week[2], week[4]]
 
 
 def test_after_downtime_missed_summaries_collapse_into_one(db: Database) -> None:

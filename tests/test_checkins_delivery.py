@@ -19,13 +19,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import select
 
 from bot.chart import WIDTH_PX, chart_height
-from bot.checkin_commands import Current
+from bot.checkin_commands import Asker, Current, schedule_command
 from bot.runtime import Runtime
 from bot.scheduler import CheckinScheduler, Pacer
 from bot.server.compose import build_app
 from bot.settings import Settings
 from bot.slack.outbox import SlackOutbox
-from bot.slack.render import NoticeValue, schedule_form, schedule_view
+from bot.slack.render import SLACK, NoticeValue, schedule_form, schedule_view
 from bot.teams.adapter import build_adapter
 from bot.teams.cards import schedule_card, schedule_submit
 from bot.teams.outbox import TeamsOutbox
@@ -79,7 +79,7 @@ def slack_scheduler(db: Database, slack_api: FakeSlackApi, clock: Clock, **kw: A
         return client
 
     bot = Runtime(SqlConversationStore(db), db, MODEL)
-    return CheckinScheduler(bot, {"slack": SlackOutbox(MODEL, client_for)}, clock=clock, pace=0.0, **kw)
+    return CheckinScheduler(bot, {"slack": SlackOutbox(client_for)}, clock=clock, pace=0.0, **kw)
 
 
 def next_nudge(db: Database) -> datetime:
@@ -175,8 +175,22 @@ def test_a_reassessment_invites_members_by_dm_with_a_start_button(db: Database, 
     assert "It is open until" in invites[0]["text"] and cadence_of(settings).timezone == "UTC"
     summary = next(p for p in posts(slack_api) if p["text"].startswith("Round 1 for <#C1> has closed"))
     assert summary["channel"] == "C1"
-    assert "2 of 2 members finished (round closed)" in json.dumps(summary["blocks"])
+    assert "2 of 2 members finished before the round closed." in json.dumps(summary["blocks"])
     assert [(u.channel_id, u.filename) for u in slack_api.uploads()] == [("C1", "maturity-round-1.png")]
+
+
+def test_the_summary_cadence_posts_where_the_team_stands_with_its_chart(db: Database, slack_api: FakeSlackApi) -> None:
+    finish(db, "U1")
+    owner = Asker(Participant("slack", "T1", "C1", "U1"), admin=False)
+    assert "a team summary every week" in schedule_command(db, owner, ["summary", "weekly"], SLACK, datetime.now(UTC))
+    with db.reading() as session:
+        due = session.scalar(select(Schedule.next_fire_at).where(Schedule.kind == "summary"))
+    assert due is not None
+    assert asyncio.run(slack_scheduler(db, slack_api, Clock(due)).tick()).failed == 0
+    [summary] = [p for p in posts(slack_api) if "stands" in p["text"]]
+    assert summary["channel"] == "C1" and summary["text"] == "Where <#C1> stands: round 1, still open."
+    assert "1 of 1 members finished." in json.dumps(summary["blocks"])
+    assert [u.channel_id for u in slack_api.uploads()] == ["C1"]
 
 
 def test_a_round_summary_whose_chart_upload_fails_is_delivered_once_without_it(

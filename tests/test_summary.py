@@ -93,7 +93,23 @@ def test_two_rounds_show_the_trend_and_who_took_part(db: Database) -> None:
         "down from 3",
         "▼ down from 3",
     )
-    assert any(t.words == "same" for t in slipped.dimensions) or all(t.words for t in slipped.dimensions)
+    level_2, level_3 = score_answers(MODEL, PERSONAS["faq_level_2"][1]), now
+    assert [t.words for t in slipped.dimensions] == [
+        "same" if d.level == level_3.dimension(d.id).level else f"down from {level_3.dimension(d.id).level}"
+        for d in level_2.dimensions
+    ]
+    assert "one person's view" in lead(slipped)  # only U1 has finished round 3 so far
+
+
+def test_a_closed_round_counts_who_finished_and_not_who_is_still_answering(db: Database) -> None:
+    assess(db, "U1", PERSONAS["faq_level_2"][1])
+    assess(db, "U2", PERSONAS["faq_level_2"][1])
+    assess(db, "U3", PERSONAS["faq_level_2"][1], finish=False)
+    assert "2 of 3 members finished, 1 still answering." in lead(summary_of(db))
+    close_round(db)
+    closed = summary_of(db)
+    assert closed.in_progress == 0 and "2 of 3 members finished before the round closed." in lead(closed)
+    assert "one person's view" not in lead(closed)
 
 
 def test_the_first_round_has_no_trend_and_its_chart_one_bar_per_dimension(db: Database) -> None:

@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncApp
 
     from bot.scheduler import Outbox
-    from scoring.model import MaturityModel
 
 log = logging.getLogger("maturity_bot.server")
 SOCKET_MODE_NO_SECRET = "unused-in-socket-mode"
@@ -62,7 +61,7 @@ def build_app(settings: Settings) -> web.Application:
             bot=bot,
             socket_mode=app_token is not None,
         )
-        outboxes["slack"] = slack_outbox(model, bolt, settings.slack_api_url)
+        outboxes["slack"] = slack_outbox(bolt, settings.slack_api_url)
         if app_token:
             from bot.slack.socket_mode import socket_mode_handler
 
@@ -86,7 +85,7 @@ def build_app(settings: Settings) -> web.Application:
             bot=bot,
             db=db,
         )
-        outboxes["slack"] = slack_outbox(model, bolt, settings.slack_api_url)
+        outboxes["slack"] = slack_outbox(bolt, settings.slack_api_url)
         slack = (bolt, secret.get_secret_value())
         log.info("Slack: OAuth, many workspaces; install at /slack/install, Slack POSTs to /slack/events")
     else:
@@ -132,7 +131,7 @@ def build_app(settings: Settings) -> web.Application:
     return app
 
 
-def slack_outbox(model: MaturityModel, bolt: AsyncApp, api_url: str) -> Outbox:
+def slack_outbox(bolt: AsyncApp, api_url: str) -> Outbox:
     """Check-ins to Slack: the one workspace's client, or each installed workspace's own token (OAuth)."""
     from bot.slack.app import web_client
     from bot.slack.outbox import SlackOutbox
@@ -143,7 +142,7 @@ def slack_outbox(model: MaturityModel, bolt: AsyncApp, api_url: str) -> Outbox:
         async def same_client(_: str) -> AsyncWebClient | None:
             return bolt.client
 
-        return SlackOutbox(model, same_client)
+        return SlackOutbox(same_client)
 
     async def installed_client(workspace: str) -> AsyncWebClient | None:
         found = await store.async_find_bot(enterprise_id=None, team_id=workspace)
@@ -153,7 +152,7 @@ def slack_outbox(model: MaturityModel, bolt: AsyncApp, api_url: str) -> Outbox:
         client.session = bolt.client.session  # the one kept-alive connection pool
         return client
 
-    return SlackOutbox(model, installed_client)
+    return SlackOutbox(installed_client)
 
 
 def build_teams(settings: Settings, bot: Runtime) -> tuple[Handler, Outbox] | None:

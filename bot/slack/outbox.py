@@ -12,7 +12,6 @@ from bot.notices import Notice
 from bot.scheduler import Retry, Undeliverable
 from bot.slack.chart_upload import upload_chart
 from bot.slack.render import SLACK, notice_payload
-from scoring.model import MaturityModel
 from storage.checkins import DeliveryJob
 
 # Slack's answers that no retry will change: the channel or person is gone, or the bot was removed.
@@ -34,9 +33,8 @@ PERMANENT = frozenset(
 class SlackOutbox:
     style = SLACK
 
-    def __init__(self, model: MaturityModel, client_for: Callable[[str], Awaitable[AsyncWebClient | None]]) -> None:
+    def __init__(self, client_for: Callable[[str], Awaitable[AsyncWebClient | None]]) -> None:
         """``client_for(workspace)``: a Web API client with that workspace's bot token, None if not installed."""
-        self.model = model
         self.client_for = client_for
 
     async def send(self, job: DeliveryJob, notice: Notice) -> None:
@@ -47,7 +45,7 @@ class SlackOutbox:
             channel = job.team
             if job.recipient:
                 channel = (await client.conversations_open(users=job.recipient))["channel"]["id"]
-            await client.chat_postMessage(channel=channel, **notice_payload(notice, model=self.model, team=job.team))
+            await client.chat_postMessage(channel=channel, **notice_payload(notice, team=job.team))
         except SlackApiError as exc:
             error = str(exc.response.get("error", ""))
             if exc.response.status_code == 429:

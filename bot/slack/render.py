@@ -249,8 +249,8 @@ class NoticeValue:
         return cls(data["t"], str(data.get("i") or ""), str(data.get("s") or ""))
 
 
-def notice_payload(notice: Notice, *, model: MaturityModel, team: str) -> dict[str, Any]:
-    """chat.postMessage arguments for a check-in: its text, a result when it has one, and its buttons."""
+def notice_payload(notice: Notice, *, team: str) -> dict[str, Any]:
+    """chat.postMessage arguments for a check-in: its text, a summary when it has one, and its buttons."""
     blocks: list[Block] = [{"type": "section", "text": _mrkdwn(notice.text)}]
     if notice.summary is not None:
         blocks += summary_blocks(notice.summary)

@@ -16,7 +16,7 @@ from botbuilder.schema import Activity
 from bot.checkin_commands import Current, ScheduleForm
 from bot.notices import Notice
 from bot.replies import Style
-from bot.summary import TeamSummary, lead, sections
+from bot.summary import TeamSummary, chart_description, lead, sections
 from bot.text import NEXT_STEPS_SHOWN, level_bar, next_steps_heading
 from checkins.cadence import DAY_NAMES
 from dialogs.messages import Command, Input, Kind, Message, QuestionView
@@ -190,10 +190,7 @@ def summary_card(summary: TeamSummary, chart: bytes | None) -> Card:
             {
                 "type": "Image",
                 "url": "data:image/png;base64," + base64.b64encode(chart).decode("ascii"),
-                "altText": "Chart of each dimension's level"
-                + (f" beside round {summary.previous_round}'s" if summary.previous_round else "")
-                + ": "
-                + "; ".join(f"{t.name} {t.level}" + (f", {t.words}" if t.words else "") for t in summary.dimensions),
+                "altText": chart_description(summary),
                 "size": "Stretch",
             }
         )
@@ -214,10 +211,8 @@ def summary_activity(summary: TeamSummary, chart: bytes | None, *, text: str = "
     return card_activity(card, text or summary.title)
 
 
-def notice_activity(notice: Notice, *, model: MaturityModel, team: str, chart: bytes | None = None) -> Activity:
-    """A check-in as a card: its text, a summary when it has one (with ``chart``), and its buttons."""
-    if notice.summary is not None:
-        return summary_activity(notice.summary, chart, text=notice.text)
+def notice_activity(notice: Notice, *, team: str) -> Activity:
+    """A check-in as a card: its text and its buttons (a summary goes through ``summary_post.send_summary``)."""
     body: list[dict[str, Any]] = [_text(notice.text)]
     actions = []
     for action in notice.actions:

@@ -38,7 +38,7 @@ class TeamsOutbox:
             if notice.summary is not None:
                 await send_summary(turn_context.send_activity, notice.summary, text=notice.text)
             else:
-                await turn_context.send_activity(notice_activity(notice, model=self.bot.model, team=job.team))
+                await turn_context.send_activity(notice_activity(notice, team=job.team))
 
         try:
             await self.adapter.continue_conversation(
