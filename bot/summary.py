@@ -151,7 +151,7 @@ def lead(summary: TeamSummary) -> str:
         trend = f"The same level as in round {summary.previous_round}."
     else:
         trend = f"{o.words.capitalize()} in round {summary.previous_round}."
-    taking_part = f"{summary.finished} of {summary.members} members finished"
+    taking_part = f"{summary.finished} of {summary.members} member{'s' if summary.members != 1 else ''} finished"
     if not summary.round_open:
         taking_part += " before the round closed."
     elif summary.in_progress:
@@ -159,7 +159,8 @@ def lead(summary: TeamSummary) -> str:
     else:
         taking_part += "."
     if summary.finished == 1:
-        taking_part += " With one member so far, these levels are one person's view of the team."
+        so_far = " so far" if summary.round_open else ""
+        taking_part += f" With one member{so_far}, these levels are one person's view of the team."
     return f"{summary.level_meaning} {trend} {taking_part}"
 
 

@@ -134,16 +134,16 @@ def next_summary(cadence: Cadence, after: datetime, last: datetime | None) -> da
 
 
 def _every_weeks(cadence: Cadence, weeks: int, after: datetime, last: datetime | None) -> datetime | None:
-    """The first nudge slot strictly after ``after`` and at least ``weeks`` local calendar weeks after ``last``
-    (same weekday and wall-clock time, so a clock change in between moves nothing); None when ``weeks`` is 0.
-    Re-assessments and periodic summaries share this rule, so both stay on the slot the team chose."""
+    """The first nudge slot strictly after ``after`` and on or after the local date ``weeks`` calendar weeks after
+    ``last`` (dates, not instants: a round opened by a tick a few seconds late, or a nudge time moved earlier,
+    still comes round on the slot of that day, and a clock change in between moves nothing); None when ``weeks``
+    is 0. Re-assessments and periodic summaries share this rule, so both stay on the slot the team chose."""
     if weeks == 0:
         return None
     after = _utc(after, "after")
     if last is not None:
-        previous = local_time(cadence, last)
-        due = _instant(previous.date() + timedelta(weeks=weeks), previous.time(), cadence.zone)
-        after = max(after, due - _TICK)  # a slot at ``due`` itself counts
+        due_day = local_time(cadence, last).date() + timedelta(weeks=weeks)
+        after = max(after, _instant(due_day, time(0, 0), cadence.zone) - _TICK)  # any slot that day counts
     return _next_slot(cadence.zone, cadence.slot_weekday, cadence.nudge_time, after)
 
 

@@ -43,7 +43,7 @@ from storage.models import (
     Team,
     Workspace,
 )
-from storage.queries import insert_for, members_of, upsert_result
+from storage.queries import insert_for, latest_finished_rounds, members_of, upsert_result
 from storage.reports import finished_answers
 
 CHAT_PLATFORMS = ("slack", "teams")  # where a team has a channel to hear from the bot
@@ -145,12 +145,12 @@ def reschedule(session: Session, settings: CheckinSettings, now: datetime) -> Sc
 
 
 def _last_summary_at(session: Session, team_id: int) -> datetime | None:
-    """When the team's latest summary was owed, from a round's close or the summary cadence: the periodic ones
-    count their weeks from it, so a changed setting neither repeats a recent summary nor restarts the count."""
+    """When the summary cadence last posted: it counts its weeks from there, as ``_fire_summary`` does, so a
+    changed setting neither repeats a recent summary nor restarts the count."""
     return session.scalar(
         select(func.max(Delivery.fire_at))
         .join(Schedule, Schedule.id == Delivery.schedule_id)
-        .where(Schedule.team_id == team_id, Delivery.kind == "summary")
+        .where(Schedule.team_id == team_id, Schedule.kind == "summary", Delivery.kind == "summary")
     )
 
 
@@ -220,8 +220,8 @@ def fire_due(db: Database, model: MaturityModel, now: datetime, *, grace: timede
         ):
             busy.setdefault(team_id, set()).add(at)
         periodic = {schedule.team_id: cadence_of(settings) for schedule, settings in due if schedule.kind == "summary"}
-        summaries = _summaries_owed(session, periodic) if periodic else {}
-        finished_rounds = _latest_finished_rounds(session, periodic) if periodic else {}
+        summaries = _summaries_owed(session, periodic, now) if periodic else {}
+        finished_rounds = latest_finished_rounds(session, periodic) if periodic else {}
         firing = _Firing(session, model, now, grace, report, busy, summaries, finished_rounds)
         for schedule, settings in due:
             _FIRE[schedule.kind](firing, schedule, cadence_of(settings))
@@ -255,10 +255,11 @@ def _fire_reassess(firing: _Firing, schedule: Schedule, cadence: Cadence) -> Non
         return
     previous = _close_open_round(session, firing.model, schedule.team_id, now, firing.report)
     number = (session.scalar(select(func.max(Round.number)).where(Round.team_id == schedule.team_id)) or 0) + 1
-    # The round counts from its slot, not from the tick that found it due: a late tick must not shift its
-    # reminders, its close or the next re-assessment off the team's slot.
+    # The round counts from its slot, not from the tick that found it due, so a late tick shifts nothing off the
+    # team's slot; unless so late (a long grace window) that its first reminder or close would already be due.
+    opened = fire if round_steps(cadence, fire)[0][1] > now else now
     new = Round(
-        team_id=schedule.team_id, number=number, model_version=firing.model.version, status=ROUND_OPEN, opened_at=fire
+        team_id=schedule.team_id, number=number, model_version=firing.model.version, status=ROUND_OPEN, opened_at=opened
     )
     session.add(new)
     session.flush()
@@ -269,8 +270,8 @@ def _fire_reassess(firing: _Firing, schedule: Schedule, cadence: Cadence) -> Non
         select(Schedule).where(Schedule.team_id == schedule.team_id, Schedule.kind == "round")
     ).one()
     tracker.round_id, tracker.step = new.id, 0
-    tracker.next_fire_at = round_steps(cadence, fire)[0][1]
-    schedule.next_fire_at = next_reassessment(cadence, now, fire)
+    tracker.next_fire_at = round_steps(cadence, opened)[0][1]
+    schedule.next_fire_at = next_reassessment(cadence, now, opened)
 
 
 def _fire_round(firing: _Firing, schedule: Schedule, cadence: Cadence) -> None:
@@ -323,38 +324,41 @@ def _fire_summary(firing: _Firing, schedule: Schedule, cadence: Cadence) -> None
         firing.owe(schedule, due.fire_at, due.skipped_at, "summary", [TEAM], {"round": number, "periodic": True})
 
 
-def _summaries_owed(session: Session, cadences: dict[int, Cadence]) -> dict[int, set[datetime]]:
-    """When other fires owe these teams a summary: the close of the round the round schedule follows, and a
-    re-assessment while a round is open (it closes that round first). Read at the tick's start, so the answer
-    holds whichever process claims those fires."""
+def _summaries_owed(session: Session, cadences: dict[int, Cadence], now: datetime) -> dict[int, set[datetime]]:
+    """When these teams' channels get a summary from a round's close: the summaries written already (by an
+    earlier tick or another process), the close of the round the round schedule follows, and a re-assessment
+    that will close an open round. Only rounds somebody finished count: a close nobody finished posts no
+    summary, so the periodic one must not give way to it."""
+    team_ids = list(cadences)
+    finished = select(Response.id).where(Response.round_id == Round.id, Response.finished_at.is_not(None)).exists()
     owed: dict[int, set[datetime]] = {}
+    written = session.execute(
+        select(Schedule.team_id, Delivery.fire_at)
+        .join(Delivery, Delivery.schedule_id == Schedule.id)
+        .where(
+            Schedule.team_id.in_(team_ids),
+            Delivery.kind == "summary",
+            Delivery.status != "skipped",
+            Delivery.fire_at >= now - timedelta(days=2),
+        )
+    )
     tracked = session.execute(
         select(Schedule.team_id, Round.opened_at)
         .join(Round, Round.id == Schedule.round_id)
-        .where(Schedule.team_id.in_(list(cadences)), Schedule.kind == "round", Round.status == ROUND_OPEN)
+        .where(Schedule.team_id.in_(team_ids), Schedule.kind == "round", Round.status == ROUND_OPEN, finished)
     )
-    for team_id, opened_at in tracked:
-        owed.setdefault(team_id, set()).add(round_steps(cadences[team_id], opened_at)[-1][1])
     closing = session.execute(
         select(Schedule.team_id, Schedule.next_fire_at)
         .join(Round, (Round.team_id == Schedule.team_id) & (Round.status == ROUND_OPEN))
-        .where(Schedule.team_id.in_(list(cadences)), Schedule.kind == "reassess", Schedule.next_fire_at.is_not(None))
+        .where(
+            Schedule.team_id.in_(team_ids), Schedule.kind == "reassess", Schedule.next_fire_at.is_not(None), finished
+        )
     )
-    for team_id, at in closing:
+    for team_id, at in [*written, *closing]:
         owed.setdefault(team_id, set()).add(at)
+    for team_id, opened_at in tracked:
+        owed.setdefault(team_id, set()).add(round_steps(cadences[team_id], opened_at)[-1][1])
     return owed
-
-
-def _latest_finished_rounds(session: Session, team_ids: Iterable[int]) -> dict[int, int]:
-    """Each team's latest round with a finished response, in one query for the whole tick (a fire in the same
-    tick only opens rounds nobody has finished yet, so this holds throughout)."""
-    rows = session.execute(
-        select(Round.team_id, func.max(Round.number))
-        .join(Response, Response.round_id == Round.id)
-        .where(Round.team_id.in_(list(team_ids)), Response.finished_at.is_not(None))
-        .group_by(Round.team_id)
-    )
-    return {team_id: number for team_id, number in rows}
 
 
 def _next_step_at(steps: list[tuple[str, datetime]], step: int, now: datetime) -> datetime:

@@ -6,13 +6,13 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from checkins.plan import SNOOZE, SNOOZED, STATUSES, Stored
 from storage.database import Database
 from storage.models import Answer, PlanEvent, PlanItem, Response, Round, Team
-from storage.queries import insert_for, latest_answer_ids, team_of
+from storage.queries import insert_for, latest_answer_ids, latest_finished_rounds, team_of
 
 
 def statuses(session: Session, team_id: int) -> dict[str, Stored]:
@@ -39,14 +39,7 @@ def latest_answer_sets_for(session: Session, team_ids: Collection[int]) -> dict[
     """``latest_answer_sets`` of many teams in two queries: each team's latest round with a finished response,
     then the answers that count in those rounds."""
     found: dict[int, list[dict[str, str]]] = {team_id: [] for team_id in team_ids}
-    latest = dict(
-        session.execute(
-            select(Round.team_id, func.max(Round.number))
-            .join(Response, Response.round_id == Round.id)
-            .where(Round.team_id.in_(team_ids), Response.finished_at.is_not(None))
-            .group_by(Round.team_id)
-        ).all()
-    )
+    latest = latest_finished_rounds(session, team_ids)
     if not latest:
         return found
     rounds = dict(

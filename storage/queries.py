@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import Select, bindparam, func, select
@@ -74,6 +75,17 @@ def members_of(session: Session, team_id: int) -> list[str]:
         .distinct()
     )
     return sorted(session.scalars(query))
+
+
+def latest_finished_rounds(session: Session, team_ids: Collection[int]) -> dict[int, int]:
+    """Each team's latest round that somebody finished: team id -> round number (teams without one left out)."""
+    rows = session.execute(
+        select(Round.team_id, func.max(Round.number))
+        .join(Response, Response.round_id == Round.id)
+        .where(Round.team_id.in_(list(team_ids)), Response.finished_at.is_not(None))
+        .group_by(Round.team_id)
+    )
+    return {team_id: number for team_id, number in rows}
 
 
 def latest_round(team_id: int) -> Select[tuple[Round]]:

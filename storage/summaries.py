@@ -10,9 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from checkins.plan import Stored
-from storage.models import ROUND_OPEN, SCOPE_TEAM, Response, Result, Round, Team
+from storage.models import ROUND_OPEN, SCOPE_TEAM, Result, Round, Team
 from storage.plan import statuses
-from storage.queries import members_of
+from storage.queries import latest_finished_rounds, members_of
 from storage.reports import finished_answers
 
 
@@ -44,15 +44,13 @@ def summary_facts(session: Session, team_id: int, round_number: int | None = Non
     """The facts of one round of the team; by default its latest round that anyone finished (else its latest).
     None when the team has no such round."""
     team = session.get(Team, team_id)
+    if round_number is None:
+        round_number = latest_finished_rounds(session, [team_id]).get(team_id)
     rounds = select(Round).where(Round.team_id == team_id)
     if round_number is not None:
         round_ = session.scalars(rounds.where(Round.number == round_number)).first()
-    else:
-        finished = rounds.join(Response, Response.round_id == Round.id).where(Response.finished_at.is_not(None))
-        round_ = (
-            session.scalars(finished.order_by(Round.number.desc()).limit(1)).first()
-            or session.scalars(rounds.order_by(Round.number.desc()).limit(1)).first()
-        )
+    else:  # nobody has finished any round: the latest, to say who is answering
+        round_ = session.scalars(rounds.order_by(Round.number.desc()).limit(1)).first()
     if team is None or round_ is None:
         return None
     done, answers, started = finished_answers(session, round_.id)

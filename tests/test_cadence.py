@@ -345,6 +345,14 @@ def test_a_reassessment_is_at_least_the_interval_after_the_last_and_strictly_aft
     assert next_reassessment(cadence, opened, utc(2024, 3, 7, 14)) == utc(2024, 4, 23, 8)
 
 
+def test_the_weeks_count_in_local_dates_so_a_late_opening_keeps_its_slot() -> None:
+    cadence = Cadence(timezone=BERLIN, reassess_weeks=6)
+    late = utc(2024, 3, 5, 9, 0, 17)  # opened by a tick 17 seconds after Tuesday's 10:00 slot
+    assert next_reassessment(cadence, late, late) == utc(2024, 4, 16, 8)  # not a week later
+    earlier = Cadence(timezone=BERLIN, reassess_weeks=6, nudge_time=time(9, 0))  # the slot moved to 09:00 since
+    assert next_reassessment(earlier, late, late) == utc(2024, 4, 16, 7)  # still that Tuesday, at the new time
+
+
 # --- the summary cadence ---------------------------------------------------------------------------------
 
 

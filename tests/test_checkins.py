@@ -338,7 +338,8 @@ def test_no_summary_until_somebody_has_finished_a_round(db: Database) -> None:
 
 def test_a_summary_gives_way_to_a_round_closing_at_the_same_slot(db: Database) -> None:
     """Re-assess every two weeks, rounds open a week, a summary every week: in week 2 the re-assessment closes
-    round 1 (and opens round 2), in week 3 round 2 closes; each close's own summary is the only one that week."""
+    round 1 (and opens round 2), in week 3 round 2 closes; a close's summary is the only one that week, unless
+    nobody finished the round, when the channel still gets the cadence's summary of the last finished one."""
     summary_team(db, Cadence(reassess_weeks=2, round_days=7, reminder_days=(), summary_weeks=1))
     assert schedule(db, "reassess").next_fire_at == TUESDAY_10 + timedelta(weeks=2)
     tick_daily(db, TUESDAY_10, 29)
@@ -347,7 +348,8 @@ def test_a_summary_gives_way_to_a_round_closing_at_the_same_slot(db: Database) -
         (week[0], 1, "pending", "summary"),
         (week[1], 1, "pending", "summary"),
         (week[2], 1, "pending", "reassess"),  # round 1 closes as round 2 opens
-        (week[3], 2, "pending", "round"),  # round 2 closes (nobody finished it)
+        (week[3], 2, "pending", "round"),  # round 2 closes (nobody finished it: "nobody finished" is all it says)
+        (week[3], 1, "pending", "summary"),  # so the cadence's summary of round 1 still goes
         (week[4], 1, "pending", "summary"),  # round 3 opens, nothing closes: the cadence's own summary
     ]
 
@@ -363,11 +365,41 @@ def test_late_ticks_keep_rounds_on_their_slot_and_one_summary_a_week(db: Databas
         (week[1], "summary"),
         (week[2], "reassess"),
         (week[3], "round"),
+        (week[3], "summary"),
         (week[4], "summary"),  # round 3 opens with nothing to close: the cadence's own summary
     ]
     with db.reading() as session:
         opened = list(session.scalars(select(Round.opened_at).order_by(Round.number)))
     assert opened[1:] == [week[2], week[4]]
+
+
+def test_a_summary_written_by_an_earlier_tick_that_day_is_not_followed_by_another(db: Database) -> None:
+    """The tick that closes round 1 (with its summary) claims only the re-assessment; the periodic summary at the
+    same slot comes up in the next batch, or another process, and gives way all the same."""
+    summary_team(db, Cadence(reassess_weeks=2, round_days=7, reminder_days=(), summary_weeks=1))
+    tick_daily(db, TUESDAY_10, 14)
+    week_2 = TUESDAY_10 + timedelta(weeks=2)
+    with db.transaction() as session:  # the periodic summary's slot moved out of this batch's reach
+        session.execute(update(Schedule).where(Schedule.kind == "summary").values(next_fire_at=week_2 + timedelta(1)))
+    fire_due(db, MODEL, week_2, grace=GRACE)
+    with db.transaction() as session:
+        session.execute(update(Schedule).where(Schedule.kind == "summary").values(next_fire_at=week_2))
+    fire_due(db, MODEL, week_2 + timedelta(seconds=30), grace=GRACE)
+    assert [(at, kind) for at, _, _, kind in summaries(db) if at == week_2] == [(week_2, "reassess")]
+
+
+def test_a_round_opened_very_late_counts_from_when_it_opened(db: Database) -> None:
+    """A grace window longer than a round's first step: opened on its slot, the round would remind or close at the
+    next tick; so it counts from the tick that opened it instead."""
+    summary_team(db, Cadence(reassess_weeks=2, round_days=2, reminder_days=(1,)))
+    late = TUESDAY_10 + timedelta(weeks=2, hours=50)
+    fire_due(db, MODEL, late, grace=timedelta(hours=72))
+    fire_due(db, MODEL, late + timedelta(seconds=30), grace=timedelta(hours=72))
+    with db.reading() as session:
+        round_2 = session.scalars(select(Round).where(Round.number == 2)).one()
+        steps = session.scalars(select(Delivery.kind).where(Delivery.kind.in_(("reminder", "summary")))).all()
+    assert (round_2.status, round_2.opened_at) == ("open", late)
+    assert list(steps) == ["summary"]  # round 1's; no reminder yet, and round 2 not closed at once
 
 
 def test_after_downtime_missed_summaries_collapse_into_one(db: Database) -> None:

@@ -189,7 +189,7 @@ def test_the_summary_cadence_posts_where_the_team_stands_with_its_chart(db: Data
     assert asyncio.run(slack_scheduler(db, slack_api, Clock(due)).tick()).failed == 0
     [summary] = [p for p in posts(slack_api) if "stands" in p["text"]]
     assert summary["channel"] == "C1" and summary["text"] == "Where <#C1> stands: round 1, still open."
-    assert "1 of 1 members finished." in json.dumps(summary["blocks"])
+    assert "1 of 1 member finished." in json.dumps(summary["blocks"])
     assert [u.channel_id for u in slack_api.uploads()] == ["C1"]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -72,7 +73,7 @@ def test_two_members_make_a_team_report_with_disagreements(database_url: str) ->
     assert report.returncode == 0, report.stderr
     printed = " ".join(report.stdout.split())  # as read, whatever the terminal's width wrapped
     assert "2 of 3 members finished, 1 still answering" in printed
-    assert " ana" not in printed and " bo," not in printed  # the same summary as in a channel: no names
+    assert re.search(r"\b(ana|bo|cy)\b", printed) is None  # the same summary as in a channel: no names
     disagreements = score(MODEL, [low, high]).disagreements
     assert "that fewer than 3 members answered" in printed  # two people: counted, not named
     assert disagreements[0].question not in printed

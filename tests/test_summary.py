@@ -13,7 +13,7 @@ from sqlalchemy import update
 
 from bot.chart import WIDTH_PX, chart_height, summary_chart
 from bot.slack.render import SLACK, summary_payload
-from bot.summary import TeamSummary, lead, read_summary, sections
+from bot.summary import TeamSummary, chart_description, lead, read_summary, sections
 from bot.teams.cards import summary_card
 from checkins.plan import DONE, IN_PROGRESS
 from dialogs.messages import Command, Input
@@ -61,8 +61,8 @@ def summary_of(db: Database, min_respondents: int = 3) -> TeamSummary:
 
 
 def rendered(summary: TeamSummary) -> str:
-    """Everything a channel would see, as one string: Slack's blocks and Teams' card."""
-    return json.dumps(summary_payload(summary)) + json.dumps(summary_card(summary, None))
+    """Everything a channel would see, as one string: Slack's blocks, Teams' card, the chart's alt text."""
+    return json.dumps(summary_payload(summary)) + json.dumps(summary_card(summary, None)) + chart_description(summary)
 
 
 def test_two_rounds_show_the_trend_and_who_took_part(db: Database) -> None:

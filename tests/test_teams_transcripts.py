@@ -223,7 +223,7 @@ def test_channel_commands_status_summary_help_and_a_typo(chat: Chat) -> None:
     assert "**Team level 3" in status and "1 finished" in status and "You have finished" in status
     summary = card(chat.send(a.channel_mention("summary", service_url=SERVICE))[0])
     assert summary["body"][0]["text"].startswith("Team summary, round 1: level 3")
-    assert "1 of 1 members finished" in summary["body"][1]["text"]
+    assert "1 of 1 member finished" in summary["body"][1]["text"]
     [image] = [element for element in summary["body"] if element["type"] == "Image"]
     png = base64.b64decode(image["url"].removeprefix("data:image/png;base64,"))
     assert Image.open(io.BytesIO(png)).format == "PNG" and "Chart of each dimension's level" in image["altText"]
