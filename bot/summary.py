@@ -26,7 +26,7 @@ DISAGREEMENTS_SHOWN = 5  # a long list would bury the rest; the export has them 
 class Trend:
     """A level this round beside the previous round's (None: no previous round, or a dimension new since)."""
 
-    name: str
+    name: str  # the dimension's name; for the overall level, the level's own name ("Automated training")
     level: int
     previous: int | None
 
