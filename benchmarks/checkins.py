@@ -11,34 +11,25 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # before this folder: see engine.py
 
-from benchmarks.scratch import free_port, reset_schema
+from benchmarks.scratch import reset_schema
 from scoring.model import default_model
 from storage.database import open_database
 from tests.checkin_seed import seed_teams
 from tests.fakes.slack_api import FakeSlackApi
 from tests.personas import PERSONAS
+from tests.serve_processes import server_env, serving
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test?options=-csearch_path%3Dmaturity_bench_checkins"
 SECRET = "bench-secret"
-
-
-def healthy(port: int) -> bool:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as resp:
-            return resp.status == 200
-    except OSError:
-        return False
 
 
 def cpu_seconds(pid: int) -> float:
@@ -71,36 +62,20 @@ def main() -> None:
     db.close()
     print(f"{args.teams} teams seeded in {time.perf_counter() - started:.1f} s, all due at the same moment")
 
-    exe = Path(sys.executable).with_name("maturity-bot")
     with FakeSlackApi(channel_pace=1.0) as fake, tempfile.TemporaryDirectory() as tmp:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("MATURITY_BOT_", "SLACK_"))}
-        env |= {
-            "MATURITY_BOT_DATABASE_URL": args.postgres,
-            "SLACK_BOT_TOKEN": "xoxb-test",
-            "SLACK_SIGNING_SECRET": SECRET,
-            "SLACK_API_URL": fake.url,
-            "MATURITY_BOT_TICK_SECONDS": str(args.tick),
-            "MATURITY_BOT_TEAMS": "false",
-        }
-        ports = [free_port(), free_port()]
-        logs = [open(Path(tmp) / f"server-{n}.log", "w") for n in range(2)]  # noqa: SIM115 - closed below
-        procs = [
-            subprocess.Popen(
-                [str(exe), "serve", "--host", "127.0.0.1", "--port", str(p)], env=env, stdout=log, stderr=log
-            )
-            for p, log in zip(ports, logs, strict=True)
-        ]
-        try:
-            while not all(healthy(p) for p in ports):
-                time.sleep(0.2)
+        env = server_env(
+            args.postgres, fake.url, SECRET, MATURITY_BOT_TICK_SECONDS=str(args.tick), MATURITY_BOT_TEAMS="false"
+        )
+
+        def delivered() -> list[str]:
+            return [c.args["channel"] for c in fake.calls_to("chat.postMessage") if not c.failed]
+
+        with serving(2, env, Path(tmp)) as servers:
+            procs = [proc for _, proc in servers]
             cpu_before = [cpu_seconds(p.pid) for p in procs]
             due = now + timedelta(seconds=20)
             time.sleep(max(0.0, (due - datetime.now(tz=UTC)).total_seconds()))
             clock = time.perf_counter()
-
-            def delivered() -> list[str]:
-                return [c.args["channel"] for c in fake.calls_to("chat.postMessage") if not c.failed]
-
             deadline = clock + 600
             while len(delivered()) < args.teams and time.perf_counter() < deadline:
                 time.sleep(0.2)
@@ -108,12 +83,6 @@ def main() -> None:
             time.sleep(3 * args.tick)  # a few more ticks: anything arriving now is a duplicate
             cpu = sum(cpu_seconds(p.pid) - before for p, before in zip(procs, cpu_before, strict=True))
             memory = [peak_memory_mb(p.pid) for p in procs]
-        finally:
-            for proc in procs:
-                proc.terminate()
-                proc.wait(timeout=60)
-            for log in logs:
-                log.close()
         per_channel = Counter(delivered())
         duplicates = sum(n - 1 for n in per_channel.values() if n > 1)
         missed = len(set(channels) - set(per_channel))

@@ -1,19 +1,11 @@
-"""What the server benchmarks share: a free local port, and a scratch PostgreSQL schema made fresh per run."""
+"""What the server benchmarks share: a scratch PostgreSQL schema made fresh per run."""
 
 from __future__ import annotations
-
-import socket
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from storage.database import upgrade
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def reset_schema(url: str) -> None:

@@ -24,10 +24,11 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # before this folder: see engine.py
 
-from benchmarks.scratch import free_port, reset_schema
+from benchmarks.scratch import reset_schema
 from bot.slack.render import ActionValue
 from scoring.model import default_model
 from tests.fakes.slack_api import FakeSlackApi
+from tests.serve_processes import free_port
 from tests.slack_requests import block_action, slash_command
 
 SECRET = "bench-secret"

@@ -14,12 +14,12 @@ from bot.replies import Style
 from checkins.cadence import Cadence, describe, parse_time, parse_weekday
 from checkins.plan import LABELS, next_nudge_item, plan_for, ready_to_reassess
 from dialogs.ports import Participant
-from scoring.model import MaturityModel
+from scoring.model import Investment, MaturityModel
 from scoring.score import score
 from storage.checkins import cadence_columns, cadence_of, reschedule
 from storage.database import Database
 from storage.models import CheckinSettings, Member
-from storage.plan import find_team, latest_answer_sets, statuses
+from storage.plan import find_team, latest_answer_sets, set_status, statuses
 
 SCHEDULE_USAGE = (
     "`{c} show`, `{c} pause`, `{c} resume`, `{c} nudge tue 10:00`, `{c} every 6 weeks` (0: no re-assessment "
@@ -48,6 +48,28 @@ def plan_text(db: Database, model: MaturityModel, who: Participant, style: Style
     if ready_to_reassess(entries):
         lines.append(f"Every step holding the team back is settled: time to re-assess (`{style.command('start')}`).")
     return "\n".join(lines)
+
+
+def mark_plan_item(
+    db: Database, model: MaturityModel, who: Participant, investment_id: str, status: str, now: datetime
+) -> Investment | None:
+    """A nudge's button: record the plan item's new status, set by ``who``; the investment, or None (nothing
+    written) when the button is not one this bot wrote or the team is unknown."""
+    investment = model.investment_by_id.get(investment_id)
+    if investment is None or status not in LABELS:
+        return None
+    known = set_status(
+        db,
+        platform=who.platform,
+        workspace=who.workspace,
+        team=who.team,
+        investment_id=investment_id,
+        status=status,
+        by_user=who.user,
+        source=who.platform,
+        now=now,
+    )
+    return investment if known else None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -108,15 +130,24 @@ def current_schedule(db: Database, asker: Asker) -> Current | None:
         return Current(settings.paused, cadence_of(settings), may_change)
 
 
+def schedule_text(current: Current | None, style: Style) -> str:
+    """The team's check-ins in words, with how to change them."""
+    if current is None:
+        return NO_CHECKINS
+    state = "paused" if current.paused else "on"
+    usage = SCHEDULE_USAGE.format(c=style.command("schedule"))
+    return f"Check-ins are {state}. {describe(current.cadence)}\nChange them with {usage}."
+
+
+def wants_change(args: list[str]) -> bool:
+    """Whether typed ``schedule`` words ask for a change (nothing, or ``show``, only shows)."""
+    return bool(args) and args[0] != "show"
+
+
 def schedule_command(db: Database, asker: Asker, args: list[str], style: Style, now: datetime) -> str:
     """Show the team's check-ins, or change them by typed text (the team's owner or a workspace admin only)."""
-    c = style.command("schedule")
-    if not args or args[0] == "show":
-        current = current_schedule(db, asker)
-        if current is None:
-            return NO_CHECKINS
-        state = "paused" if current.paused else "on"
-        return f"Check-ins are {state}. {describe(current.cadence)}\nChange them with {SCHEDULE_USAGE.format(c=c)}."
+    if not wants_change(args):
+        return schedule_text(current_schedule(db, asker), style)
     return change_schedule(db, asker, lambda paused, cadence: _changed(paused, cadence, args), style, now)
 
 

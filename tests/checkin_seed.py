@@ -4,8 +4,10 @@ need many teams, and for benchmarks/checkins.py."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
 
 from checkins.cadence import Cadence
 from scoring.model import MaturityModel
@@ -14,6 +16,7 @@ from storage.database import Database
 from storage.models import (
     ROUND_OPEN,
     Answer,
+    Base,
     CheckinSettings,
     Member,
     Response,
@@ -22,6 +25,11 @@ from storage.models import (
     Team,
     Workspace,
 )
+
+
+def _insert_ids(session: Session, table: type[Base], rows: list[dict[str, Any]]) -> list[int]:
+    """Insert ``rows`` in one statement; their new ids, in the rows' order."""
+    return list(session.execute(insert(table).returning(table.id, sort_by_parameter_order=True), rows).scalars())
 
 
 def seed_teams(
@@ -51,62 +59,47 @@ def seed_teams(
                 .values(platform=platform, external_id=workspace, created_at=opened_at)
                 .returning(Workspace.id)
             ).scalar_one()
-        team_ids = (
-            session.execute(
-                insert(Team).returning(Team.id, sort_by_parameter_order=True),
-                [
-                    {"workspace_id": ws, "external_id": c, "name": f"team-{c}", "created_at": opened_at}
-                    for c in channels
-                ],
-            )
-            .scalars()
-            .all()
+        team_ids = _insert_ids(
+            session,
+            Team,
+            [{"workspace_id": ws, "external_id": c, "name": f"team-{c}", "created_at": opened_at} for c in channels],
         )
-        member_ids = (
-            session.execute(
-                insert(Member).returning(Member.id, sort_by_parameter_order=True),
-                [{"workspace_id": ws, "external_id": f"U{c}", "created_at": opened_at} for c in channels],
-            )
-            .scalars()
-            .all()
+        member_ids = _insert_ids(
+            session,
+            Member,
+            [{"workspace_id": ws, "external_id": f"U{c}", "created_at": opened_at} for c in channels],
         )
-        round_ids = (
-            session.execute(
-                insert(Round).returning(Round.id, sort_by_parameter_order=True),
-                [
-                    {
-                        "team_id": t,
-                        "number": 1,
-                        "model_version": model.version,
-                        "status": ROUND_OPEN,
-                        "opened_at": opened_at,
-                    }
-                    for t in team_ids
-                ],
-            )
-            .scalars()
-            .all()
+        round_ids = _insert_ids(
+            session,
+            Round,
+            [
+                {
+                    "team_id": t,
+                    "number": 1,
+                    "model_version": model.version,
+                    "status": ROUND_OPEN,
+                    "opened_at": opened_at,
+                }
+                for t in team_ids
+            ],
         )
-        response_ids = (
-            session.execute(
-                insert(Response).returning(Response.id, sort_by_parameter_order=True),
-                [
-                    {
-                        "round_id": r,
-                        "member_id": m,
-                        "status": "finished",
-                        "attempt": 1,
-                        "navigation": {"pending": [], "history": list(answers), "skipped": []},
-                        "version": 1,
-                        "started_at": opened_at,
-                        "updated_at": opened_at,
-                        "finished_at": opened_at,
-                    }
-                    for r, m in zip(round_ids, member_ids, strict=True)
-                ],
-            )
-            .scalars()
-            .all()
+        response_ids = _insert_ids(
+            session,
+            Response,
+            [
+                {
+                    "round_id": r,
+                    "member_id": m,
+                    "status": "finished",
+                    "attempt": 1,
+                    "navigation": {"pending": [], "history": list(answers), "skipped": []},
+                    "version": 1,
+                    "started_at": opened_at,
+                    "updated_at": opened_at,
+                    "finished_at": opened_at,
+                }
+                for r, m in zip(round_ids, member_ids, strict=True)
+            ],
         )
         levels = {q: model.question_by_id[q].option(o).level for q, o in answers.items()}  # type: ignore[union-attr]
         session.execute(

@@ -399,41 +399,25 @@ def test_the_owner_changes_the_schedule_in_a_modal_and_a_wrong_field_is_answered
             "paused": {"paused": {"type": "checkboxes", "selected_options": []}},
         }
 
-    status, reply = post(
-        server,
-        view_submission(
-            SECRET,
-            team_id="T1",
-            user_id="U1",
-            callback_id="schedule",
-            private_metadata="C1",
-            values=values("Mars/Olympus"),
-        ),
-    )
+    def submit(timezone: str, user: str = "U1") -> tuple[int, Any]:
+        form = values(timezone)
+        return post(
+            server,
+            view_submission(
+                SECRET, team_id="T1", user_id=user, callback_id="schedule", private_metadata="C1", values=form
+            ),
+        )
+
+    status, reply = submit("Mars/Olympus")
     assert status == 200 and reply["response_action"] == "errors" and "timezone" in reply["errors"]
-    status, reply = post(
-        server,
-        view_submission(
-            SECRET,
-            team_id="T1",
-            user_id="U1",
-            callback_id="schedule",
-            private_metadata="C1",
-            values=values("Europe/Berlin"),
-        ),
-    )
+    status, reply = submit("Europe/Berlin")
     assert status == 200 and not reply
     with db.reading() as session:
         settings = session.scalars(select(CheckinSettings)).one()
     assert (settings.nudge_weekday, settings.nudge_time, settings.timezone) == (3, "09:30", "Europe/Berlin")
     assert (settings.reassess_weeks, settings.working_days, settings.summary_weeks) == (8, "0,3", 2)
     # Someone else's submission of the same form (a forged one) is refused on the form.
-    status, reply = post(
-        server,
-        view_submission(
-            SECRET, team_id="T1", user_id="U9", callback_id="schedule", private_metadata="C1", values=values("UTC")
-        ),
-    )
+    status, reply = submit("UTC", user="U9")
     assert reply["response_action"] == "errors" and "Only the person" in next(iter(reply["errors"].values()))
 
 

@@ -16,10 +16,10 @@ from scoring.model import default_model
 from storage.database import upgrade
 from tests.fakes.slack_api import FakeSlackApi
 from tests.personas import PERSONAS
+from tests.serve_processes import EXE, free_port, healthy, send, server_env
 from tests.slack_posts import button, posted_texts, questions_posted, wait_until
 from tests.slack_requests import block_action, slash_command
 from tests.test_slack_server import SECRET
-from tests.test_slack_two_processes import EXE, free_port, healthy, send
 
 MODEL = default_model()
 
@@ -49,14 +49,7 @@ def turns_counted(url: str) -> float:
 def test_two_workers_share_the_port_and_the_metrics(postgres_url: str, tmp_path: Path) -> None:
     upgrade(postgres_url)
     with FakeSlackApi() as fake, open(tmp_path / "server.log", "w") as log:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("MATURITY_BOT_", "SLACK_"))}
-        env |= {
-            "MATURITY_BOT_SCHEDULER": "false",
-            "MATURITY_BOT_DATABASE_URL": postgres_url,
-            "SLACK_BOT_TOKEN": "xoxb-test",
-            "SLACK_SIGNING_SECRET": SECRET,
-            "SLACK_API_URL": fake.url,
-        }
+        env = server_env(postgres_url, fake.url, SECRET, MATURITY_BOT_SCHEDULER="false")
         port = free_port()
         url = f"http://127.0.0.1:{port}"
         proc = subprocess.Popen(

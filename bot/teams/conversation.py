@@ -51,12 +51,12 @@ class Where:
             team_name=channel.get("name") or getattr(conversation, "name", None),
         )
 
-    def participant(self, team: str | None = None, team_name: str | None = None) -> Participant:
-        """The person in ``team`` (default: this conversation's team)."""
+    def participant(self, team: str | None = None) -> Participant:
+        """The person in ``team`` (default: this conversation's team, whose name this conversation knows)."""
         chosen = team or self.team
         if chosen is None:
             raise ValueError("a personal chat is not a team")
-        name = team_name if team else self.team_name
+        name = None if team else self.team_name
         return Participant(PLATFORM, self.tenant, chosen, self.user, team_name=name, user_name=self.user_name)
 
     def reference(self, activity: Activity, *, user: ChannelAccount | None = None) -> Reference:

@@ -15,7 +15,16 @@ from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.schema import ChannelAccount, ConversationParameters
 from botbuilder.schema.teams import TeamInfo
 
-from bot.checkin_commands import Asker, change_schedule, current_schedule, plan_text, schedule_command
+from bot.checkin_commands import (
+    Asker,
+    change_schedule,
+    current_schedule,
+    mark_plan_item,
+    plan_text,
+    schedule_command,
+    schedule_text,
+    wants_change,
+)
 from bot.org import org_text, org_view
 from bot.replies import (
     help_text,
@@ -51,7 +60,6 @@ from dialogs.parse import parse_text
 from dialogs.ports import Participant
 from storage.events import first_sighting, forget_sighting
 from storage.models import utcnow
-from storage.plan import set_status
 from storage.references import PERSONAL, remember
 
 log = logging.getLogger("maturity_bot.teams")
@@ -133,12 +141,15 @@ class TeamsBot(TeamsActivityHandler):
             await turn_context.send_activity(org_text(view, TEAMS))
         else:  # Teams tells a bot nothing about tenant admins: the owner, or MATURITY_BOT_ADMINS
             asker = Asker(who, admin=who.user in self.bot.admins)
-            current = await self.bot.read(current_schedule, asker) if not args else None
-            if current is not None and current.may_change:
+            if wants_change(args):
+                await turn_context.send_activity(await self.bot.write(schedule_command, asker, args, TEAMS, utcnow()))
+                return
+            current = await self.bot.read(current_schedule, asker)  # read once: for the card, or for the text
+            if not args and current is not None and current.may_change:
                 card = schedule_card(current, who.team)
                 await turn_context.send_activity(card_activity(card, "Check-in settings"))
                 return
-            await turn_context.send_activity(await self.bot.write(schedule_command, asker, args, TEAMS, utcnow()))
+            await turn_context.send_activity(schedule_text(current, TEAMS))
 
     async def _in_personal_chat(self, turn_context: TurnContext, where: Where, text: str) -> None:
         """Typed answers and commands go to the team the person worked on last, as in a Slack DM."""
@@ -184,22 +195,9 @@ class TeamsBot(TeamsActivityHandler):
         self, turn_context: TurnContext, where: Where, team: str, investment_id: str, status: str
     ) -> None:
         """A nudge's button: the plan records the new status and the nudge card says who set it."""
-        investment = self.bot.model.investment_by_id.get(investment_id)
-        if investment is None or status not in LABELS:
-            await turn_context.send_activity(NOT_OUR_CARD)
-            return
-        known = await self.bot.write(
-            set_status,
-            platform=PLATFORM,
-            workspace=where.tenant,
-            team=team,
-            investment_id=investment_id,
-            status=status,
-            by_user=where.user,
-            source=PLATFORM,
-            now=utcnow(),
-        )
-        if not known:
+        who = where.participant(team)
+        investment = await self.bot.write(mark_plan_item, self.bot.model, who, investment_id, status, utcnow())
+        if investment is None:
             await turn_context.send_activity(NOT_OUR_CARD)
             return
         text = f"{investment.title}: marked {LABELS[status]} by {escape(where.user_name or 'a team member')}."

@@ -13,7 +13,6 @@ with the real JSON shapes; every call is recorded; failures (429, 500) can be in
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import json
 import secrets
@@ -21,12 +20,11 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import Any
 
 from aiohttp import web
 
-from tests.server_thread import ServerThread
+from tests.fakes.base import FakeServer, async_wait_for_items, wait_for_items
 
 OPERATIONS = frozenset({"create_conversation", "send", "reply", "update", "delete"})
 
@@ -86,21 +84,19 @@ class _State:
     personal_chats: dict[tuple[str, str], str] = field(default_factory=dict)
 
 
-class FakeBotConnector:
+class FakeBotConnector(FakeServer):
     """Fake of ``https://smba.trafficmanager.net/<region>/`` for ``ConnectorClient(creds, base_url=fake.url)``."""
 
+    name = "fake-bot-connector"
+
     def __init__(self) -> None:
-        self.port = 0
+        super().__init__()
         self._state = _State()
         self._activity_ids = itertools.count(FIRST_ACTIVITY_ID)
-        self._server: ServerThread | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------------------------
 
-    def start(self) -> FakeBotConnector:
-        """Listen on a free port; returns self so ``fake = FakeBotConnector().start()`` reads naturally."""
-        if self._server is not None:
-            raise RuntimeError("FakeBotConnector already started")
+    def _app(self) -> web.Application:
         app = web.Application()
         app.router.add_post("/v3/conversations", self._create_conversation)
         app.router.add_post("/v3/conversations/{conversation_id}/activities", self._send)
@@ -108,30 +104,12 @@ class FakeBotConnector:
         app.router.add_put("/v3/conversations/{conversation_id}/activities/{activity_id}", self._update)
         app.router.add_delete("/v3/conversations/{conversation_id}/activities/{activity_id}", self._delete)
         app.router.add_route("*", "/{tail:.*}", _not_found)
-        self._server = ServerThread(app, name="fake-bot-connector").start()
-        self.port = self._server.port
-        return self
-
-    def stop(self) -> None:
-        """Close the socket and the thread; safe to call twice."""
-        if self._server is not None:
-            self._server.stop()
-            self._server = None
-
-    def __enter__(self) -> FakeBotConnector:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
+        return app
 
     @property
     def url(self) -> str:
         """The serviceUrl to put in incoming activities, in Teams' format (with the trailing slash)."""
-        if not self.port:
-            raise RuntimeError("FakeBotConnector not started")
-        return f"http://127.0.0.1:{self.port}/"
+        return self._base() + "/"
 
     # -- test API ----------------------------------------------------------------------------------------------
 
@@ -158,27 +136,16 @@ class FakeBotConnector:
 
     def wait_for(self, operation: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
         """Block until ``count`` calls of ``operation`` arrived (the bot answers Teams asynchronously)."""
-        deadline = time.monotonic() + timeout
-        while (found := self._arrived(operation, count, deadline)) is None:
-            time.sleep(0.01)
-        return found
+        missing = self._missing(f"call(s) of {operation}")
+        return wait_for_items(lambda: self.calls_to(operation), count, timeout, missing)
 
     async def async_wait_for(self, operation: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
-        """``wait_for`` for async tests: yields to the test's loop, where the bot under test may be running."""
-        deadline = time.monotonic() + timeout
-        while (found := self._arrived(operation, count, deadline)) is None:
-            await asyncio.sleep(0.01)
-        return found
+        """``wait_for`` for async tests."""
+        missing = self._missing(f"call(s) of {operation}")
+        return await async_wait_for_items(lambda: self.calls_to(operation), count, timeout, missing)
 
-    def _arrived(self, operation: str, count: int, deadline: float) -> list[Call] | None:
-        """The calls once there are enough, None to keep waiting; AssertionError past the deadline."""
-        found = self.calls_to(operation)
-        if len(found) >= count:
-            return found
-        if time.monotonic() >= deadline:
-            seen = [call.operation + (" (failed)" if call.failed else "") for call in self.calls]
-            raise AssertionError(f"expected {count} call(s) of {operation}, got {len(found)}; recorded: {seen}")
-        return None
+    def _recorded(self) -> list[str]:
+        return [call.operation + (" (failed)" if call.failed else "") for call in self.calls]
 
     def fail_next(self, operation: str, status: int = 429, retry_after: int | None = None, times: int = 1) -> None:
         """Answer the next ``times`` calls of ``operation`` with HTTP ``status``.

@@ -26,13 +26,12 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import quote
 
 from aiohttp import web
 
-from tests.server_thread import ServerThread
+from tests.fakes.base import FakeServer, async_wait_for_items, wait_for_items
 
 DEFAULT_TOKEN = "xoxb-test"
 DEFAULT_TEAM_ID = "T0001"
@@ -48,7 +47,6 @@ UPLOAD = "upload"
 MAX_BODY_BYTES = 64 * 1024 * 1024
 
 Responder = Callable[["Call"], dict[str, Any]]
-_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -107,8 +105,10 @@ class _State:
     uploads: list[Upload] = field(default_factory=list)
 
 
-class FakeSlackApi:
+class FakeSlackApi(FakeServer):
     """Fake of https://slack.com/api/ for ``AsyncWebClient(base_url=fake.url)`` and ``WebClient(base_url=fake.url)``."""
+
+    name = "fake-slack-api"
 
     def __init__(
         self,
@@ -119,50 +119,28 @@ class FakeSlackApi:
     ) -> None:
         """``channel_pace``: seconds Slack wants between two posts to one channel; a faster post gets 429 with
         Retry-After, as Slack's own per-channel limit (about one message per second) answers."""
+        super().__init__()
         self.team_id = team_id
         self.channel_pace = channel_pace
         self._last_post: dict[str, float] = {}
         self.valid_tokens: set[str] = set(valid_tokens)
-        self.port = 0
         self._state = _State()
         self._ts = itertools.count(100)
         self._view_ids = itertools.count(1)
         self._file_ids = itertools.count(1)
-        self._server: ServerThread | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------------------------
 
-    def start(self) -> FakeSlackApi:
-        """Listen on a free port; returns self so ``fake = FakeSlackApi().start()`` reads naturally."""
-        if self._server is not None:
-            raise RuntimeError("FakeSlackApi already started")
+    def _app(self) -> web.Application:
         app = web.Application(client_max_size=MAX_BODY_BYTES)
         app.router.add_route("*", "/api/{method}", self._handle)
         app.router.add_route("POST", "/upload/v1/{ticket}", self._handle_upload)
-        self._server = ServerThread(app, name="fake-slack-api").start()
-        self.port = self._server.port
-        return self
-
-    def stop(self) -> None:
-        """Close the socket and the thread; safe to call twice."""
-        if self._server is not None:
-            self._server.stop()
-            self._server = None
-
-    def __enter__(self) -> FakeSlackApi:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
+        return app
 
     @property
     def url(self) -> str:
         """Base URL in slack_sdk's format (the trailing slash matters: method names are appended to it)."""
-        if not self.port:
-            raise RuntimeError("FakeSlackApi not started")
-        return f"http://127.0.0.1:{self.port}/api/"
+        return self._base() + "/api/"
 
     # -- test API ----------------------------------------------------------------------------------------------
 
@@ -183,41 +161,24 @@ class FakeSlackApi:
 
     def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
         """Block until ``count`` calls to ``method`` arrived (the bot answers Slack asynchronously)."""
-        deadline = time.monotonic() + timeout
-        while (found := self._enough(self.calls_to(method), count, deadline, f"call(s) to {method}")) is None:
-            time.sleep(0.01)
-        return found
+        return wait_for_items(lambda: self.calls_to(method), count, timeout, self._missing(f"call(s) to {method}"))
 
     async def async_wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
-        """``wait_for`` for async tests: yields to the test's loop, where the bot under test may be running."""
-        deadline = time.monotonic() + timeout
-        while (found := self._enough(self.calls_to(method), count, deadline, f"call(s) to {method}")) is None:
-            await asyncio.sleep(0.01)
-        return found
+        """``wait_for`` for async tests."""
+        missing = self._missing(f"call(s) to {method}")
+        return await async_wait_for_items(lambda: self.calls_to(method), count, timeout, missing)
 
     def wait_for_uploads(self, count: int = 1, timeout: float = 5.0) -> list[Upload]:
         """Block until ``count`` files were shared. Safer than ``wait_for("files.completeUploadExternal")``, which
         returns once the call arrived, possibly before the fake has stored the upload."""
-        deadline = time.monotonic() + timeout
-        while (found := self._enough(self.uploads(), count, deadline, "completed upload(s)")) is None:
-            time.sleep(0.01)
-        return found
+        return wait_for_items(self.uploads, count, timeout, self._missing("completed upload(s)"))
 
     async def async_wait_for_uploads(self, count: int = 1, timeout: float = 5.0) -> list[Upload]:
         """``wait_for_uploads`` for async tests."""
-        deadline = time.monotonic() + timeout
-        while (found := self._enough(self.uploads(), count, deadline, "completed upload(s)")) is None:
-            await asyncio.sleep(0.01)
-        return found
+        return await async_wait_for_items(self.uploads, count, timeout, self._missing("completed upload(s)"))
 
-    def _enough(self, found: list[_T], count: int, deadline: float, wanted: str) -> list[_T] | None:
-        """``found`` once it holds ``count`` items, None to keep waiting; AssertionError past the deadline."""
-        if len(found) >= count:
-            return found
-        if time.monotonic() >= deadline:
-            seen = [call.method + (" (failed)" if call.failed else "") for call in self.calls]
-            raise AssertionError(f"expected {count} {wanted}, got {len(found)}; recorded: {seen}")
-        return None
+    def _recorded(self) -> list[str]:
+        return [call.method + (" (failed)" if call.failed else "") for call in self.calls]
 
     def reset(self) -> None:
         """Forget calls, uploads (and the file ids issued for them), pending failures and custom responses (tokens
@@ -431,7 +392,7 @@ class FakeSlackApi:
         with self._state.lock:
             self._state.files[file_id] = _IssuedFile(file_id, filename, length, _str_or_none(args.get("alt_txt")))
             self._state.upload_paths[ticket] = file_id
-        return {"ok": True, "upload_url": f"http://127.0.0.1:{self.port}/upload/v1/{ticket}", "file_id": file_id}
+        return {"ok": True, "upload_url": f"{self._base()}/upload/v1/{ticket}", "file_id": file_id}
 
     def _files_complete_upload_external(self, args: dict[str, Any]) -> dict[str, Any]:
         """Shares every listed file at once, or none: each id must have been issued and its bytes uploaded."""

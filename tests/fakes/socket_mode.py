@@ -17,53 +17,39 @@ import json
 import threading
 import time
 import uuid
-from types import TracebackType
 from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from tests.server_thread import ServerThread
+from tests.fakes.base import FakeServer
 
 APP_ID = "A0APP"
 # Slack's default for each envelope type (https://docs.slack.dev/apis/events-api/using-socket-mode/).
 ACCEPTS_RESPONSE_PAYLOAD = {"slash_commands": True, "interactive": False, "events_api": False}
 
 
-class FakeSocketMode:
+class FakeSocketMode(FakeServer):
+    name = "fake-socket-mode"
+
     def __init__(self) -> None:
-        self.port = 0
+        super().__init__()
         self._lock = threading.Lock()
         self._acks: dict[str, dict[str, Any]] = {}
         self._other: list[Any] = []  # anything the app sent that is not an ack
         self._open: list[web.WebSocketResponse] = []
         self._connections = 0
-        self._server: ServerThread | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------------------------
 
-    def start(self) -> FakeSocketMode:
-        if self._server is not None:
-            raise RuntimeError("FakeSocketMode already started")
+    def _app(self) -> web.Application:
         app = web.Application()
         app.router.add_get("/link", self._websocket)
-        self._server = ServerThread(app, name="fake-socket-mode").start()
-        self.port = self._server.port
-        return self
+        return app
 
-    def stop(self) -> None:
-        """Close every connection, the socket and the thread; safe to call twice."""
-        if self._server is not None:
-            self._server.run(self._close_all())
-            self._server.stop()
-            self._server = None
-
-    def __enter__(self) -> FakeSocketMode:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
+    def _closing(self) -> None:
+        """Every open websocket is closed before the server."""
+        assert self._server is not None
+        self._server.run(self._close_all())
 
     async def _close_all(self) -> None:
         for ws in list(self._open):
@@ -72,9 +58,7 @@ class FakeSocketMode:
     @property
     def url(self) -> str:
         """What ``apps.connections.open`` should answer with."""
-        if not self.port:
-            raise RuntimeError("FakeSocketMode not started")
-        return f"ws://127.0.0.1:{self.port}/link"
+        return self._base("ws") + "/link"
 
     # -- test API ----------------------------------------------------------------------------------------------
 

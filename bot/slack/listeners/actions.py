@@ -9,6 +9,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.checkin_commands import mark_plan_item
 from bot.runtime import Runtime
 from bot.slack import PLATFORM
 from bot.slack.render import ActionValue, NoticeValue, escape
@@ -17,7 +18,6 @@ from checkins.plan import LABELS
 from dialogs.messages import Command, Input
 from dialogs.ports import Participant
 from storage.models import utcnow
-from storage.plan import set_status
 
 NAVIGATION = {"back": Command.BACK, "skip": Command.SKIP, "why": Command.WHY}
 
@@ -50,26 +50,13 @@ def register(app: AsyncApp, bot: Runtime) -> None:
         except ValueError:
             await ack()
             return
-        if value.status not in LABELS or value.investment not in bot.model.investment_by_id:
-            await ack()  # not a button this bot wrote
-            return
         user = body["user"]["id"]
-        known = await bot.write(
-            set_status,
-            platform=PLATFORM,
-            workspace=body["team"]["id"],
-            team=value.team,
-            investment_id=value.investment,
-            status=value.status,
-            by_user=user,
-            source=PLATFORM,
-            now=utcnow(),
-        )
-        await ack()
+        who = Participant(PLATFORM, body["team"]["id"], value.team, user)
+        investment = await bot.write(mark_plan_item, bot.model, who, value.investment, value.status, utcnow())
+        await ack()  # a button this bot did not write, or a team it does not know, changes nothing
         container = body.get("container", {})
-        if known and container.get("message_ts"):
-            title = bot.model.investment_by_id[value.investment].title
-            text = f"{escape(title)}: marked *{LABELS[value.status]}* by <@{user}>."
+        if investment is not None and container.get("message_ts"):
+            text = f"{escape(investment.title)}: marked *{LABELS[value.status]}* by <@{user}>."
             bot.later(
                 client.chat_update(
                     channel=container.get("channel_id"),

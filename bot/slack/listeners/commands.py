@@ -8,7 +8,15 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.checkin_commands import Asker, change_schedule, current_schedule, plan_text, schedule_command
+from bot.checkin_commands import (
+    Asker,
+    change_schedule,
+    current_schedule,
+    plan_text,
+    schedule_command,
+    schedule_text,
+    wants_change,
+)
 from bot.org import org_text, org_view
 from bot.replies import (
     help_text,
@@ -73,15 +81,16 @@ async def schedule(
     ack: AsyncAck, client: AsyncWebClient, bot: Runtime, who: Participant, args: list[str], trigger_id: str | None
 ) -> None:
     """Typed changes, or (with no words) the settings: as a form for whoever may change them, as text otherwise."""
-    admin = (not args or args[0] != "show") and await is_admin(client, bot, who.user)
-    asker = Asker(who, admin)
-    if not args and trigger_id:
-        current = await bot.read(current_schedule, asker)
-        if current is not None and current.may_change:
-            await client.views_open(trigger_id=trigger_id, view=schedule_view(current, who.team))
-            await ack()
-            return
-    await ack(response_type="ephemeral", text=await bot.write(schedule_command, asker, args, SLACK, utcnow()))
+    asker = Asker(who, admin=(not args or wants_change(args)) and await is_admin(client, bot, who.user))
+    if wants_change(args):
+        await ack(response_type="ephemeral", text=await bot.write(schedule_command, asker, args, SLACK, utcnow()))
+        return
+    current = await bot.read(current_schedule, asker)  # read once: for the form, or for the text
+    if not args and trigger_id and current is not None and current.may_change:
+        await client.views_open(trigger_id=trigger_id, view=schedule_view(current, who.team))
+        await ack()
+        return
+    await ack(response_type="ephemeral", text=schedule_text(current, SLACK))
 
 
 async def is_admin(client: AsyncWebClient, bot: Runtime, user: str) -> bool:
