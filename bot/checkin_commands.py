@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.replies import Style
-from checkins.cadence import Cadence, describe, parse_time, parse_weekday
+from checkins.cadence import Cadence, describe, every_text, parse_time, parse_weekday
 from checkins.plan import LABELS, next_nudge_item, plan_for, ready_to_reassess
 from dialogs.ports import Participant
 from scoring.model import Investment, MaturityModel
@@ -19,7 +19,8 @@ from scoring.score import score
 from storage.checkins import cadence_columns, cadence_of, reschedule
 from storage.database import Database
 from storage.models import CheckinSettings, Member
-from storage.plan import find_team, latest_answer_sets, set_status, statuses
+from storage.plan import latest_answer_sets, set_status, statuses
+from storage.queries import find_team
 
 SCHEDULE_USAGE = (
     "`{c} show`, `{c} pause`, `{c} resume`, `{c} nudge tue 10:00`, `{c} every 6 weeks` (0: no re-assessment "
@@ -27,7 +28,9 @@ SCHEDULE_USAGE = (
     "`{c} days mon-fri`"
 )
 DAY_RANGE_SEPARATORS = ("-", "–")
-SUMMARY_WEEKS = (0, 1, 2, 4)  # what forms offer for the summary cadence (0: only when a round closes)
+# What the forms offer: re-assessment every N weeks (0: no rounds), a team summary every N weeks (0: at a close).
+REASSESS_WEEKS = (0, 4, 6, 8, 12)
+SUMMARY_WEEKS = (0, 1, 2, 4)
 
 
 def plan_text(db: Database, model: MaturityModel, who: Participant, style: Style, now: datetime) -> str:
@@ -114,10 +117,17 @@ class Current:
     cadence: Cadence
     may_change: bool
 
+    def reassess_choices(self) -> list[tuple[str, str]]:
+        """(value, title) of a form's re-assessment picker: the usual ones, and the team's own if it is not."""
+        return _choices({*REASSESS_WEEKS, self.cadence.reassess_weeks}, "No re-assessment rounds")
+
     def summary_choices(self) -> list[tuple[str, str]]:
         """(value, title) of a form's summary cadence picker: the usual ones, and the team's own if it is not."""
-        weeks = sorted({*SUMMARY_WEEKS, self.cadence.summary_weeks})
-        return [(str(n), "When a round closes" if n == 0 else f"Every {_weeks_text(n)}") for n in weeks]
+        return _choices({*SUMMARY_WEEKS, self.cadence.summary_weeks}, "When a round closes")
+
+
+def _choices(weeks: set[int], none: str) -> list[tuple[str, str]]:
+    return [(str(n), every_text(n).capitalize() if n else none) for n in sorted(weeks)]
 
 
 def current_schedule(db: Database, asker: Asker) -> Current | None:
@@ -249,7 +259,3 @@ def _whole_weeks(text: str, what: str) -> int:
     if not (text.isascii() and text.isdigit()):
         raise ValueError(f"{what} {text!r} weeks: a whole number is needed")
     return int(text)
-
-
-def _weeks_text(weeks: int) -> str:
-    return "week" if weeks == 1 else f"{weeks} weeks"

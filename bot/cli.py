@@ -51,18 +51,11 @@ def fail(message: str, code: int) -> NoReturn:
     raise typer.Exit(code)
 
 
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("mlops-maturity-bot")
-    except PackageNotFoundError:  # running from a source tree that is not installed
-        return "unknown"
-
-
 def _version_callback(value: bool) -> None:
     if value:
-        out.print(f"maturity-bot {_version()}")
+        from bot.version import installed_version
+
+        out.print(f"maturity-bot {installed_version() or 'unknown'}")
         raise typer.Exit()
 
 
@@ -83,12 +76,9 @@ def _model(settings: Settings) -> MaturityModel:
 
 
 def _open_db(settings: Settings) -> Database:
-    from storage.database import DatabaseUnavailable, SchemaOutOfDate, open_database
+    from storage.database import open_database
 
-    try:
-        return open_database(settings.resolved_database_url())
-    except (DatabaseUnavailable, SchemaOutOfDate) as exc:
-        fail(str(exc), ExitCode.UNAVAILABLE)
+    return open_database(settings.resolved_database_url())
 
 
 TeamOption = Annotated[
@@ -132,8 +122,7 @@ def report(
     (the same summary the chat platforms post)."""
     from bot.summary import build_summary
     from bot.terminal import render_summary
-    from storage.database import DatabaseUnavailable
-    from storage.plan import find_team
+    from storage.queries import find_team
     from storage.reports import save_team_result
     from storage.summaries import summary_facts
 
@@ -141,33 +130,30 @@ def report(
     model = _model(settings)
     db = _open_db(settings)
     team = team or settings.team
-    try:
-        with db.reading() as session:
-            found = find_team(session, PLATFORM, TERMINAL_WORKSPACE, team)
-            facts = summary_facts(session, found.id) if found else None
-        if facts is None:
-            fail(f"no team named {team!r} yet; start with: maturity-bot chat --team {team!r}", ExitCode.NOT_FOUND)
-        summary = build_summary(model, facts, min_respondents=settings.disagreement_min_respondents)
-        if summary is None:
-            out.print(
-                f"No finished assessments yet for team {team} in round {facts.round_number} "
-                f"({facts.in_progress} in progress).",
-                markup=False,
-            )
-            return
-        result = summary.result
-        if facts.round_open:  # a closed round's stored result is what the team was told: it stays
-            save_team_result(
-                db,
-                platform=PLATFORM,
-                workspace=TERMINAL_WORKSPACE,
-                team=team,
-                round_number=facts.round_number,
-                overall=result.overall,
-                payload=result.to_dict(),
-            )
-    except DatabaseUnavailable as exc:
-        fail(str(exc), ExitCode.UNAVAILABLE)
+    with db.reading() as session:
+        found = find_team(session, PLATFORM, TERMINAL_WORKSPACE, team)
+        facts = summary_facts(session, found.id) if found else None
+    if facts is None:
+        fail(f"no team named {team!r} yet; start with: maturity-bot chat --team {team!r}", ExitCode.NOT_FOUND)
+    summary = build_summary(model, facts, min_respondents=settings.disagreement_min_respondents)
+    if summary is None:
+        out.print(
+            f"No finished assessments yet for team {team} in round {facts.round_number} "
+            f"({facts.in_progress} in progress).",
+            markup=False,
+        )
+        return
+    result = summary.result
+    if facts.round_open:  # a closed round's stored result is what the team was told: it stays
+        save_team_result(
+            db,
+            platform=PLATFORM,
+            workspace=TERMINAL_WORKSPACE,
+            team=team,
+            round_number=facts.round_number,
+            overall=result.overall,
+            payload=result.to_dict(),
+        )
     if chart is not None:
         from bot.chart import summary_chart
 
@@ -198,15 +184,11 @@ def org(
 
     from bot.org import org_text, org_view
     from bot.terminal import TERMINAL
-    from storage.database import DatabaseUnavailable
 
     settings = Settings()
     model = _model(settings)
     db = _open_db(settings)
-    try:
-        view = org_view(db, model, platform=platform, workspace=workspace, now=datetime.now(tz=UTC))
-    except DatabaseUnavailable as exc:
-        fail(str(exc), ExitCode.UNAVAILABLE)
+    view = org_view(db, model, platform=platform, workspace=workspace, now=datetime.now(tz=UTC))
     out.print(org_text(view, TERMINAL))
 
 
@@ -231,7 +213,6 @@ def export(
 
     from storage.audit import ANSWER_FIELDS, ERASURE_FIELDS, PLAN_FIELDS, RESULT_FIELDS
     from storage.audit import export as audit_export
-    from storage.database import DatabaseUnavailable
 
     try:
         start = datetime.fromisoformat(since).replace(tzinfo=UTC) if since else None
@@ -239,10 +220,7 @@ def export(
         fail(f"--since: {since!r} is not a date like 2026-11-01", ExitCode.USAGE)
     settings = Settings()
     db = _open_db(settings)
-    try:
-        trail = audit_export(db, team=team, since=start)
-    except DatabaseUnavailable as exc:
-        fail(str(exc), ExitCode.UNAVAILABLE)
+    trail = audit_export(db, team=team, since=start)
     if format is ExportFormat.JSON:
         sys.stdout.write(json.dumps(vars(trail), indent=2, ensure_ascii=False) + "\n")
         return
@@ -274,14 +252,10 @@ def forget(
     """Delete one person's answers (a GDPR erasure request) and record that it happened. Team results computed
     before stay as they were."""
     from storage.audit import forget as erase
-    from storage.database import DatabaseUnavailable
 
     settings = Settings()
     db = _open_db(settings)
-    try:
-        erased = erase(db, user, platform=platform, workspace=workspace)
-    except DatabaseUnavailable as exc:
-        fail(str(exc), ExitCode.UNAVAILABLE)
+    erased = erase(db, user, platform=platform, workspace=workspace)
     if erased.workspaces == 0:
         fail(f"no person with id {user!r}" + (f" on {platform}" if platform else ""), ExitCode.NOT_FOUND)
     out.print(
@@ -438,14 +412,11 @@ def teams_package(
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Create or upgrade the database schema to the latest version (Alembic)."""
-    from storage.database import DatabaseUnavailable, upgrade
+    from storage.database import upgrade
 
     settings = Settings()
     url = settings.resolved_database_url()
-    try:
-        upgrade(url)
-    except DatabaseUnavailable as exc:
-        fail(str(exc), ExitCode.UNAVAILABLE)
+    upgrade(url)
     out.print("Database schema is up to date.", markup=False)
 
 
@@ -461,15 +432,19 @@ def main() -> None:
             name = f"MATURITY_BOT_{name.upper()}"
         err.print(f"error: {name}: {problem['msg']}", markup=False, soft_wrap=True)
         raise SystemExit(ExitCode.USAGE) from None
-    except Exception as exc:  # a database that refuses an operation: one line, like every other error here
+    except Exception as exc:  # a database that is down or refuses an operation: one line, like every other error
         from sqlalchemy.exc import SQLAlchemyError
 
         from dialogs.ports import ConcurrentTurn
+        from storage.database import DatabaseUnavailable, SchemaOutOfDate
         from storage.errors import short_reason
 
-        if not isinstance(exc, SQLAlchemyError | ConcurrentTurn):
+        if isinstance(exc, DatabaseUnavailable | SchemaOutOfDate):
+            err.print(f"error: {exc}", markup=False, soft_wrap=True)
+        elif isinstance(exc, SQLAlchemyError | ConcurrentTurn):
+            err.print(f"error: the database refused the operation: {short_reason(exc)}", markup=False, soft_wrap=True)
+        else:
             raise
-        err.print(f"error: the database refused the operation: {short_reason(exc)}", markup=False, soft_wrap=True)
         raise SystemExit(ExitCode.UNAVAILABLE) from None
 
 

@@ -78,7 +78,7 @@ class _Batch:
     min_respondents: int
     answers: dict[int, list[dict[str, str]]]
     plans: dict[int, dict[str, Stored]]
-    rounds: dict[tuple[int, object], Round | None] = field(default_factory=dict)  # N invitations, one read
+    rounds: dict[tuple[int, object], _RoundFacts | None] = field(default_factory=dict)  # N invitations, one read
 
 
 def _notice(batch: _Batch, job: DeliveryJob) -> Notice | None:
@@ -128,30 +128,49 @@ def _notice(batch: _Batch, job: DeliveryJob) -> Notice | None:
         return Notice(f"Round {summary.round_number} for {where} has closed.", summary=summary)
     key = (job.team_id, job.payload.get("round"))
     if key not in batch.rounds:
-        batch.rounds[key] = session.scalars(
-            select(Round).where(Round.team_id == key[0], Round.number == key[1])
-        ).first()
+        batch.rounds[key] = _round_facts(session, job.team_id, job.payload.get("round"), settings)
     round_ = batch.rounds[key]
     if round_ is None:
         return None
-    cadence = cadence_of(settings) if settings else None
-    closes = local_time(cadence, round_steps(cadence, round_.opened_at)[-1][1]) if cadence else None
-    until = f" It is open until {closes:%A %d %B, %H:%M}." if closes else ""
     if job.kind == "invite":
         return Notice(
-            f"Round {round_.number} of the MLOps maturity assessment for {where} is open.{until} "
+            f"Round {round_.number} of the MLOps maturity assessment for {where} is open.{round_.until} "
             "It takes about five minutes; your answers help the whole team see its next step.",
             actions=(Action("Start", "start"),),
         )
     if job.kind == "reminder":
-        started = session.scalar(
-            select(Response.position)
-            .join(Member, Member.id == Response.member_id)
-            .where(Response.round_id == round_.id, Member.external_id == job.recipient)
-        )
+        started = job.recipient in round_.started
         progress = "You have started; carry on where you left off." if started else "You have not started yet."
         return Notice(
-            f"A reminder: round {round_.number} for {where} is still waiting for your answers.{until} {progress}",
+            f"A reminder: round {round_.number} for {where} is still waiting for your answers.{round_.until} "
+            f"{progress}",
             actions=(Action("Continue" if started else "Start", "start"),),
         )
     return None
+
+
+@dataclass(frozen=True)
+class _RoundFacts:
+    """What a round's invitations and reminders say, read once for all of them."""
+
+    number: int
+    until: str  # " It is open until Tuesday 03 March, 10:00." (the team's clock), or ""
+    started: frozenset[str]  # members who have begun answering it
+
+
+def _round_facts(
+    session: Session, team_id: int, number: object, settings: CheckinSettings | None
+) -> _RoundFacts | None:
+    round_ = session.scalars(select(Round).where(Round.team_id == team_id, Round.number == number)).first()
+    if round_ is None:
+        return None
+    cadence = cadence_of(settings) if settings else None
+    closes = local_time(cadence, round_steps(cadence, round_.opened_at)[-1][1]) if cadence else None
+    started = session.scalars(
+        select(Member.external_id)
+        .join(Response, Response.member_id == Member.id)
+        .where(Response.round_id == round_.id, Response.position.is_not(None))
+    )
+    return _RoundFacts(
+        round_.number, f" It is open until {closes:%A %d %B, %H:%M}." if closes else "", frozenset(started)
+    )

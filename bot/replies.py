@@ -66,12 +66,6 @@ def nobody_finished_text(style: Style) -> str:
     return f"No one in this channel has finished the assessment yet; try `{style.command('start')}`."
 
 
-def last_team(db: Database, *, platform: str, workspace: str, user: str) -> str | None:
-    """The team a member worked on last: where a private chat's typed replies belong."""
-    teams = member_overview(db, platform=platform, workspace=workspace, user=user, limit=1)
-    return teams[0].team if teams else None
-
-
 def not_started_text(style: Style) -> str:
     return f"Type `{style.command('start')}` in your team's channel to start the assessment."
 

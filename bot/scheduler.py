@@ -36,6 +36,14 @@ class Retry(Exception):
         super().__init__(reason)
         self.after = after
 
+    @classmethod
+    def after_header(cls, reason: str, retry_after: object) -> Retry:
+        """A Retry with the seconds of an HTTP Retry-After header, when it holds a number."""
+        try:
+            return cls(reason, float(str(retry_after)))
+        except ValueError:
+            return cls(reason)
+
 
 class Undeliverable(Exception):
     """The post can never go out as addressed (channel gone, bot removed): not retried."""
@@ -219,14 +227,15 @@ class CheckinScheduler:
         except Exception:
             log.exception("check-in tick failed; the next one retries")
             return
-        if result.fired.fired or result.sent or result.retried or result.failed:
+        if result.fired.fired or result.sent or result.retried or result.failed or result.dropped:
             log.info(
-                "check-ins: %d fired, %d skipped, %d sent, %d to retry, %d failed",
+                "check-ins: %d fired, %d skipped, %d sent, %d to retry, %d failed, %d with nothing left to say",
                 result.fired.fired,
                 result.fired.skipped,
                 result.sent,
                 result.retried,
                 result.failed,
+                result.dropped,
             )
 
 

@@ -16,7 +16,7 @@ from dialogs.ports import Participant
 from scoring.model import Investment, MaturityModel, Pitfall
 from scoring.score import MIN_RESPONDENTS_TO_NAME, Disagreement, Result, score
 from storage.database import Database
-from storage.plan import find_team
+from storage.queries import find_team
 from storage.summaries import PreviousRound, SummaryFacts, summary_facts
 
 DISAGREEMENTS_SHOWN = 5  # a long list would bury the rest; the export has them all

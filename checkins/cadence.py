@@ -252,7 +252,7 @@ def describe(cadence: Cadence) -> str:
         f"Nudges every {DAY_NAMES[cadence.slot_weekday]} at {cadence.nudge_time:%H:%M} "
         f"({cadence.timezone}, {_describe_days(cadence.working_days)})"
     )
-    summaries = f"; a team summary {_every_text(cadence.summary_weeks)}" if cadence.summary_weeks else ""
+    summaries = f"; a team summary {every_text(cadence.summary_weeks)}" if cadence.summary_weeks else ""
     if cadence.reassess_weeks == 0:
         return f"{sentence}; no re-assessment rounds{summaries}."
     reminders = cadence.reminder_days
@@ -263,7 +263,7 @@ def describe(cadence: Cadence) -> str:
     else:
         reminding = f"reminders after {reminders[0]} and {_days_text(reminders[1])}"
     return (
-        f"{sentence}; a re-assessment {_every_text(cadence.reassess_weeks)}, open {_days_text(cadence.round_days)}, "
+        f"{sentence}; a re-assessment {every_text(cadence.reassess_weeks)}, open {_days_text(cadence.round_days)}, "
         f"with {reminding}{summaries}."
     )
 
@@ -375,7 +375,8 @@ def _describe_days(days: tuple[int, ...]) -> str:
     return ", ".join(DAY_ABBREVIATIONS[day] for day in days)
 
 
-def _every_text(weeks: int) -> str:
+def every_text(weeks: int) -> str:
+    """ "every week", "every 6 weeks"."""
     return "every week" if weeks == 1 else f"every {weeks} weeks"
 
 

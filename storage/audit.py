@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import ColumnElement, Select, delete, or_, select
+from sqlalchemy.orm import Session
 
 from storage.database import Database
 from storage.models import (
@@ -58,18 +58,15 @@ def export(db: Database, *, team: str | None = None, since: datetime | None = No
     """Everything an audit asks for, oldest first; ``team`` matches a team's id or name, ``since`` is inclusive."""
     trail = AuditTrail()
     with db.reading() as session:
-        teams = _teams(team)
-        member = aliased(Member)
-        query = (
+        query = _in_teams(
             select(Answer, Round.number, Member.external_id, Member.display_name, *_team_columns())
             .join(Response, Response.id == Answer.response_id)
             .join(Member, Member.id == Response.member_id)
-            .join(Round, Round.id == Response.round_id)
-            .join(Team, Team.id == Round.team_id)
-            .join(Workspace, Workspace.id == Team.workspace_id)
-            .where(*teams, *_since(Answer.answered_at, since))
-            .order_by(Answer.answered_at, Answer.id)
+            .join(Round, Round.id == Response.round_id),
+            Round.team_id,
+            team,
         )
+        query = query.where(*_since(Answer.answered_at, since)).order_by(Answer.answered_at, Answer.id)
         for answer, number, user, user_name, platform, workspace, team_id, team_name in session.execute(query):
             trail.answers.append(
                 {
@@ -89,16 +86,15 @@ def export(db: Database, *, team: str | None = None, since: datetime | None = No
                     "model_version": answer.model_version,
                 }
             )
-        results = (
-            select(Result, Round.number, member.external_id, *_team_columns())
+        results = _in_teams(
+            select(Result, Round.number, Member.external_id, *_team_columns())
             .join(Round, Round.id == Result.round_id)
-            .join(Team, Team.id == Round.team_id)
-            .join(Workspace, Workspace.id == Team.workspace_id)
             .outerjoin(Response, Response.id == Result.response_id)
-            .outerjoin(member, member.id == Response.member_id)
-            .where(*teams, *_since(Result.computed_at, since))
-            .order_by(Result.computed_at, Result.id)
+            .outerjoin(Member, Member.id == Response.member_id),
+            Round.team_id,
+            team,
         )
+        results = results.where(*_since(Result.computed_at, since)).order_by(Result.computed_at, Result.id)
         for result, number, user, platform, workspace, team_id, _ in session.execute(results):
             trail.results.append(
                 {
@@ -114,13 +110,8 @@ def export(db: Database, *, team: str | None = None, since: datetime | None = No
                     "result": result.payload,
                 }
             )
-        plan = (
-            select(PlanEvent, *_team_columns())
-            .join(Team, Team.id == PlanEvent.team_id)
-            .join(Workspace, Workspace.id == Team.workspace_id)
-            .where(*teams, *_since(PlanEvent.at, since))
-            .order_by(PlanEvent.at, PlanEvent.id)
-        )
+        plan = _in_teams(select(PlanEvent, *_team_columns()), PlanEvent.team_id, team)
+        plan = plan.where(*_since(PlanEvent.at, since)).order_by(PlanEvent.at, PlanEvent.id)
         for event, platform, workspace, team_id, _ in session.execute(plan):
             trail.plan.append(
                 {
@@ -158,8 +149,11 @@ def _team_columns() -> tuple[Any, ...]:
     return (Workspace.platform, Workspace.external_id, Team.external_id, Team.name)
 
 
-def _teams(team: str | None) -> list[ColumnElement[bool]]:
-    return [or_(Team.external_id == team, Team.name == team)] if team else []
+def _in_teams(query: Select[Any], team_id: Any, team: str | None) -> Select[Any]:
+    """``query`` joined to its team (by the ``team_id`` column) and workspace, for ``_team_columns``; narrowed to
+    the team whose id or name is ``team``, when given."""
+    query = query.join(Team, Team.id == team_id).join(Workspace, Workspace.id == Team.workspace_id)
+    return query.where(or_(Team.external_id == team, Team.name == team)) if team else query
 
 
 @dataclass(frozen=True)

@@ -43,7 +43,7 @@ from storage.models import (
     Team,
     Workspace,
 )
-from storage.queries import insert_for, latest_finished_rounds, members_of, upsert_result
+from storage.queries import insert_for, latest_finished_rounds, members_of, open_round, upsert_result
 from storage.reports import finished_answers
 
 CHAT_PLATFORMS = ("slack", "teams")  # where a team has a channel to hear from the bot
@@ -174,9 +174,9 @@ class _Firing:
     now: datetime
     grace: timedelta
     report: FireReport
-    busy: dict[int, set[datetime]]  # team id -> when its rounds open or close next (a nudge then gives way)
+    busy: dict[int, set[datetime]]  # nudged team id -> when its rounds open or close next (the nudge gives way)
     summaries: dict[int, set[datetime]]  # team id -> when another fire owes it a summary (a periodic one gives way)
-    finished_rounds: dict[int, int]  # team id -> its latest round anyone finished (what a periodic summary shows)
+    finished_rounds: dict[int, Round]  # team id -> its latest round anyone finished (what a periodic summary shows)
     rows: list[dict[str, Any]] = field(default_factory=list)
 
     def owe(
@@ -210,26 +210,34 @@ def fire_due(db: Database, model: MaturityModel, now: datetime, *, grace: timede
         ).all()
         if not due:
             return report
-        busy: dict[int, set[datetime]] = {}
-        for team_id, at in session.execute(
-            select(Schedule.team_id, Schedule.next_fire_at).where(
-                Schedule.team_id.in_({schedule.team_id for schedule, _ in due}),
-                Schedule.kind.in_(("reassess", "round")),
-                Schedule.next_fire_at.is_not(None),
-            )
-        ):
-            busy.setdefault(team_id, set()).add(at)
-        periodic = {schedule.team_id: cadence_of(settings) for schedule, settings in due if schedule.kind == "summary"}
+        fires = [(schedule, cadence_of(settings)) for schedule, settings in due]
+        nudged = {schedule.team_id for schedule, _ in fires if schedule.kind == "nudge"}
+        busy = _round_moments(session, nudged) if nudged else {}
+        periodic = {schedule.team_id: cadence for schedule, cadence in fires if schedule.kind == "summary"}
         summaries = _summaries_owed(session, periodic, now) if periodic else {}
         finished_rounds = latest_finished_rounds(session, periodic) if periodic else {}
         firing = _Firing(session, model, now, grace, report, busy, summaries, finished_rounds)
-        for schedule, settings in due:
-            _FIRE[schedule.kind](firing, schedule, cadence_of(settings))
+        for schedule, cadence in fires:
+            _FIRE[schedule.kind](firing, schedule, cadence)
             schedule.updated_at = now
             report.fired += 1
         report.deliveries = _insert_deliveries(session, [r for r in firing.rows if r["status"] == "pending"])
         _insert_deliveries(session, [r for r in firing.rows if r["status"] != "pending"])
     return report
+
+
+def _round_moments(session: Session, team_ids: set[int]) -> dict[int, set[datetime]]:
+    """When these teams' rounds next open or close (a nudge at that moment gives way to the round's own post)."""
+    moments: dict[int, set[datetime]] = {}
+    for team_id, at in session.execute(
+        select(Schedule.team_id, Schedule.next_fire_at).where(
+            Schedule.team_id.in_(team_ids),
+            Schedule.kind.in_(("reassess", "round")),
+            Schedule.next_fire_at.is_not(None),
+        )
+    ):
+        moments.setdefault(team_id, set()).add(at)
+    return moments
 
 
 def _fire_nudge(firing: _Firing, schedule: Schedule, cadence: Cadence) -> None:
@@ -254,15 +262,11 @@ def _fire_reassess(firing: _Firing, schedule: Schedule, cadence: Cadence) -> Non
         schedule.next_fire_at = next_reassessment(cadence, now, None)
         return
     previous = _close_open_round(session, firing.model, schedule.team_id, now, firing.report)
-    number = (session.scalar(select(func.max(Round.number)).where(Round.team_id == schedule.team_id)) or 0) + 1
     # The round counts from its slot, not from the tick that found it due, so a late tick shifts nothing off the
     # team's slot; unless so late (a long grace window) that its first reminder or close would already be due.
     opened = fire if round_steps(cadence, fire)[0][1] > now else now
-    new = Round(
-        team_id=schedule.team_id, number=number, model_version=firing.model.version, status=ROUND_OPEN, opened_at=opened
-    )
-    session.add(new)
-    session.flush()
+    new = open_round(session, schedule.team_id, firing.model.version, opened_at=opened)
+    number = new.number
     if previous is not None:
         firing.owe(schedule, fire, None, "summary", [TEAM], {"round": previous.number})
     firing.owe(schedule, fire, None, "invite", members_of(session, schedule.team_id), {"round": number})
@@ -305,10 +309,7 @@ def _fire_summary(firing: _Firing, schedule: Schedule, cadence: Cadence) -> None
     """The team's summary cadence: its latest round anyone finished, posted again every N weeks so the channel
     keeps seeing where it stands between rounds. Missed fires collapse into one; a fire that meets another
     fire owing the team a summary (a round's close) gives way to it, so the channel never gets two at once."""
-    assert schedule.next_fire_at is not None
-    if cadence.summary_weeks == 0:  # turned off since this fire was planned
-        schedule.next_fire_at = None
-        return
+    assert schedule.next_fire_at is not None  # set only while summary_weeks > 0 (``reschedule``)
     due, _ = collapse(
         lambda after: next_summary(cadence, after, after), schedule.next_fire_at, firing.now, firing.grace
     )
@@ -319,9 +320,10 @@ def _fire_summary(firing: _Firing, schedule: Schedule, cadence: Cadence) -> None
     if any(local_time(cadence, owed).date() == day for owed in firing.summaries.get(schedule.team_id, ())):
         return  # that day a round's close posts the summary
 
-    number = firing.finished_rounds.get(schedule.team_id)
-    if number is not None:  # nothing to sum up until somebody finishes
-        firing.owe(schedule, due.fire_at, due.skipped_at, "summary", [TEAM], {"round": number, "periodic": True})
+    latest = firing.finished_rounds.get(schedule.team_id)
+    if latest is not None:  # nothing to sum up until somebody finishes
+        payload = {"round": latest.number, "periodic": True}
+        firing.owe(schedule, due.fire_at, due.skipped_at, "summary", [TEAM], payload)
 
 
 def _summaries_owed(session: Session, cadences: dict[int, Cadence], now: datetime) -> dict[int, set[datetime]]:

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, bindparam, func, insert, select, update
+from sqlalchemy import ColumnElement, Row, bindparam, insert, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -22,7 +22,7 @@ from dialogs.state import ConversationState, Phase
 from storage.database import Database
 from storage.errors import is_retryable
 from storage.models import ROUND_OPEN, Answer, Base, Member, Response, Round, Team, Workspace, utcnow
-from storage.queries import insert_for, latest_answers, upsert_result
+from storage.queries import insert_for, latest_answers, open_round, upsert_result
 
 # The statements every turn runs, built once on the tables (plain Core: no ORM bookkeeping per turn, and a built
 # statement keeps its compiled form and cache key between runs).
@@ -33,6 +33,7 @@ _EXISTING_RESPONSE = (
     select(
         _responses,
         _rounds.c.number.label("round_number"),
+        _rounds.c.team_id.label("team_id"),
         _workspaces.c.name.label("workspace_name"),
         _teams.c.name.label("team_name"),
         _members.c.display_name.label("user_name"),
@@ -97,11 +98,13 @@ class SqlTurn:
         session: Session,
         response: Row[Any],
         *,
+        team_id: int,
         round_id: int,
         round_number: int,
         model_version: str,
         answers: dict[str, str],
     ) -> None:
+        self.team_id = team_id
         self.round_number = round_number
         self.round_id = round_id
         self.response_id = response.id
@@ -177,9 +180,7 @@ class SqlTurn:
         if result is not None:
             from storage.checkins import ensure_checkins  # here: the terminal chat starts faster without it
 
-            team_id = session.scalar(select(Round.team_id).where(Round.id == self.round_id))
-            assert team_id is not None
-            ensure_checkins(session, team_id=team_id, now=now)  # a team's first finish starts its check-ins
+            ensure_checkins(session, team_id=self.team_id, now=now)  # a team's first finish starts its check-ins
             upsert_result(
                 session,
                 round_id=self.round_id,
@@ -198,14 +199,14 @@ class SqlTurn:
 def _open_turn(session: Session, who: Participant, model_version: str) -> SqlTurn:
     found = _existing_response(session, who)
     if found is not None:  # the usual turn: one locked read instead of six
-        response, round_id, round_number = found
         return SqlTurn(
             session,
-            response,
-            round_id=round_id,
-            round_number=round_number,
+            found,
+            team_id=found.team_id,
+            round_id=found.round_id,
+            round_number=found.round_number,
             model_version=model_version,
-            answers=latest_answers(session, response.id, response.attempt),
+            answers=latest_answers(session, found.id, found.attempt),
         )
     workspace_id = _get_or_create(
         session, Workspace, {"platform": who.platform, "external_id": who.workspace}, name=who.workspace_name
@@ -214,11 +215,12 @@ def _open_turn(session: Session, who: Participant, model_version: str) -> SqlTur
     member_id = _get_or_create(
         session, Member, {"workspace_id": workspace_id, "external_id": who.user}, display_name=who.user_name
     )
-    round_ = _open_round(session, team_id, model_version)
+    round_ = open_round(session, team_id, model_version)
     response = _locked_response(session, round_.id, member_id)
     return SqlTurn(
         session,
         response,
+        team_id=team_id,
         round_id=round_.id,
         round_number=round_.number,
         model_version=model_version,
@@ -226,7 +228,7 @@ def _open_turn(session: Session, who: Participant, model_version: str) -> SqlTur
     )
 
 
-def _existing_response(session: Session, who: Participant) -> tuple[Row[Any], int, int] | None:
+def _existing_response(session: Session, who: Participant) -> Row[Any] | None:
     """The member's response in the team's open round, locked, when everything already exists and the names
     given match the stored ones; None sends the turn down the creating path."""
     row = session.execute(
@@ -241,7 +243,7 @@ def _existing_response(session: Session, who: Participant) -> tuple[Row[Any], in
         for new, old in zip(given, (row.workspace_name, row.team_name, row.user_name), strict=True)
     ):
         return None  # a rename: the creating path brings the names up to date
-    return row, row.round_id, row.round_number
+    return row
 
 
 def _get_or_create(session: Session, model: type[Base], key: dict[str, Any], **names: str | None) -> int:
@@ -260,27 +262,6 @@ def _get_or_create(session: Session, model: type[Base], key: dict[str, Any], **n
     if stale:
         session.execute(update(table).where(table.c.id == row.id).values(**stale))
     return row.id
-
-
-def _open_round(session: Session, team_id: int, model_version: str) -> Round:
-    """The team's open round, opened (as the next number, on this model version) when there is none.
-
-    A round stays open whatever model version later turns run on: each answer records its own version, and
-    replicas in a rolling deploy never fight over the round. Closing rounds is the scheduler's job.
-    """
-    query = select(Round).where(Round.team_id == team_id, Round.status == ROUND_OPEN)
-    current = session.scalars(query).first()
-    if current is not None:
-        return current
-    session.execute(select(Team.id).where(Team.id == team_id).with_for_update())  # one new round per team at a time
-    current = session.scalars(query.execution_options(populate_existing=True)).first()
-    if current is not None:
-        return current
-    last = session.scalar(select(func.max(Round.number)).where(Round.team_id == team_id)) or 0
-    new = Round(team_id=team_id, number=last + 1, model_version=model_version, status=ROUND_OPEN, opened_at=utcnow())
-    session.add(new)
-    session.flush()
-    return new
 
 
 def _locked_response(session: Session, round_id: int, member_id: int) -> Row[Any]:

@@ -42,17 +42,12 @@ KEY = String(100)  # question, option and model version ids from the maturity mo
 
 ROUND_OPEN, ROUND_CLOSED = "open", "closed"
 SCOPE_MEMBER, SCOPE_TEAM = "member", "team"
-PHASES = ("new", "asking", "paused", "finished")
+# Each list below mirrors its owner's values (a check constraint in the schema): a new value needs a migration.
+PHASES = ("new", "asking", "paused", "finished")  # dialogs.state.Phase
 # Scheduled check-ins: what a schedule fires, and where a delivery stands.
 SCHEDULE_KINDS = ("nudge", "reassess", "round", "summary")
 DELIVERY_STATES = ("pending", "sending", "sent", "failed", "skipped")
-PLAN_STATES = (
-    "open",
-    "in_progress",
-    "done",
-    "not_for_us",
-    "snoozed",
-)  # dialogs.state.Phase; a new phase needs a migration
+PLAN_STATES = ("open", "in_progress", "done", "not_for_us", "snoozed")  # checkins.plan.STATUSES
 
 
 def utcnow() -> datetime:

@@ -6,20 +6,18 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from checkins.plan import SNOOZE, SNOOZED, STATUSES, Stored
 from storage.database import Database
-from storage.models import Answer, PlanEvent, PlanItem, Response, Round, Team
-from storage.queries import insert_for, latest_answer_ids, latest_finished_rounds, team_of
+from storage.models import PlanEvent, PlanItem
+from storage.queries import find_team, finished_answer_rows, insert_for, latest_finished_rounds
 
 
 def statuses(session: Session, team_id: int) -> dict[str, Stored]:
-    return {
-        row.investment_id: Stored(row.status, row.snoozed_until)
-        for row in session.scalars(select(PlanItem).where(PlanItem.team_id == team_id))
-    }
+    """Each investment's status in the team's plan (those never touched are absent: still to do)."""
+    return statuses_for(session, [team_id])[team_id]
 
 
 def statuses_for(session: Session, team_ids: Collection[int]) -> dict[int, dict[str, Stored]]:
@@ -39,35 +37,17 @@ def latest_answer_sets_for(session: Session, team_ids: Collection[int]) -> dict[
     """``latest_answer_sets`` of many teams in two queries: each team's latest round with a finished response,
     then the answers that count in those rounds."""
     found: dict[int, list[dict[str, str]]] = {team_id: [] for team_id in team_ids}
-    latest = latest_finished_rounds(session, team_ids)
-    if not latest:
+    team_of_round = {round_.id: team_id for team_id, round_ in latest_finished_rounds(session, team_ids).items()}
+    if not team_of_round:
         return found
-    rounds = dict(
-        session.execute(
-            select(Round.id, Round.team_id).where(
-                or_(*(and_(Round.team_id == team, Round.number == number) for team, number in latest.items()))
-            )
-        ).all()
-    )
-    current = latest_answer_ids(attempt_of=Response.attempt).join(Response, Response.id == Answer.response_id)
-    current = current.where(Response.round_id.in_(rounds), Response.finished_at.is_not(None))
     by_response: dict[int, dict[str, str]] = {}
     round_of: dict[int, int] = {}
-    for response_id, round_id, question, option in session.execute(
-        select(Answer.response_id, Response.round_id, Answer.question_id, Answer.option_id)
-        .join(Response, Response.id == Answer.response_id)
-        .where(Answer.id.in_(current))
-        .order_by(Answer.id)
-    ):
+    for response_id, round_id, question, option in finished_answer_rows(session, team_of_round):
         by_response.setdefault(response_id, {})[question] = option
         round_of[response_id] = round_id
     for response_id, answers in by_response.items():
-        found[rounds[round_of[response_id]]].append(answers)
+        found[team_of_round[round_of[response_id]]].append(answers)
     return found
-
-
-def find_team(session: Session, platform: str, workspace: str, team: str) -> Team | None:
-    return session.scalars(team_of(platform, workspace, team)).first()
 
 
 def set_status(

@@ -1,8 +1,9 @@
-"""Query pieces shared by the conversation store and the reports."""
+"""Query pieces shared by the conversation store, the check-ins and the reports."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, bindparam, func, select
@@ -10,6 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from storage.models import (
+    ROUND_OPEN,
     SCOPE_MEMBER,
     SCOPE_TEAM,
     Answer,
@@ -77,19 +79,69 @@ def members_of(session: Session, team_id: int) -> list[str]:
     return sorted(session.scalars(query))
 
 
-def latest_finished_rounds(session: Session, team_ids: Collection[int]) -> dict[int, int]:
-    """Each team's latest round that somebody finished: team id -> round number (teams without one left out)."""
-    rows = session.execute(
-        select(Round.team_id, func.max(Round.number))
+def latest_finished_rounds(session: Session, team_ids: Collection[int]) -> dict[int, Round]:
+    """Each team's latest round that somebody finished, by team id (teams without one left out); one query."""
+    latest = (
+        select(Round.team_id, func.max(Round.number).label("number"))
         .join(Response, Response.round_id == Round.id)
         .where(Round.team_id.in_(list(team_ids)), Response.finished_at.is_not(None))
         .group_by(Round.team_id)
+        .subquery()
     )
-    return {team_id: number for team_id, number in rows}
+    rounds = session.scalars(
+        select(Round).join(latest, (Round.team_id == latest.c.team_id) & (Round.number == latest.c.number))
+    )
+    return {round_.team_id: round_ for round_ in rounds}
+
+
+def finished_answer_rows(session: Session, round_ids: Collection[int]) -> Iterable[tuple[int, int, str, str]]:
+    """(response id, round id, question id, option id) of the answers that count in these rounds' finished
+    responses, oldest first. Finished once in the current attempt counts, even while the member is back changing
+    an answer."""
+    current = latest_answer_ids(attempt_of=Response.attempt).join(Response, Response.id == Answer.response_id)
+    current = current.where(Response.round_id.in_(list(round_ids)), Response.finished_at.is_not(None))
+    return session.execute(
+        select(Answer.response_id, Response.round_id, Answer.question_id, Answer.option_id)
+        .join(Response, Response.id == Answer.response_id)
+        .where(Answer.id.in_(current))
+        .order_by(Answer.id)
+    )
+
+
+def find_team(session: Session, platform: str, workspace: str, team: str) -> Team | None:
+    return session.scalars(team_of(platform, workspace, team)).first()
 
 
 def latest_round(team_id: int) -> Select[tuple[Round]]:
     return select(Round).where(Round.team_id == team_id).order_by(Round.number.desc()).limit(1)
+
+
+def open_round(session: Session, team_id: int, model_version: str, *, opened_at: datetime | None = None) -> Round:
+    """The team's open round, opened (as the next number, on this model version) when there is none.
+
+    A round stays open whatever model version later turns run on: each answer records its own version, and
+    replicas in a rolling deploy never fight over the round. Closing rounds is the scheduler's job, and it opens
+    the next at its slot (``opened_at``; default now).
+    """
+    query = select(Round).where(Round.team_id == team_id, Round.status == ROUND_OPEN)
+    current = session.scalars(query).first()
+    if current is not None:
+        return current
+    session.execute(select(Team.id).where(Team.id == team_id).with_for_update())  # one new round per team at a time
+    current = session.scalars(query.execution_options(populate_existing=True)).first()
+    if current is not None:
+        return current
+    last = session.scalar(select(func.max(Round.number)).where(Round.team_id == team_id)) or 0
+    new = Round(
+        team_id=team_id,
+        number=last + 1,
+        model_version=model_version,
+        status=ROUND_OPEN,
+        opened_at=opened_at or utcnow(),
+    )
+    session.add(new)
+    session.flush()
+    return new
 
 
 def upsert_result(

@@ -8,13 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import distinct, func, select
+from sqlalchemy import Select, distinct, func, select
 from sqlalchemy.orm import Session, aliased
 
 from dialogs.state import Phase
 from storage.database import Database
 from storage.models import Answer, Member, Response, Result, Round, Team, Workspace
-from storage.queries import latest_answer_ids, latest_round, team_of, upsert_result
+from storage.queries import find_team, finished_answer_rows, latest_round, team_of, upsert_result
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class TeamSnapshot:
 def team_snapshot(db: Database, *, platform: str, workspace: str, team: str) -> TeamSnapshot | None:
     """None when the team is unknown (nobody in it has started)."""
     with db.reading() as session:
-        found = session.scalars(team_of(platform, workspace, team)).first()
+        found = find_team(session, platform, workspace, team)
         if found is None:
             return None
         round_ = session.scalars(latest_round(found.id)).first()
@@ -56,8 +56,7 @@ def team_snapshot(db: Database, *, platform: str, workspace: str, team: str) -> 
 
 def finished_answers(session: Session, round_id: int) -> tuple[dict[int, str], dict[int, dict[str, str]], int]:
     """Of one round: the finished responses (id -> member name, in order of finishing), their answers, and how
-    many responses there are in all. Finished once in the current attempt counts, even while the member is back
-    changing an answer."""
+    many responses there are in all."""
     rows = session.execute(
         select(Response.id, Response.finished_at, Member.display_name, Member.external_id)
         .join(Member, Member.id == Response.member_id)
@@ -67,13 +66,7 @@ def finished_answers(session: Session, round_id: int) -> tuple[dict[int, str], d
     finished = {row.id: row.display_name or row.external_id for row in rows if row.finished_at is not None}
     answers: dict[int, dict[str, str]] = {response_id: {} for response_id in finished}
     if finished:
-        current = latest_answer_ids(attempt_of=Response.attempt).join(Response, Response.id == Answer.response_id)
-        current = current.where(Response.round_id == round_id, Response.finished_at.is_not(None))
-        for response_id, question, option in session.execute(
-            select(Answer.response_id, Answer.question_id, Answer.option_id)
-            .where(Answer.id.in_(current))
-            .order_by(Answer.id)
-        ):
+        for response_id, _, question, option in finished_answer_rows(session, [round_id]):
             answers[response_id][question] = option
     return finished, answers, len(rows)
 
@@ -118,33 +111,42 @@ class MemberTeam:
     overall: int | None  # the member's last result in this round, if any
 
 
-def member_overview(
-    db: Database, *, platform: str, workspace: str, user: str, limit: int | None = None
-) -> list[MemberTeam]:
-    """Every team of this member in the workspace (latest round each), most recently active first; ``limit``
-    keeps only the first few."""
+def member_overview(db: Database, *, platform: str, workspace: str, user: str) -> list[MemberTeam]:
+    """Every team of this member in the workspace (latest round each), most recently active first."""
     answered = (
         select(func.count(distinct(Answer.question_id)))
         .where(Answer.response_id == Response.id, Answer.attempt == Response.attempt)
         .scalar_subquery()
     )
     overall = select(Result.overall).where(Result.response_id == Response.id).limit(1).scalar_subquery()
+    columns = (Team.external_id, Team.name, Round.number, Response.status, answered, overall)
+    with db.reading() as session:
+        rows = session.execute(_member_teams(platform, workspace, user).with_only_columns(*columns)).all()
+    return [MemberTeam(t, name or t, number, Phase(status), n, level) for t, name, number, status, n, level in rows]
+
+
+def last_team(db: Database, *, platform: str, workspace: str, user: str) -> str | None:
+    """The team (external id) this member worked on last: where a private chat's typed replies belong. Every
+    typed reply asks, so it reads the one id, not the overview."""
+    with db.reading() as session:
+        return session.scalar(_member_teams(platform, workspace, user).with_only_columns(Team.external_id).limit(1))
+
+
+def _member_teams(platform: str, workspace: str, user: str) -> Select[tuple[Team]]:
+    """The member's response in each team's latest round, most recently active first (columns to be chosen)."""
     later = aliased(Round)
     latest = select(func.max(later.id)).where(later.team_id == Team.id).correlate(Team).scalar_subquery()
-    with db.reading() as session:
-        rows = session.execute(
-            select(Team.external_id, Team.name, Round.number, Response.status, answered, overall)
-            .join(Workspace, Workspace.id == Team.workspace_id)
-            .join(Round, (Round.team_id == Team.id) & (Round.id == latest))
-            .join(Response, Response.round_id == Round.id)
-            .join(Member, Member.id == Response.member_id)
-            .where(
-                Workspace.platform == platform,
-                Workspace.external_id == workspace,
-                Member.workspace_id == Workspace.id,
-                Member.external_id == user,
-            )
-            .order_by(Response.updated_at.desc(), Response.id.desc())
-            .limit(limit)
-        ).all()
-    return [MemberTeam(t, name or t, number, Phase(status), n, level) for t, name, number, status, n, level in rows]
+    return (
+        select(Team)
+        .join(Workspace, Workspace.id == Team.workspace_id)
+        .join(Round, (Round.team_id == Team.id) & (Round.id == latest))
+        .join(Response, Response.round_id == Round.id)
+        .join(Member, Member.id == Response.member_id)
+        .where(
+            Workspace.platform == platform,
+            Workspace.external_id == workspace,
+            Member.workspace_id == Workspace.id,
+            Member.external_id == user,
+        )
+        .order_by(Response.updated_at.desc(), Response.id.desc())
+    )

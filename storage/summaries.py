@@ -10,9 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from checkins.plan import Stored
-from storage.models import ROUND_OPEN, SCOPE_TEAM, Result, Round, Team
+from storage.models import ROUND_OPEN, SCOPE_TEAM, Response, Result, Round, Team
 from storage.plan import statuses
-from storage.queries import latest_finished_rounds, members_of
+from storage.queries import latest_finished_rounds, latest_round, members_of
 from storage.reports import finished_answers
 
 
@@ -44,13 +44,12 @@ def summary_facts(session: Session, team_id: int, round_number: int | None = Non
     """The facts of one round of the team; by default its latest round that anyone finished (else its latest).
     None when the team has no such round."""
     team = session.get(Team, team_id)
-    if round_number is None:
-        round_number = latest_finished_rounds(session, [team_id]).get(team_id)
-    rounds = select(Round).where(Round.team_id == team_id)
     if round_number is not None:
-        round_ = session.scalars(rounds.where(Round.number == round_number)).first()
-    else:  # nobody has finished any round: the latest, to say who is answering
-        round_ = session.scalars(rounds.order_by(Round.number.desc()).limit(1)).first()
+        round_ = session.scalars(select(Round).where(Round.team_id == team_id, Round.number == round_number)).first()
+    else:  # the latest round anyone finished; if nobody has, the latest, to say who is answering
+        round_ = (
+            latest_finished_rounds(session, [team_id]).get(team_id) or session.scalars(latest_round(team_id)).first()
+        )
     if team is None or round_ is None:
         return None
     done, answers, started = finished_answers(session, round_.id)
@@ -70,16 +69,18 @@ def summary_facts(session: Session, team_id: int, round_number: int | None = Non
 
 def _previous_round(session: Session, team_id: int, number: int) -> PreviousRound | None:
     """The latest earlier round with a team result or anyone finished; rounds nobody finished are passed over."""
+    finished = select(Response.id).where(Response.round_id == Round.id, Response.finished_at.is_not(None)).exists()
     earlier = session.execute(
         select(Round.id, Round.number, Result.payload)
         .outerjoin(Result, (Result.round_id == Round.id) & (Result.scope == SCOPE_TEAM))
-        .where(Round.team_id == team_id, Round.number < number)
+        .where(Round.team_id == team_id, Round.number < number, Result.id.is_not(None) | finished)
         .order_by(Round.number.desc())
-    ).all()
-    for round_id, earlier_number, payload in earlier:
-        if payload:
-            return PreviousRound(earlier_number, payload, [])
-        _, answers, _ = finished_answers(session, round_id)
-        if answers:
-            return PreviousRound(earlier_number, None, list(answers.values()))
-    return None
+        .limit(1)
+    ).first()
+    if earlier is None:
+        return None
+    round_id, earlier_number, payload = earlier
+    if payload:
+        return PreviousRound(earlier_number, payload, [])
+    _, answers, _ = finished_answers(session, round_id)
+    return PreviousRound(earlier_number, None, list(answers.values())) if answers else None

@@ -25,7 +25,8 @@ from storage.audit import forget
 from storage.conversations import SqlConversationStore
 from storage.database import Database
 from storage.models import ROUND_CLOSED, ROUND_OPEN, Round, utcnow
-from storage.plan import find_team, set_status
+from storage.plan import set_status
+from storage.queries import find_team
 from storage.reports import save_team_result
 from tests.personas import PERSONAS
 

@@ -119,8 +119,8 @@ def build_app(settings: Settings) -> web.Application:
         await bot.drain()
 
     app.on_cleanup.append(finish_posts)
-    if slack is not None:
-        reuse_connections(app, slack[0].client)
+    if "slack" in outboxes:  # HTTP mode, OAuth and Socket Mode alike: listeners and check-ins share the client
+        reuse_connections(app, bolt.client)
 
     async def close_database(_: web.Application) -> None:
         if pool is not None:

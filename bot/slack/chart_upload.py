@@ -14,11 +14,10 @@ from bot.summary import TeamSummary, chart_description
 log = logging.getLogger("maturity_bot.slack")
 
 
-async def upload_chart(client: AsyncWebClient, channel: str, summary: TeamSummary) -> bool:
-    """True once the chart is in the channel."""
+async def upload_chart(client: AsyncWebClient, channel: str, summary: TeamSummary) -> None:
     png = await draw_summary_chart(summary)
     if png is None:
-        return False
+        return
     beside = f", beside round {summary.previous_round}" if summary.previous_round else ""
     try:
         await client.files_upload_v2(
@@ -30,5 +29,3 @@ async def upload_chart(client: AsyncWebClient, channel: str, summary: TeamSummar
         )
     except Exception as exc:  # whatever Slack or the client raise: the text is out, and must not go again
         log.warning("the summary chart for %s could not be uploaded; the text went out without it: %r", channel, exc)
-        return False
-    return True

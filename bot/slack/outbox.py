@@ -49,7 +49,7 @@ class SlackOutbox:
         except SlackApiError as exc:
             error = str(exc.response.get("error", ""))
             if exc.response.status_code == 429:
-                raise Retry("rate limited", _seconds(exc.response.headers.get("Retry-After"))) from exc
+                raise Retry.after_header("rate limited", exc.response.headers.get("Retry-After")) from exc
             if error in PERMANENT:
                 raise Undeliverable(error) from exc
             raise Retry(error or f"HTTP {exc.response.status_code}") from exc
@@ -57,10 +57,3 @@ class SlackOutbox:
             raise Retry(f"network: {exc!r}") from exc
         if notice.summary is not None:
             await upload_chart(client, channel, notice.summary)  # the text is delivered: never a reason to retry
-
-
-def _seconds(value: object) -> float | None:
-    try:
-        return float(str(value))
-    except ValueError:
-        return None

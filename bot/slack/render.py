@@ -166,11 +166,9 @@ def summary_payload(summary: TeamSummary) -> dict[str, Any]:
     return {"text": escape(f"{summary.title}. {lead(summary)}"), "blocks": summary_blocks(summary)}
 
 
-def message_payload(
-    message: Message, *, model: MaturityModel, team: str, round_: int | None = None
-) -> dict[str, Any] | None:
-    """chat.postMessage arguments (text and blocks) for one engine message; None for RECORDED, which
-    updates the question's own message instead of posting."""
+def message_payload(message: Message, *, model: MaturityModel, team: str, round_: int | None = None) -> dict[str, Any]:
+    """chat.postMessage arguments (text and blocks) for one engine message (``steps.present`` turns RECORDED
+    into an update of the question's own message)."""
     if message.kind is Kind.QUESTION and message.question:
         view = message.question
         return {"text": f"{view.progress.text}: {view.text}", "blocks": question_blocks(view, team, round_)}
@@ -179,8 +177,6 @@ def message_payload(
             "text": f"Your result: level {message.result.overall}, {message.result.overall_name}",
             "blocks": result_blocks(model, message.result, title="Your result"),
         }
-    if message.kind is Kind.RECORDED:
-        return None
     return {"text": escape(message.text)}
 
 
@@ -280,9 +276,7 @@ def schedule_view(current: Current, team: str) -> dict[str, Any]:
     """The check-in settings as a modal (views.open), filled with the team's current ones."""
     c = current.cadence
     days = [_option(name, name.lower()) for name in DAY_NAMES]
-    weeks = [_option("No re-assessment rounds", "0")] + [_option(f"Every {n} weeks", str(n)) for n in (4, 6, 8, 12)]
-    if str(c.reassess_weeks) not in {w["value"] for w in weeks}:
-        weeks.append(_option(f"Every {c.reassess_weeks} weeks", str(c.reassess_weeks)))
+    weeks = [_option(title, value) for value, title in current.reassess_choices()]
     summaries = [_option(title, value) for value, title in current.summary_choices()]
     pause = _option("Pause check-ins", "paused")
 

@@ -24,9 +24,9 @@ async def show(
     """Post the step's messages in order; an answer recorded from a click updates that question in place."""
 
     async def post(message: Message) -> None:
-        payload = message_payload(message, model=model, team=who.team, round_=step.round)
-        if payload is not None:
-            await client.chat_postMessage(channel=channel, **payload)
+        await client.chat_postMessage(
+            channel=channel, **message_payload(message, model=model, team=who.team, round_=step.round)
+        )
 
     async def show_answered(question: str, answer: str) -> None:
         await client.chat_update(

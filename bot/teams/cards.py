@@ -149,16 +149,14 @@ def card_activity(card: Card, summary: str) -> Activity:
     return activity
 
 
-def message_activity(message: Message, *, model: MaturityModel, team: str, round_: int | None) -> Activity | None:
-    """The activity for one engine message; None for RECORDED, which updates the question's card instead."""
+def message_activity(message: Message, *, model: MaturityModel, team: str, round_: int | None) -> Activity:
+    """The activity for one engine message (``steps.present`` turns RECORDED into an update of the card)."""
     if message.kind is Kind.QUESTION and message.question:
         view = message.question
         return card_activity(question_card(view, team, round_), f"{view.progress.text}: {view.text}")
     if message.kind is Kind.RESULT and message.result:
         summary = f"Your result: level {message.result.overall}, {message.result.overall_name}"
         return card_activity(result_card(model, message.result, title="Your result"), summary)
-    if message.kind is Kind.RECORDED:
-        return None
     return MessageFactory.text(escape(message.text))
 
 
@@ -231,9 +229,6 @@ def schedule_card(current: Current, team: str) -> Card:
     """The check-in settings as a form, filled with the team's current ones; Save sends them all back."""
     c = current.cadence
     days = [{"title": name, "value": name.lower()} for name in DAY_NAMES]
-    weeks = [{"title": "No re-assessment rounds", "value": "0"}] + [
-        {"title": f"Every {n} weeks", "value": str(n)} for n in sorted({4, 6, 8, 12, c.reassess_weeks} - {0})
-    ]
     body: list[dict[str, Any]] = [
         _text("Check-ins", weight="Bolder", size="Medium"),
         {
@@ -249,7 +244,7 @@ def schedule_card(current: Current, team: str) -> Card:
             "type": "Input.ChoiceSet",
             "id": "weeks",
             "label": "Re-assessment",
-            "choices": weeks,
+            "choices": [{"title": title, "value": value} for value, title in current.reassess_choices()],
             "value": str(c.reassess_weeks),
         },
         {

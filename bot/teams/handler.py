@@ -28,7 +28,6 @@ from bot.checkin_commands import (
 from bot.org import org_text, org_view
 from bot.replies import (
     help_text,
-    last_team,
     nobody_finished_text,
     not_an_admin_text,
     not_started_text,
@@ -61,6 +60,7 @@ from dialogs.ports import Participant
 from storage.events import first_sighting, forget_sighting
 from storage.models import utcnow
 from storage.references import PERSONAL, remember
+from storage.reports import last_team
 
 log = logging.getLogger("maturity_bot.teams")
 TEAM_COMMANDS = ("status", "summary", "plan", "schedule", "org")  # also typed in the personal chat, for the last team
@@ -262,9 +262,9 @@ class TeamsBot(TeamsActivityHandler):
         """Send the step's messages in order; an answer given on a card turns that card into the answer."""
 
         async def post(message: Message) -> None:
-            reply = message_activity(message, model=self.bot.model, team=who.team, round_=step.round)
-            if reply is not None:
-                await turn_context.send_activity(reply)
+            await turn_context.send_activity(
+                message_activity(message, model=self.bot.model, team=who.team, round_=step.round)
+            )
 
         async def show_answered(question: str, answer: str) -> None:
             updated = card_activity(answered_card(question, answer), f"{question}: {answer}")

@@ -47,14 +47,8 @@ class TeamsOutbox:
         except ErrorResponseException as exc:
             status = exc.response.status_code if exc.response is not None else None
             if status in RETRYABLE:
-                raise Retry(f"HTTP {status}", _retry_after(exc)) from exc
+                headers = exc.response.headers if exc.response is not None else {}
+                raise Retry.after_header(f"HTTP {status}", headers.get("Retry-After")) from exc
             raise Undeliverable(f"HTTP {status}: {exc}") from exc
         except OSError as exc:  # the connector could not be reached
             raise Retry(f"network: {exc!r}") from exc
-
-
-def _retry_after(exc: ErrorResponseException) -> float | None:
-    try:
-        return float(exc.response.headers.get("Retry-After"))
-    except (AttributeError, TypeError, ValueError):
-        return None

@@ -19,12 +19,10 @@ from urllib.parse import urlsplit
 from PIL import Image, ImageDraw
 
 from bot.replies import COMMANDS  # the command menu lists the commands the help text describes
+from bot.version import installed_version
 
 MANIFEST_SCHEMA: Final = "https://developer.microsoft.com/en-us/json-schemas/teams/v1.19/MicrosoftTeams.schema.json"
 MANIFEST_VERSION: Final = "1.19"
-DISTRIBUTION: Final = (
-    "mlops-maturity-bot"  # the name pyproject.toml gives the project (and `maturity-bot --version` reads)
-)
 
 # Never change this: the Teams app id is uuid5(APP_NAMESPACE, bot app id), and Teams treats a new id as a new app.
 APP_NAMESPACE: Final = uuid.UUID("73ed5f68-f38e-40a6-aaec-a8b37f566f53")
@@ -94,13 +92,7 @@ def https_url(value: str) -> str:
 
 def package_version() -> str:
     """This project's version as Teams wants it (MAJOR.MINOR.PATCH, nothing else); 0.0.0 when not installed."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        raw = version(DISTRIBUTION)
-    except PackageNotFoundError:  # a source tree that was never installed
-        return "0.0.0"
-    match = re.match(r"(\d+)(?:\.(\d+))?(?:\.(\d+))?", raw)
+    match = re.match(r"(\d+)(?:\.(\d+))?(?:\.(\d+))?", installed_version() or "0.0.0")
     if match is None:
         return "0.0.0"
     return ".".join(str(int(part or 0)) for part in match.groups())

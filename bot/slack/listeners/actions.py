@@ -67,23 +67,26 @@ def register(app: AsyncApp, bot: Runtime) -> None:
                 "updating a nudge",
             )
 
-    @app.action("start")
-    async def start_clicked(
+    @app.action(re.compile(r"^(start|resume)$"))
+    async def outside_the_dm(
         ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
     ) -> None:
-        """An invitation's or reminder's button: start (or carry on with) the team's current round."""
+        """A button outside the DM: an invitation's or reminder's Start (start, or carry on with, the team's
+        current round), App Home's Resume. Both values name the team the same way."""
         try:
             team = NoticeValue.decode(action.get("value", "")).team
         except ValueError:
             await ack()
             return
-        await turn_in_dm(
-            bot, ack, client, Participant(PLATFORM, body["team"]["id"], team, body["user"]["id"]), Command.START
-        )
+        command = Command.START if action["action_id"] == "start" else Command.RESUME
+        await turn_in_dm(bot, ack, client, Participant(PLATFORM, body["team"]["id"], team, body["user"]["id"]), command)
 
 
-async def turn_in_dm(bot: Runtime, ack: AsyncAck, client: AsyncWebClient, who: Participant, command: Command) -> None:
-    """A button outside the DM (an invitation, App Home): the turn is committed, then its messages go to the DM."""
+async def turn_in_dm(
+    bot: Runtime, ack: AsyncAck, client: AsyncWebClient, who: Participant, command: Command, **acknowledgement: str
+) -> None:
+    """A turn asked for outside the DM: it is committed, acknowledged (with ``acknowledgement``, e.g. a slash
+    command's reply), then its messages go to the DM."""
     step = await bot.turn(who, Input(command))
-    await ack()
-    bot.later(show_in_dm(client, bot.model, who, step), f"{command} from a button")
+    await ack(**acknowledgement)
+    bot.later(show_in_dm(client, bot.model, who, step), f"{command} outside the DM")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -29,10 +30,10 @@ from bot.replies import (
 from bot.runtime import Runtime
 from bot.slack import PLATFORM
 from bot.slack.chart_upload import upload_chart
+from bot.slack.listeners.actions import turn_in_dm
 from bot.slack.render import SCHEDULE_CALLBACK, SLACK, schedule_form, schedule_view, summary_payload
-from bot.slack.show import show_in_dm
 from bot.summary import read_summary
-from dialogs.messages import Command, Input
+from dialogs.messages import Command
 from dialogs.ports import Participant
 from storage.models import utcnow
 
@@ -54,7 +55,8 @@ def register(app: AsyncApp, bot: Runtime) -> None:
         sub = (command.get("text") or "").strip().lower().split(" ")[0]
         who = participant(command)
         if sub in ("", "start"):
-            await start(ack, client, bot, who)
+            sent = f"I've sent you a direct message with your assessment for <#{who.team}>."
+            await turn_in_dm(bot, ack, client, who, Command.START, response_type="ephemeral", text=sent)
         elif sub == "status":
             status = await bot.read(team_status, bot.model, who)
             await ack(response_type="ephemeral", text=status_text(SLACK, status))
@@ -81,11 +83,13 @@ async def schedule(
     ack: AsyncAck, client: AsyncWebClient, bot: Runtime, who: Participant, args: list[str], trigger_id: str | None
 ) -> None:
     """Typed changes, or (with no words) the settings: as a form for whoever may change them, as text otherwise."""
-    asker = Asker(who, admin=(not args or wants_change(args)) and await is_admin(client, bot, who.user))
     if wants_change(args):
+        asker = Asker(who, admin=await is_admin(client, bot, who.user))
         await ack(response_type="ephemeral", text=await bot.write(schedule_command, asker, args, SLACK, utcnow()))
         return
-    current = await bot.read(current_schedule, asker)  # read once: for the form, or for the text
+    current = await bot.read(current_schedule, Asker(who, admin=False))  # read once: for the form, or the text
+    if not args and current is not None and not current.may_change and await is_admin(client, bot, who.user):
+        current = dataclasses.replace(current, may_change=True)  # users.info only for a team that is not theirs
     if not args and trigger_id and current is not None and current.may_change:
         await client.views_open(trigger_id=trigger_id, view=schedule_view(current, who.team))
         await ack()
@@ -102,16 +106,6 @@ async def is_admin(client: AsyncWebClient, bot: Runtime, user: str) -> bool:
     except SlackApiError:
         return False
     return bool(info.get("is_admin") or info.get("is_owner") or info.get("is_primary_owner"))
-
-
-async def start(ack: AsyncAck, client: AsyncWebClient, bot: Runtime, who: Participant) -> None:
-    """The first turn is committed before the acknowledgement; opening the DM and posting come after it."""
-    step = await bot.turn(who, Input(Command.START))
-    await ack(
-        response_type="ephemeral",
-        text=f"I've sent you a direct message with your assessment for <#{who.team}>.",
-    )
-    bot.later(show_in_dm(client, bot.model, who, step), "starting an assessment")
 
 
 async def post_summary(client: AsyncWebClient, bot: Runtime, who: Participant) -> None:

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.runtime import Runtime
 from bot.slack import PLATFORM
-from bot.slack.listeners.actions import turn_in_dm
-from bot.slack.render import ActionValue, home_view
-from dialogs.messages import Command
-from dialogs.ports import Participant
+from bot.slack.render import home_view
 from scoring.model import MaturityModel
 from scoring.score import score
 from storage.database import Database
@@ -27,17 +24,6 @@ def register(app: AsyncApp, bot: Runtime) -> None:
         teams, levels = await bot.read(overview_with_team_levels, bot.model, body["team_id"], event["user"])
         view = home_view(bot.model, teams, levels)
         bot.later(client.views_publish(user_id=event["user"], view=view), "publishing App Home")
-
-    @app.action("resume")
-    async def resume(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
-        try:
-            team = ActionValue.decode(action.get("value", "")).team
-        except ValueError:
-            await ack()
-            return
-        await turn_in_dm(
-            bot, ack, client, Participant(PLATFORM, body["team"]["id"], team, body["user"]["id"]), Command.RESUME
-        )
 
 
 def overview_with_team_levels(
