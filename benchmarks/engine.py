@@ -21,9 +21,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from dialogs.messages import Command, Input
 from dialogs.ports import Participant
 from dialogs.turn import run_turn
-from scoring.model import default_model
+from scoring.model import read_model_file
 from storage.conversations import SqlConversationStore
 from storage.database import DatabaseUnavailable, make_engine, normalise_url, open_database, translate_errors, upgrade
+from storage.model_versions import model_catalog
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 BENCH_SCHEMA = "maturity_bench"
@@ -52,18 +53,22 @@ def own_postgres_schema(url: str) -> str:
 def bench_turns(url: str, members: int) -> None:
     db = open_database(url)
     store = SqlConversationStore(db)
-    model = default_model()
+    text, model = read_model_file()
+    models = model_catalog(db, text, model, source="the bundled model")  # as the server builds it: once a process
     rng = random.Random(7)
     latencies: list[float] = []
+    profiles = [o.id for o in model.profile_options]
     started = time.perf_counter()
     for m in range(members):
         who = Participant("bench", "ws", f"team-{m % 20}", f"user-{m}")
+        profile = profiles[m % len(profiles)]  # each profile's questions, in the order the bot asks them
         turns = [Input(Command.START)] + [
-            Input(Command.ANSWER, rng.choice(q.choices).id, question_id=q.id) for q in model.questions
+            Input(Command.ANSWER, profile if q.profile else rng.choice(model.choices(q)).id, question_id=q.id)
+            for q in model.questions_for(profile)
         ]
         for inp in turns:
             t0 = time.perf_counter()
-            run_turn(store, model, who, inp, source="bench")
+            run_turn(store, models, who, inp, source="bench")
             latencies.append(time.perf_counter() - t0)
     elapsed = time.perf_counter() - started
     name = db.engine.dialect.name

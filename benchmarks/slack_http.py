@@ -2,7 +2,8 @@
 
 Both servers run in processes of their own on 127.0.0.1, on the same stack (aiohttp + Bolt AsyncApp + the same
 signature check); the load comes from this process with aiohttp, C members at a time, each clicking through
-all 19 questions in order (every click is committed before its acknowledgement). Prints figures.
+the questions an online-serving team is asked, in order, the profile question first (every click is committed
+before its acknowledgement). Prints figures.
 
 Run:  python benchmarks/slack_http.py [--members 64] [--concurrency 32] [--postgres URL]
 """
@@ -91,8 +92,12 @@ def wait_healthy(port: int) -> None:
     raise SystemExit(f"server on {port} did not start")
 
 
+PROFILE = "online"
+
+
 async def load(port: int, members: int, concurrency: int, tag: str) -> tuple[list[float], float]:
     model = default_model()
+    asked = model.questions_for(PROFILE)
     url = f"http://127.0.0.1:{port}/slack/events"
     latencies: list[float] = []
     gate = asyncio.Semaphore(concurrency)
@@ -103,8 +108,9 @@ async def load(port: int, members: int, concurrency: int, tag: str) -> tuple[lis
             body, headers = slash_command(SECRET, user_id=user, channel_id="C0001")
             async with session.post(url, data=body, headers=headers) as resp:
                 assert resp.status == 200, resp.status
-            for n, question in enumerate(model.questions):
-                value = ActionValue("C0001", question.id, question.options[n % 5].id).encode()
+            for n, question in enumerate(asked):
+                option = PROFILE if question.profile else question.options[n % len(question.options)].id
+                value = ActionValue("C0001", question.id, option).encode()
                 body, headers = block_action(
                     SECRET,
                     user_id=user,
@@ -149,7 +155,8 @@ def main() -> None:
     parser.add_argument("--postgres", default=DEFAULT_PG, help="a URL whose search_path names a scratch schema")
     args = parser.parse_args()
     ctx = multiprocessing.get_context("spawn")
-    print(f"{args.members} members x 19 clicks, concurrency {args.concurrency}, {os.cpu_count()} cores")
+    clicks = len(default_model().questions_for(PROFILE))
+    print(f"{args.members} members x {clicks} clicks, concurrency {args.concurrency}, {os.cpu_count()} cores")
     with tempfile.TemporaryDirectory() as tmp, FakeSlackApi() as fake:
         for workers in (int(n) for n in args.workers.split(",")):
             print(f"{workers} worker process(es):")

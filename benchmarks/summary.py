@@ -29,24 +29,29 @@ from bot.teams.cards import summary_card
 from dialogs.messages import Command, Input
 from dialogs.ports import Participant
 from dialogs.turn import run_turn
-from scoring.model import default_model
+from scoring.catalog import ModelCatalog
+from scoring.model import read_model_file
 from storage.conversations import SqlConversationStore
 from storage.database import Database, open_database
+from storage.model_versions import model_catalog
 from storage.models import ROUND_CLOSED, Round
 
-MODEL = default_model()
+MODEL_TEXT, MODEL = read_model_file()
+PROFILE = "online"
 TEAM = Participant("slack", "T1", "C1", "asker")
 T = TypeVar("T")
 
 
-def answer_round(db: Database, members: int, rng: random.Random) -> None:
+def answer_round(db: Database, models: ModelCatalog, members: int, rng: random.Random) -> None:
+    """Every member answers the questions for an online team (the profile, then at random: levels, "not
+    applicable", "don't know")."""
     store = SqlConversationStore(db)
     for m in range(members):
         who = Participant("slack", "T1", "C1", f"U{m}")
-        run_turn(store, MODEL, who, Input(Command.START), source="slack")
-        for q in MODEL.questions:
-            option = rng.choice(q.choices).id
-            run_turn(store, MODEL, who, Input(Command.ANSWER, option, question_id=q.id), source="slack")
+        run_turn(store, models, who, Input(Command.START), source="slack")
+        for q in MODEL.questions_for(PROFILE):
+            option = PROFILE if q.profile else rng.choice(MODEL.choices(q)).id
+            run_turn(store, models, who, Input(Command.ANSWER, option, question_id=q.id), source="slack")
 
 
 def timed(call: Callable[[], T], repeat: int) -> tuple[float, T]:
@@ -67,12 +72,13 @@ def main() -> None:
     rng = random.Random(11)
     with tempfile.TemporaryDirectory() as folder:
         db = open_database(f"sqlite:///{folder}/summary.db")
-        answer_round(db, args.members, rng)
+        models = model_catalog(db, MODEL_TEXT, MODEL, source="the bundled model")
+        answer_round(db, models, args.members, rng)
         with db.transaction() as session:
             session.execute(update(Round).values(status=ROUND_CLOSED))
-        answer_round(db, args.members, rng)
+        answer_round(db, models, args.members, rng)
 
-        read_ms, summary = timed(lambda: read_summary(db, MODEL, TEAM), args.repeat)
+        read_ms, summary = timed(lambda: read_summary(db, models, TEAM), args.repeat)
         assert summary is not None
         started = time.perf_counter()
         summary_chart(summary)  # the first chart also imports matplotlib
@@ -80,7 +86,8 @@ def main() -> None:
         chart_ms, png = timed(lambda: summary_chart(summary), args.repeat)
         db.close()
     card = json.dumps(summary_card(summary, png))
-    print(f"team of {args.members} members, two rounds, {len(MODEL.questions)} questions each (SQLite)")
+    asked = len(MODEL.questions_for(PROFILE))
+    print(f"team of {args.members} members, two rounds, {asked} questions each ({PROFILE} profile, SQLite)")
     print(f"read and build the summary: {read_ms:.1f} ms (median of {args.repeat})")
     print(f"draw the chart: {chart_ms:.1f} ms (median of {args.repeat}); the first, with imports: {first_ms:.0f} ms")
     blocks = json.dumps(summary_payload(summary))

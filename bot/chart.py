@@ -47,7 +47,7 @@ def levels_chart(dimensions: Sequence[Trend], *, title: str) -> bytes:
     from matplotlib.figure import Figure
 
     names = [textwrap.fill(d.name, 24) for d in dimensions]  # long names on two lines, not cut
-    now = [d.level for d in dimensions]
+    now = [d.level or 0 for d in dimensions]  # a dimension not assessed has no bar, and says so
     before = [d.previous or 0 for d in dimensions] if any(d.previous is not None for d in dimensions) else None
     rows = range(len(names))
     height = chart_height(len(names))
@@ -57,7 +57,9 @@ def levels_chart(dimensions: Sequence[Trend], *, title: str) -> bytes:
     bar = 0.38 if before else 0.6
     offset = bar / 2 if before else 0.0
     current = axes.barh([r - offset for r in rows], now, height=bar, color="#2B5797", label="this round")
-    axes.bar_label(current, labels=[str(v) for v in now], padding=3, fontsize=9)
+    axes.bar_label(
+        current, labels=["n/a" if d.level is None else str(d.level) for d in dimensions], padding=3, fontsize=9
+    )
     if before is not None:
         earlier = axes.barh(
             [r + offset for r in rows],

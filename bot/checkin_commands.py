@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 from bot.replies import Style
 from checkins.cadence import Cadence, describe, every_text, parse_time, parse_weekday
 from checkins.plan import LABELS, next_nudge_item, plan_for, ready_to_reassess
-from dialogs.ports import Participant
-from scoring.model import Investment, MaturityModel
+from dialogs.ports import ModelVersions, Participant
+from scoring.model import Investment
 from scoring.score import score
 from storage.checkins import cadence_columns, cadence_of, reschedule
 from storage.database import Database
@@ -33,14 +33,14 @@ REASSESS_WEEKS = (0, 4, 6, 8, 12)
 SUMMARY_WEEKS = (0, 1, 2, 4)
 
 
-def plan_text(db: Database, model: MaturityModel, who: Participant, style: Style, now: datetime) -> str:
+def plan_text(db: Database, models: ModelVersions, who: Participant, style: Style, now: datetime) -> str:
     """The team's plan: its next steps in order, each with its status, the current focus marked."""
     with db.reading() as session:
         team = find_team(session, who.platform, who.workspace, who.team)
-        answer_sets = latest_answer_sets(session, team.id) if team else []
-        if team is None or not answer_sets:
+        latest = latest_answer_sets(session, team.id) if team else None
+        if team is None or latest is None or not latest.answer_sets:
             return f"No plan yet: the team gets one when somebody finishes the assessment (`{style.command('start')}`)."
-        result = score(model, answer_sets)
+        result = score(models.get(latest.model_version), latest.answer_sets)
         entries = plan_for(result, statuses(session, team.id))
     focus = next_nudge_item(entries, now)
     lines = [style.bold(f"The plan toward level {result.overall + 1}") + " (blockers' steps first):"]
@@ -54,11 +54,18 @@ def plan_text(db: Database, model: MaturityModel, who: Participant, style: Style
 
 
 def mark_plan_item(
-    db: Database, model: MaturityModel, who: Participant, investment_id: str, status: str, now: datetime
+    db: Database, models: ModelVersions, who: Participant, investment_id: str, status: str, now: datetime
 ) -> Investment | None:
     """A nudge's button: record the plan item's new status, set by ``who``; the investment, or None (nothing
-    written) when the button is not one this bot wrote or the team is unknown."""
-    investment = model.investment_by_id.get(investment_id)
+    written) when the button is not one this bot wrote or the team is unknown. A nudge about an investment of
+    an older model version names it by the version of the team's latest round."""
+    investment = models.current.investment_by_id.get(investment_id)
+    if investment is None:
+        with db.reading() as session:
+            team = find_team(session, who.platform, who.workspace, who.team)
+            latest = latest_answer_sets(session, team.id) if team else None
+        if latest is not None:
+            investment = models.get(latest.model_version).investment_by_id.get(investment_id)
     if investment is None or status not in LABELS:
         return None
     known = set_status(

@@ -17,11 +17,12 @@ from rich.console import Console
 from rich.markup import escape
 
 from bot.settings import ConfigurationError, Settings
-from scoring.model import MaturityModel, ModelFileError, load_model
+from scoring.model import MaturityModel, ModelFileError, read_model_file
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from scoring.catalog import ModelCatalog
     from storage.database import Database
 
 app = typer.Typer(
@@ -68,10 +69,26 @@ def main_options(
     """MLOps maturity self-assessment."""
 
 
-def _model(settings: Settings) -> MaturityModel:
+def _model_file(settings: Settings) -> tuple[str, MaturityModel]:
+    """The model file's text and model; a broken file is one line naming the file, the field and the problem."""
     try:
-        return load_model(settings.model_file)
+        return read_model_file(settings.model_file)
     except ModelFileError as exc:
+        fail(str(exc), ExitCode.USAGE)
+
+
+def _model(settings: Settings) -> MaturityModel:
+    return _model_file(settings)[1]
+
+
+def _models(settings: Settings, db: Database) -> ModelCatalog:
+    """The current model, stored in the database, with every version older rounds were opened on."""
+    from storage.model_versions import ModelVersionConflict, model_catalog
+
+    text, model = _model_file(settings)
+    try:
+        return model_catalog(db, text, model, source=str(settings.model_file or "the bundled model"))
+    except ModelVersionConflict as exc:
         fail(str(exc), ExitCode.USAGE)
 
 
@@ -101,11 +118,12 @@ def chat(team: TeamOption = None, user: UserOption = None) -> None:
         who = Participant(PLATFORM, TERMINAL_WORKSPACE, team, user, team_name=team, user_name=user)
     except ValueError as exc:
         fail(str(exc), ExitCode.USAGE)
-    model = _model(settings)
+    _model_file(settings)  # a broken model file says so before anything else
     db = _open_db(settings)
+    models = _models(settings, db)
     out.print(f"[bold]MLOps maturity assessment[/bold] for team [bold]{escape(team)}[/bold] as {escape(user)}")
     try:
-        run_chat(SqlConversationStore(db), model, who, stdin=sys.stdin, console=out)
+        run_chat(SqlConversationStore(db), models, who, stdin=sys.stdin, console=out)
     except DatabaseUnavailable as exc:
         fail(f"{exc}. Every answer before this one is saved; run the same command to resume.", ExitCode.UNAVAILABLE)
 
@@ -127,15 +145,16 @@ def report(
     from storage.summaries import summary_facts
 
     settings = Settings()
-    model = _model(settings)
+    _model_file(settings)
     db = _open_db(settings)
+    models = _models(settings, db)
     team = team or settings.team
     with db.reading() as session:
         found = find_team(session, PLATFORM, TERMINAL_WORKSPACE, team)
         facts = summary_facts(session, found.id) if found else None
     if facts is None:
         fail(f"no team named {team!r} yet; start with: maturity-bot chat --team {team!r}", ExitCode.NOT_FOUND)
-    summary = build_summary(model, facts, min_respondents=settings.disagreement_min_respondents)
+    summary = build_summary(models, facts, min_respondents=settings.disagreement_min_respondents)
     if summary is None:
         out.print(
             f"No finished assessments yet for team {team} in round {facts.round_number} "
@@ -167,8 +186,11 @@ def report(
         sys.stdout.write(json.dumps(context | result.to_dict(), indent=2, ensure_ascii=False) + "\n")
         return
     render_summary(out, summary)
-    if facts.model_version != model.version:
-        out.print(f"[dim]This round was taken on model {facts.model_version}; scored with {model.version}.[/dim]")
+    if not models.is_stored(facts.model_version):
+        out.print(
+            f"[dim]This round was taken on model {escape(facts.model_version)}, which is not stored; scored with "
+            f"{escape(models.current.version)}.[/dim]"
+        )
 
 
 @app.command()
@@ -186,9 +208,9 @@ def org(
     from bot.terminal import TERMINAL
 
     settings = Settings()
-    model = _model(settings)
+    _model_file(settings)
     db = _open_db(settings)
-    view = org_view(db, model, platform=platform, workspace=workspace, now=datetime.now(tz=UTC))
+    view = org_view(db, _models(settings, db), platform=platform, workspace=workspace, now=datetime.now(tz=UTC))
     out.print(org_text(view, TERMINAL))
 
 
@@ -268,17 +290,21 @@ def forget(
 class QuestionFormat(StrEnum):
     JSON = "json"
     MARKDOWN = "markdown"
+    YAML = "yaml"
 
 
 @app.command()
 def questions(
     format: Annotated[QuestionFormat, typer.Option("--format", "-f", help="Output format.")] = QuestionFormat.MARKDOWN,
 ) -> None:
-    """Print the maturity model: levels, dimensions, every question with its options and their levels."""
+    """Print the maturity model: levels, dimensions, every question with its options and their levels. YAML is
+    the model file itself: adapt a copy, give it a new version, and point MATURITY_BOT_MODEL at it."""
     from bot.model_export import model_as_json, model_as_markdown
 
-    model = _model(Settings())
-    if format is QuestionFormat.JSON:
+    text, model = _model_file(Settings())
+    if format is QuestionFormat.YAML:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    elif format is QuestionFormat.JSON:
         sys.stdout.write(json.dumps(model_as_json(model), indent=2, ensure_ascii=False) + "\n")
     else:
         sys.stdout.write(model_as_markdown(model))
@@ -286,9 +312,15 @@ def questions(
 
 @app.command("score")
 def score_file(
-    answers: Annotated[Path, typer.Option("--answers", "-a", help="JSON file {question id: option id}; - for stdin.")],
+    answers: Annotated[
+        Path,
+        typer.Option(
+            "--answers", "-a", help="JSON file {question id: option id}, the profile answer included; - for stdin."
+        ),
+    ],
 ) -> None:
-    """Score a set of answers without storing anything; prints the result as JSON."""
+    """Score a set of answers without storing anything; prints the result as JSON. Answers to questions that do
+    not apply to the chosen profile are ignored."""
     from scoring.score import score_answers, unknown_answers
 
     model = _model(Settings())
@@ -297,7 +329,7 @@ def score_file(
         data = json.loads(text)
     except OSError as exc:
         fail(f"{answers}: cannot read: {exc.strerror}", ExitCode.USAGE)
-    except json.JSONDecodeError as exc:
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         fail(f"{answers}: not valid JSON: {exc}", ExitCode.USAGE)
     if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
         fail(f"{answers}: expected a JSON object of question id -> option id strings", ExitCode.USAGE)
@@ -328,6 +360,7 @@ def serve(
     """Run the server: Slack (/slack/events), Teams (/api/messages), /healthz, /metrics and the check-ins."""
     from bot.server.compose import serve as run_server
     from storage.database import DatabaseUnavailable, SchemaOutOfDate
+    from storage.model_versions import ModelVersionConflict
 
     settings = Settings()
     if scheduler is not None:
@@ -336,9 +369,9 @@ def serve(
         run_server(
             settings, host=host or settings.host, port=port or settings.port, workers=workers or settings.workers
         )
-    except ConfigurationError as exc:
+    except (ConfigurationError, ModelFileError, ModelVersionConflict) as exc:
         fail(str(exc), ExitCode.USAGE)
-    except (DatabaseUnavailable, SchemaOutOfDate, ModelFileError) as exc:
+    except (DatabaseUnavailable, SchemaOutOfDate) as exc:
         fail(str(exc), ExitCode.UNAVAILABLE)
 
 

@@ -14,12 +14,13 @@ from bot.replies import Style
 from bot.summary import TeamSummary, build_summary
 from checkins.cadence import describe, local_time, round_steps
 from checkins.plan import DONE, IN_PROGRESS, NOT_FOR_US, SNOOZED, Stored, next_nudge_item, plan_for, ready_to_reassess
-from scoring.model import MaturityModel
+from dialogs.ports import ModelVersions
 from scoring.score import MIN_RESPONDENTS_TO_NAME, score
 from storage.checkins import DeliveryJob, cadence_of
 from storage.database import Database
 from storage.models import CheckinSettings, Member, Response, Round
 from storage.plan import latest_answer_sets_for, statuses_for
+from storage.queries import RoundAnswers
 from storage.summaries import summary_facts
 
 PLAN_ACTIONS = ((DONE, "Done"), (IN_PROGRESS, "In progress"), (NOT_FOR_US, "Not for us"), (SNOOZED, "Snooze a week"))
@@ -44,7 +45,7 @@ class Notice:
 
 def notices_for(
     db: Database,
-    model: MaturityModel,
+    models: ModelVersions,
     jobs: list[DeliveryJob],
     style: Style,
     now: datetime,
@@ -57,7 +58,7 @@ def notices_for(
         nudged = {job.team_id for job in jobs if job.kind == "nudge"}
         batch = _Batch(
             session,
-            model,
+            models,
             style,
             now,
             min_respondents,
@@ -72,23 +73,23 @@ class _Batch:
     """What one batch of notices shares: its read, and what it has read already."""
 
     session: Session
-    model: MaturityModel
+    models: ModelVersions
     style: Style
     now: datetime
     min_respondents: int
-    answers: dict[int, list[dict[str, str]]]
+    answers: dict[int, RoundAnswers]
     plans: dict[int, dict[str, Stored]]
     rounds: dict[tuple[int, object], _RoundFacts | None] = field(default_factory=dict)  # N invitations, one read
 
 
 def _notice(batch: _Batch, job: DeliveryJob) -> Notice | None:
-    session, model, style, now = batch.session, batch.model, batch.style, batch.now
+    session, style, now = batch.session, batch.style, batch.now
     where = style.channel(job.team, job.team_name)
     if job.kind == "nudge":
-        answer_sets = batch.answers.get(job.team_id)
-        if not answer_sets:
+        latest = batch.answers.get(job.team_id)
+        if latest is None or not latest.answer_sets:
             return None
-        result = score(model, answer_sets)
+        result = score(batch.models.get(latest.model_version), latest.answer_sets)
         entries = plan_for(result, batch.plans.get(job.team_id, {}))
         item = next_nudge_item(entries, now)
         if item is None:
@@ -118,7 +119,7 @@ def _notice(batch: _Batch, job: DeliveryJob) -> Notice | None:
         facts = summary_facts(session, job.team_id, job.payload.get("round"))
         if facts is None:
             return None
-        summary = build_summary(model, facts, min_respondents=batch.min_respondents)
+        summary = build_summary(batch.models, facts, min_respondents=batch.min_respondents)
         if summary is None:
             closed = not facts.round_open
             return Notice(f"Round {facts.round_number} for {where} has closed; nobody finished it.") if closed else None

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.replies import Style
-from scoring.model import MAX_LEVEL, MaturityModel
+from dialogs.ports import ModelVersions
+from scoring.model import MAX_LEVEL
 from scoring.score import score
 from storage.database import Database
 from storage.org import workspace_teams
@@ -20,23 +21,26 @@ class OrgView:
     teams: int = 0
     assessed: int = 0
     at_level: list[int] = field(default_factory=lambda: [0] * (MAX_LEVEL + 1))
-    dimensions: dict[str, list[int]] = field(default_factory=dict)  # dimension name -> teams at each level
+    # dimension name -> teams at each level, then teams where it was not assessed (don't know, not applicable)
+    dimensions: dict[str, list[int]] = field(default_factory=dict)
     blockers: Counter[str] = field(default_factory=Counter)  # dimension name -> teams it holds back
     overdue: list[tuple[str, str | None, int]] = field(default_factory=list)  # (team, name, weeks since)
 
 
-def org_view(db: Database, model: MaturityModel, *, platform: str, workspace: str, now: datetime) -> OrgView:
-    """Blocking (storage): call it off the event loop."""
-    view = OrgView(dimensions={d.name: [0] * (MAX_LEVEL + 1) for d in model.dimensions})
+def org_view(db: Database, models: ModelVersions, *, platform: str, workspace: str, now: datetime) -> OrgView:
+    """Blocking (storage): call it off the event loop. Each team is scored on its round's own model version;
+    dimensions are counted by name, the current model's first."""
+    view = OrgView(dimensions={d.name: [0] * (MAX_LEVEL + 2) for d in models.current.dimensions})
     for facts in workspace_teams(db, platform=platform, workspace=workspace):
         view.teams += 1
-        if facts.answer_sets:
-            result = score(model, facts.answer_sets)
+        if facts.answer_sets and facts.model_version:
+            result = score(models.get(facts.model_version), facts.answer_sets)
             view.assessed += 1
             view.at_level[result.overall] += 1
             for dimension in result.dimensions:
-                view.dimensions[dimension.name][dimension.level] += 1
-            view.blockers.update(model.dimension_by_id[b].name for b in result.blockers)
+                counts = view.dimensions.setdefault(dimension.name, [0] * (MAX_LEVEL + 2))
+                counts[MAX_LEVEL + 1 if dimension.level is None else dimension.level] += 1
+            view.blockers.update(result.dimension(b).name for b in result.blockers)
         last, weeks = facts.last_finished, facts.reassess_weeks
         if last is not None and weeks and last + timedelta(weeks=weeks) < now:
             view.overdue.append((facts.team, facts.name, (now - last).days // 7))
@@ -49,8 +53,13 @@ def org_text(view: OrgView, style: Style) -> str:
     lines = [
         style.bold(f"Organisation view: {view.assessed} team(s) assessed of {view.teams}"),
         " · ".join(f"level {level}: {n}" for level, n in enumerate(view.at_level)),
-        "Each dimension, teams at level 0 / 1 / 2 / 3 / 4:",
-        *(f"• {name}: {' / '.join(str(n) for n in counts)}" for name, counts in view.dimensions.items()),
+        "Each dimension, teams at level 0 / 1 / 2 / 3 / 4 (and not assessed):",
+        *(
+            f"• {style.escape(name)}: {' / '.join(str(n) for n in counts[: MAX_LEVEL + 1])}"
+            + (f" ({counts[MAX_LEVEL + 1]} not assessed)" if counts[MAX_LEVEL + 1] else "")
+            for name, counts in view.dimensions.items()
+            if any(counts)
+        ),
     ]
     if view.blockers:
         (name, held), *_ = view.blockers.most_common(1)

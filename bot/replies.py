@@ -10,9 +10,8 @@ import difflib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from dialogs.ports import Participant
+from dialogs.ports import ModelVersions, Participant
 from dialogs.state import Phase
-from scoring.model import MaturityModel
 from scoring.score import Result, score
 from storage.database import Database
 from storage.reports import member_overview, team_snapshot
@@ -41,8 +40,9 @@ class Style:
 def help_text(style: Style, questions: int) -> str:
     c, b = style.command, style.bold
     return (
-        f"{b('MLOps maturity assessment')}: {questions} questions about how your team builds, ships and watches "
-        "models; about five minutes. The channel you run it in is the team.\n"
+        f"{b('MLOps maturity assessment')}: first what your team runs, then up to {questions - 1} questions that fit "
+        "it, on how the team builds, ships and watches models; about seven minutes. The channel you run it in is "
+        "the team.\n"
         f"• `{c('start')}`: take (or resume) the assessment in a private chat with me\n"
         f"• `{c('status')}`: the team's level and how many have taken part, and your own progress\n"
         f"• `{c('summary')}`: post the team's result in this channel\n"
@@ -52,7 +52,8 @@ def help_text(style: Style, questions: int) -> str:
         f"• `{c('org')}`: for workspace admins, how every team in the workspace stands (teams only, never a person)\n"
         f"• `{c('help')}`: this message\n"
         "In the private chat, click an answer or type its number, letter or words; also `back`, `skip`, `why`, "
-        "`stop`."
+        "`note` (a note or evidence link for your last answer) and `stop`. Questions that do not fit your team "
+        'offer "not applicable" with a reason; "don\'t know" is never scored.'
     )
 
 
@@ -83,19 +84,21 @@ class TeamStatus:
     questions: int
 
 
-def team_status(db: Database, model: MaturityModel, who: Participant) -> TeamStatus:
-    """Blocking (storage): run it off the event loop."""
+def team_status(db: Database, models: ModelVersions, who: Participant) -> TeamStatus:
+    """Blocking (storage): run it off the event loop. The round is scored on its own model version."""
     snapshot = team_snapshot(db, platform=who.platform, workspace=who.workspace, team=who.team)
     mine = member_overview(db, platform=who.platform, workspace=who.workspace, user=who.user)
     here = next((t for t in mine if t.team == who.team), None)
+    model = models.get(snapshot.model_version) if snapshot else models.current
+    result = score(model, snapshot.answer_sets) if snapshot and snapshot.responses else None
     return TeamStatus(
         round_number=snapshot.round_number if snapshot else None,
         finished=len(snapshot.responses) if snapshot else 0,
         in_progress=snapshot.in_progress if snapshot else 0,
-        result=score(model, snapshot.answer_sets) if snapshot and snapshot.responses else None,
+        result=result,
         own_phase=here.phase if here else None,
         own_answered=here.answered if here else 0,
-        questions=len(model.questions),
+        questions=len(model.questions_for(result.profile)) if result and result.profile else model.most_questions,
     )
 
 

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from dialogs.engine import Step
 from dialogs.messages import Input
-from dialogs.ports import ConversationStore, Participant
+from dialogs.ports import ConversationStore, ModelVersions, Participant
 from dialogs.turn import run_turn
 from scoring.model import MaturityModel
 from scoring.score import MIN_RESPONDENTS_TO_NAME
@@ -27,16 +27,21 @@ T = TypeVar("T")
 class Runtime:
     store: ConversationStore
     db: Database
-    model: MaturityModel
+    models: ModelVersions  # the current model, and each older round's own version
     on_turn: Callable[[str], None] = lambda platform: None  # metrics hook, given the platform
     storage_threads: Executor | None = None  # None: asyncio's default pool
     admins: frozenset[str] = frozenset()  # platform user ids allowed to change any team's check-ins
     min_respondents: int = MIN_RESPONDENTS_TO_NAME  # team posts name a disagreement only if this many answered
     _pending: set[asyncio.Task[object]] = field(default_factory=set, init=False, repr=False)
 
+    @property
+    def model(self) -> MaturityModel:
+        """The current model: new rounds open on it, and help texts describe it."""
+        return self.models.current
+
     async def turn(self, who: Participant, inp: Input) -> Step:
         """Committed when this returns: storage is synchronous, so it runs in a worker thread."""
-        call = functools.partial(run_turn, self.store, self.model, who, inp, source=who.platform)
+        call = functools.partial(run_turn, self.store, self.models, who, inp, source=who.platform)
         step = await asyncio.get_running_loop().run_in_executor(self.storage_threads, call)
         self.on_turn(who.platform)
         return step

@@ -112,7 +112,7 @@ class CheckinScheduler:
             fired = FireReport()
             while True:  # a burst of due schedules is taken in batches, each its own short transaction
                 report = await self.bot.write(
-                    fire_due, self.bot.model, self.clock(), grace=self.grace, limit=self.batch
+                    fire_due, self.bot.models, self.clock(), grace=self.grace, limit=self.batch
                 )
                 fired.fired += report.fired
                 fired.skipped += report.skipped
@@ -140,7 +140,7 @@ class CheckinScheduler:
                 continue
             notices = await self.bot.read(
                 notices_for,
-                self.bot.model,
+                self.bot.models,
                 mine,
                 outbox.style,
                 self.clock(),

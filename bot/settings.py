@@ -28,7 +28,10 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL; empty means the SQLite file in the user's data directory.",
     )
     model_file: Path | None = Field(
-        default=None, description="A maturity model YAML file to use instead of the bundled one."
+        default=None,
+        validation_alias=AliasChoices("MATURITY_BOT_MODEL", "MATURITY_BOT_MODEL_FILE"),
+        description="A maturity model YAML file to use instead of the bundled one (maturity-bot questions "
+        "--format yaml prints the bundled one to start from).",
     )
     team: str = Field(default="my-team", description="Team used by the terminal commands when --team is not given.")
     user: str = Field(

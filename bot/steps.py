@@ -8,22 +8,19 @@ from collections.abc import Awaitable, Callable
 
 from dialogs.engine import Step
 from dialogs.messages import Kind, Message
-from scoring.model import MaturityModel
 
 log = logging.getLogger("maturity_bot.steps")
 
 Post = Callable[[Message], Awaitable[None]]
-ShowAnswered = Callable[[str, str], Awaitable[None]]  # (question text, answer label)
+ShowAnswered = Callable[[Message], Awaitable[None]]  # a RECORDED message: its question and the answer given
 
 
-async def present(step: Step, model: MaturityModel, *, post: Post, show_answered: ShowAnswered | None) -> None:
+async def present(step: Step, *, post: Post, show_answered: ShowAnswered | None) -> None:
     for message in step.messages:
         if message.kind is not Kind.RECORDED:
             await post(message)
-        elif show_answered is not None and message.question_id:
-            question = model.question_by_id[message.question_id]
-            option = question.option(message.option_id or "")
+        elif show_answered is not None and message.question_text:
             try:
-                await show_answered(question.text, option.label if option else "")
+                await show_answered(message)
             except Exception:
                 log.warning("could not turn the answered question into its answer", exc_info=True)

@@ -14,14 +14,13 @@ from rich.table import Table
 
 from bot.replies import Style
 from bot.summary import TeamSummary, lead, sections
-from bot.text import NEXT_STEPS_SHOWN, level_bar, next_steps_heading, percent
+from bot.text import level_bar, percent, result_sections
 from dialogs.engine import Step
 from dialogs.messages import Command, Input, Kind, Message, QuestionView
 from dialogs.parse import parse_text
-from dialogs.ports import ConversationStore, Participant, StoreUnavailable
+from dialogs.ports import ConversationStore, ModelVersions, Participant, StoreUnavailable
 from dialogs.state import Phase
 from dialogs.turn import run_turn
-from scoring.model import MaturityModel
 from scoring.score import Result
 
 SOURCE = "terminal"
@@ -41,42 +40,36 @@ def render_question(console: Console, view: QuestionView) -> None:
     for choice in view.choices:
         mark = "  [green](your answer)[/green]" if choice.id == view.current_answer else ""
         console.print(f"  {choice.number}. {escape(choice.label)}{mark}")
+    if view.current_note:
+        console.print(f"  [dim]your note: {escape(view.current_note)}[/dim]")
 
 
-def render_result(console: Console, model: MaturityModel, result: Result, *, title: str) -> None:
+def render_result(console: Console, result: Result, *, title: str) -> None:
     table = Table(title=title, title_justify="left", show_lines=False)
     table.add_column("Dimension")
     table.add_column("Level", justify="center")
     table.add_column("", no_wrap=True)
     table.add_column("Progress to next level")
     for d in result.dimensions:
-        table.add_row(escape(d.name), str(d.level), level_bar(d.level), d.progress_text)
+        table.add_row(escape(d.name), d.level_text, level_bar(d.level), d.progress_text)
     table.add_section()
     table.add_row(
         "[bold]Overall[/bold]", f"[bold]{result.overall}[/bold]", level_bar(result.overall), result.overall_name
     )
     console.print()
     console.print(table)
+    system = f" Assessed as: {escape(result.profile_label)}." if result.profile_label else ""
     console.print(
-        f"[bold]Level {result.overall}, {escape(result.overall_name)}:[/bold] {escape(result.overall_summary)}"
+        f"[bold]Level {result.overall}, {escape(result.overall_name)}:[/bold] {escape(result.overall_summary)}{system}"
     )
-    names = model.dimension_by_id
-    if result.strengths:
-        console.print("[green]Strengths:[/green] " + ", ".join(escape(names[d].name) for d in result.strengths))
-    if result.blockers:
-        console.print(f"[red]Holding back level {result.overall + 1}:[/red]")
-        for d in result.blockers:
-            console.print(f"  - {escape(result.dimension(d).explanation)}")
-    if result.next_steps:
-        console.print(f"[bold]{next_steps_heading(result)}:[/bold]")
-        for inv in result.next_steps[:NEXT_STEPS_SHOWN]:
-            tools = f" [dim](e.g. {escape(', '.join(inv.tools))})[/dim]" if inv.tools else ""
-            console.print(f"  - [bold]{escape(inv.title)}[/bold]: {escape(inv.why)}{tools}")
-    for pitfall in result.pitfalls:
-        console.print(f"[yellow]Watch out, {escape(pitfall.title.lower())}:[/yellow] {escape(pitfall.warning)}")
-    if result.knowledge_gaps:
+    for heading, items in result_sections(result):
+        console.print(f"[bold]{escape(heading)}:[/bold]")
+        for item in items:
+            console.print(f"  - {escape(item)}")
+    if result.knowledge_silos:
         gaps = ", ".join(
-            f"{escape(names[d].name)} ({percent(result.dimension(d).dont_know_share)})" for d in result.knowledge_gaps
+            f"{escape(result.dimension(d).name)} ({percent(result.dimension(d).dont_know_share)})"
+            for d in result.knowledge_silos
         )
         console.print(f'[yellow]Many "don\'t know" answers in:[/yellow] {gaps}')
     if result.unanswered:
@@ -93,7 +86,8 @@ def render_summary(console: Console, summary: TeamSummary) -> None:
     if trend:
         table.add_column(f"Since round {summary.previous_round}")
     for t in summary.dimensions:
-        table.add_row(escape(t.name), str(t.level), level_bar(t.level), *([t.change] if trend else []))
+        level = "not assessed" if t.level is None else str(t.level)
+        table.add_row(escape(t.name), level, level_bar(t.level), *([t.change] if trend else []))
     table.add_section()
     o = summary.overall
     table.add_row("[bold]Overall[/bold]", f"[bold]{o.level}[/bold]", level_bar(o.level), *([o.change] if trend else []))
@@ -114,8 +108,8 @@ class Renderer:
     """Prints engine messages. A question shown again right after itself (after a hint or "why") is reduced to
     a one-line reminder, so the screen is not flooded with the same options."""
 
-    def __init__(self, console: Console, model: MaturityModel) -> None:
-        self.console, self.model = console, model
+    def __init__(self, console: Console) -> None:
+        self.console = console
         self.on_screen: QuestionView | None = None
 
     def render(self, messages: Iterable[Message]) -> None:
@@ -128,24 +122,24 @@ class Renderer:
                     render_question(self.console, view)
                 self.on_screen = view
             elif message.kind is Kind.RESULT and message.result:
-                render_result(self.console, self.model, message.result, title="Your answers, scored")
+                render_result(self.console, message.result, title="Your answers, scored")
                 self.on_screen = None
             else:
                 self.console.print(escape(message.text), style=STYLE.get(message.kind, ""))
 
 
 def chat(
-    store: ConversationStore, model: MaturityModel, who: Participant, *, stdin: IO[str], console: Console
+    store: ConversationStore, models: ModelVersions, who: Participant, *, stdin: IO[str], console: Console
 ) -> Phase:
     """Run the conversation until the result is shown or input ends. Every turn is committed as it happens; a
     turn the database could not take is reported and may be typed again, and the chat carries on."""
-    view = Renderer(console, model)
-    step = run_turn(store, model, who, Input(Command.START), source=SOURCE)
+    view = Renderer(console)
+    step = run_turn(store, models, who, Input(Command.START), source=SOURCE)
     view.render(step.messages)
 
     def turn(inp: Input) -> Step | None:
         try:
-            return run_turn(store, model, who, inp, source=SOURCE)
+            return run_turn(store, models, who, inp, source=SOURCE)
         except StoreUnavailable as exc:
             console.print(
                 f"Not saved: {exc}. Everything before it is safe; type it again in a moment.",

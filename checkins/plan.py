@@ -40,7 +40,7 @@ def plan_for(result: Result, stored: Mapping[str, Stored]) -> list[PlanEntry]:
     blockers = set(result.blockers)
     return [
         PlanEntry(
-            investment=i,
+            investment=i.investment,
             status=stored[i.id].status if i.id in stored else OPEN,
             snoozed_until=stored[i.id].snoozed_until if i.id in stored else None,
             blocking=bool(blockers.intersection(i.lifts)),

@@ -6,20 +6,26 @@ bad input, and never touches storage or a platform. ``dialogs.turn`` wraps it wi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from dialogs.messages import Choice, Command, Input, Kind, Message, Progress, QuestionView
-from dialogs.parse import LETTERS, match_option
-from dialogs.state import ConversationState, Phase
-from scoring.model import MaturityModel, Question
+from dialogs.parse import LETTERS, Match, match_option, normalise
+from dialogs.state import ConversationState, Note, Phase
+from scoring.model import NOT_APPLICABLE_WORDS, MaturityModel, Option, Question
 from scoring.score import Result, score_answers
+
+NOTE_LIMIT = 500  # characters kept of a note (what storage keeps)
+LINK = re.compile(r"(?<![\w])([A-Za-z][A-Za-z0-9+.-]*):(//\S+)")
+CLEAR_NOTE = frozenset({"clear", "delete", "remove", "none", "-"})
 
 HELP_TEXT = (
     "Answer with the option's number (1), letter (a) or a few of its words. Other things you can type:\n"
     "  back     go to the previous question and change its answer\n"
     "  skip     leave this question for the end (skip it again to leave it out)\n"
     "  why      why this question matters\n"
+    "  note ... keep a note or an evidence link (https://...) with your last answer\n"
     "  stop     pause; every answer so far is saved\n"
     "  resume   carry on where you left off\n"
     "  restart  start again from the first question"
@@ -39,17 +45,50 @@ class Step:
 Handler = Callable[[MaturityModel, ConversationState, Input], Step]
 
 
+# --- the plan of questions ---------------------------------------------------------------------------------
+
+
+def planned(model: MaturityModel, state: ConversationState) -> tuple[Question, ...]:
+    """The questions this person is asked: until the profile is answered, only the profile question; then
+    those that fit the profile, the profile question first. A bank without a profile question asks them all."""
+    profile = model.profile_of(state.answers)
+    if model.profile_question is not None and profile is None:
+        return (model.profile_question,)
+    return model.questions_for(profile)
+
+
+def _replan(model: MaturityModel, state: ConversationState, *, reorder: bool = False) -> None:
+    """Bring the queues in line with the plan: questions that no longer fit go (their answers stay stored but
+    do not count), newly fitting ones join the queue. ``reorder`` (a new profile): the queue follows bank order
+    again, skipped questions still last; otherwise newcomers join its end and the order people made stays."""
+    wanted = [q.id for q in planned(model, state)]
+    keep = set(wanted)
+    state.history = [q for q in state.history if q in keep]
+    state.skipped = [q for q in state.skipped if q in keep]
+    if reorder:
+        later, passed = set(state.skipped), set(state.history)
+        state.pending = [q for q in wanted if q not in passed and q not in later] + state.skipped
+        return
+    state.pending = [q for q in state.pending if q in keep]
+    seen = set(state.pending) | set(state.history)
+    state.pending += [q for q in wanted if q not in seen]
+
+
 # --- views -----------------------------------------------------------------------------------------------
 
 
 def question_view(model: MaturityModel, state: ConversationState, qid: str) -> QuestionView:
     question = model.question_by_id[qid]
-    choices = tuple(Choice(o.id, o.label, n + 1, LETTERS[n]) for n, o in enumerate(question.choices))
+    options = model.choices(question)
+    choices = tuple(Choice(o.id, o.label, n + 1, LETTERS[n], o.level) for n, o in enumerate(options))
+    plan = [q.id for q in planned(model, state)]
+    profile_known = len(plan) > 1 or model.profile_question is None
     progress = Progress(
-        index=model.position_of[qid],
-        total=len(model.questions),
-        dimension=model.dimension_by_id[question.dimension].name,
+        index=plan.index(qid) + 1 if qid in plan else 1,
+        total=len(plan) if profile_known else model.most_questions,
+        dimension=model.dimension_by_id[question.dimension].name if question.dimension else "",
     )
+    note = state.notes.get(qid)
     return QuestionView(
         id=qid,
         text=question.text,
@@ -57,7 +96,9 @@ def question_view(model: MaturityModel, state: ConversationState, qid: str) -> Q
         choices=choices,
         progress=progress,
         current_answer=state.answers.get(qid),
+        current_note=note.text if note else None,
         revisit=qid in state.skipped,
+        profile=question.profile,
     )
 
 
@@ -69,12 +110,17 @@ def _ask(model: MaturityModel, state: ConversationState, *before: Message) -> St
     view = question_view(model, state, state.pending[0])
     lines = [f"({view.progress.text}{', skipped earlier' if view.revisit else ''})", view.text]
     lines += [f"  {c.number}. {c.label}" for c in view.choices]
+    if view.current_note:
+        lines.append(f"  (your note: {view.current_note})")
     return Step(state, [*before, Message(Kind.QUESTION, "\n".join(lines), question=view)])
 
 
 def result_text(result: Result) -> str:
     lines = [f"Overall level {result.overall}: {result.overall_name}. {result.overall_summary}"]
-    lines += [f"  {d.name}: level {d.level} ({d.progress_text})" for d in result.dimensions]
+    lines += [
+        f"  {d.name}: " + (f"level {d.level} ({d.progress_text})" if d.level is not None else "not assessed")
+        for d in result.dimensions
+    ]
     return "\n".join(lines)
 
 
@@ -101,13 +147,17 @@ def _note(state: ConversationState, text: str) -> Step:
 
 
 def begin(model: MaturityModel, state: ConversationState, _: Input) -> Step:
-    state.pending = [q.id for q in model.questions]
-    state.history, state.skipped, state.answers = [], [], {}
+    state.pending, state.history, state.skipped, state.answers, state.notes = [], [], [], {}, {}
+    _replan(model, state)
+    dimensions = len(model.dimensions)
+    if model.profile_question is not None:
+        size = f"first what your team runs, then up to {model.most_questions - 1} questions that fit it"
+    else:
+        size = f"{len(model.questions)} questions across {dimensions} dimensions"
     intro = Message(
         Kind.NOTE,
-        f"{model.name} ({model.version}): {len(model.questions)} questions across {len(model.dimensions)} "
-        "dimensions, about five minutes. Answer with a number, a letter or the option's words; "
-        "type help for back, skip, why and stop.",
+        f"{model.name} ({model.version}): {size}, about seven minutes. Answer with a number, a letter or the "
+        "option's words; type help for back, skip, why, note and stop.",
     )
     return _ask(model, state, intro)
 
@@ -128,27 +178,60 @@ def answer(model: MaturityModel, state: ConversationState, inp: Input) -> Step:
     if not _answerable(state, qid):
         return _stale(model, state, inp)
     question = model.question_by_id[qid]
-    match = match_option(question, inp.value)
+    options = model.choices(question)
+    match = match_option(options, inp.value)
     if match.option is None:
-        return _ask(model, state, Message(Kind.HINT, _hint(question, inp.value, match.candidates)))
-    state.answers[qid] = match.option.id
+        return _ask(model, state, Message(Kind.HINT, _hint(options, inp.value, match)))
+    option = match.option
+    state.answers[qid] = option.id
     if qid in state.pending:
         state.pending.remove(qid)
     if qid in state.skipped:
         state.skipped.remove(qid)
     if qid not in state.history:
         state.history.append(qid)
-    recorded = Message(Kind.RECORDED, f"Saved: {match.option.label}", question_id=qid, option_id=match.option.id)
-    return _ask(model, state, recorded)
+    recorded = Message(
+        Kind.RECORDED,
+        f"Saved: {option.label}",
+        question_id=qid,
+        option_id=option.id,
+        question_text=question.text,
+        answer_label=option.label,
+    )
+    before = [recorded]
+    if question.profile:
+        _replan(model, state, reorder=True)
+        count = len(planned(model, state)) - 1
+        before.append(Message(Kind.NOTE, f"{count} questions fit this kind of system; back changes it."))
+    elif option.not_applicable:
+        before.append(
+            Message(
+                Kind.NOTE,
+                "Not applicable is left out of the score and listed, with its reason, in the team's result. Type "
+                "note and a few words to say more.",
+            )
+        )
+    elif option.dont_know:
+        before.append(
+            Message(Kind.NOTE, f"Left out of the score; {model.who_knows(question)} could probably answer it.")
+        )
+    if inp.note and inp.note.strip():
+        before.append(_keep_note(state, qid, question, inp.note))
+    return _ask(model, state, *before)
 
 
-def _hint(question: Question, typed: str, candidates: tuple) -> str:
-    if candidates:
-        names = ", ".join(f"{question.choices.index(o) + 1}. {o.label}" for o in candidates)
+def _hint(options: tuple[Option, ...], typed: str, match: Match) -> str:
+    if normalise(typed) in NOT_APPLICABLE_WORDS and not any(o.not_applicable for o in options):
+        return (
+            'Every team asked this question needs it, so it has no "not applicable" answer. Pick the closest '
+            'option, or "Don\'t know".'
+        )
+    if match.candidates:
+        names = ", ".join(f"{options.index(o) + 1}. {o.label}" for o in match.candidates)
         return f"That fits more than one option ({names}). Please answer with its number."
     return (
         f"Sorry, I couldn't match {typed.strip()[:60]!r} to an option. "
-        f"Answer with a number from 1 to {len(question.choices)}, a letter, or type help."
+        f"Answer with a number from 1 to {len(options)}, a letter, or type help."
     )
 
 
@@ -160,7 +243,7 @@ def _stale(model: MaturityModel, state: ConversationState, inp: Input) -> Step:
     if (
         question is not None
         and given is not None
-        and match_option(question, inp.value).option == question.option(given)
+        and match_option(model.choices(question), inp.value).option == model.option(qid, given)
     ):
         note = Message(Kind.NOTE, "That answer is already saved.", question_id=qid, option_id=given)
     else:
@@ -173,7 +256,11 @@ def _stale(model: MaturityModel, state: ConversationState, inp: Input) -> Step:
 
 
 def skip(model: MaturityModel, state: ConversationState, _: Input) -> Step:
-    qid = state.pending.pop(0)
+    qid = state.pending[0]
+    if model.question_by_id[qid].profile and qid not in state.answers:
+        hint = "This question decides which questions follow, so it cannot be skipped: pick the closest fit."
+        return _ask(model, state, Message(Kind.HINT, hint))
+    state.pending.pop(0)
     if qid in state.answers:  # revisited through back: keep the answer and move on
         state.history.append(qid)
         return _ask(model, state, Message(Kind.NOTE, "Kept your earlier answer."))
@@ -203,6 +290,41 @@ def why(model: MaturityModel, state: ConversationState, _: Input) -> Step:
     return _ask(model, state, Message(Kind.WHY, f"Why we ask: {question.why}"))
 
 
+def note(model: MaturityModel, state: ConversationState, inp: Input) -> Step:
+    """Keep a note or an evidence link with an answer: the question the button names, else the one on screen when
+    it is answered (after back), else the last answered one. Nothing else moves."""
+    on_screen = state.pending[0] if state.phase is Phase.ASKING and state.pending else ""
+    qid = inp.question_id or (on_screen if on_screen in state.answers else "")
+    qid = qid or next((q for q in reversed(state.history) if q in state.answers), "")
+    question = model.question_by_id.get(qid)
+    if question is None or qid not in state.answers:
+        return Step(state, [Message(Kind.HINT, "Answer a question first: a note is kept with an answer.")])
+    if not inp.value.strip():
+        example = "note see https://mlflow.example.com/#/models/churn"
+        return Step(state, [Message(Kind.HINT, f"Type note and the note or a link after it, e.g. {example}")])
+    return Step(state, [_keep_note(state, qid, question, inp.value)])
+
+
+def _keep_note(state: ConversationState, qid: str, question: Question, raw: str) -> Message:
+    text = " ".join(raw.split())
+    if text.lower() in CLEAR_NOTE:
+        state.notes.pop(qid, None)
+        return Message(Kind.NOTE, f"Note removed from your answer to '{question.text}'.", question_id=qid)
+    found = LINK.search(text)
+    if found and found.group(1).lower() not in ("http", "https"):
+        return Message(
+            Kind.HINT,
+            f"Only http or https links can be kept as evidence, not {found.group(1)[:20]}: links. The note was "
+            "not saved.",
+            question_id=qid,
+        )
+    kept = text[:NOTE_LIMIT]
+    link = found.group(0).rstrip(".,;:!?)]}'\"") if found and found.end() <= NOTE_LIMIT else None
+    state.notes[qid] = Note(text=kept, link=link)
+    shortened = " (shortened to 500 characters)" if len(text) > NOTE_LIMIT else ""
+    return Message(Kind.NOTE, f"Note kept with your answer to '{question.text}'{shortened}: {kept}", question_id=qid)
+
+
 def help_(model: MaturityModel, state: ConversationState, _: Input) -> Step:
     step = _ask(model, state) if state.phase is Phase.ASKING else Step(state)
     step.messages.insert(0, Message(Kind.HELP, HELP_TEXT))
@@ -230,8 +352,8 @@ def resume_then(handler: Handler) -> Handler:
 
 def show_result(model: MaturityModel, state: ConversationState, _: Input) -> Step:
     """The stored result again (recomputed from the same answers, so nothing new to save)."""
-    note = Message(Kind.NOTE, "You have finished this assessment. Type back to change an answer, or restart.")
-    return Step(state, [note, *_finish(model, state).messages])
+    message = Message(Kind.NOTE, "You have finished this assessment. Type back to change an answer, or restart.")
+    return Step(state, [message, *_finish(model, state).messages])
 
 
 def answer_after_finishing(model: MaturityModel, state: ConversationState, inp: Input) -> Step:
@@ -248,6 +370,10 @@ def nothing_to_stop(model: MaturityModel, state: ConversationState, _: Input) ->
     return _note(state, "Nothing is running; type start to begin.")
 
 
+def nothing_to_note(model: MaturityModel, state: ConversationState, _: Input) -> Step:
+    return Step(state, [Message(Kind.HINT, "Answer a question first: a note is kept with an answer. Type start.")])
+
+
 def already_paused(model: MaturityModel, state: ConversationState, _: Input) -> Step:
     return _note(state, "Already paused; your answers are saved. Type resume to carry on.")
 
@@ -260,6 +386,7 @@ TRANSITIONS: dict[Phase, dict[Command, Handler]] = {
         **dict.fromkeys([C.START, C.RESUME, C.ANSWER, C.RESTART, C.SKIP, C.BACK, C.WHY], begin),
         C.HELP: help_,
         C.STOP: nothing_to_stop,
+        C.NOTE: nothing_to_note,
     },
     Phase.ASKING: {
         C.ANSWER: answer,
@@ -271,6 +398,7 @@ TRANSITIONS: dict[Phase, dict[Command, Handler]] = {
         C.START: resume,
         C.RESUME: resume,
         C.RESTART: restart,
+        C.NOTE: note,
     },
     Phase.PAUSED: {
         C.START: resume_then(resume),
@@ -282,6 +410,7 @@ TRANSITIONS: dict[Phase, dict[Command, Handler]] = {
         C.HELP: help_,
         C.STOP: already_paused,
         C.RESTART: restart,
+        C.NOTE: note,
     },
     Phase.FINISHED: {
         C.START: show_result,
@@ -290,21 +419,27 @@ TRANSITIONS: dict[Phase, dict[Command, Handler]] = {
         C.RESTART: restart,
         C.HELP: help_,
         C.ANSWER: answer_after_finishing,
+        C.NOTE: note,
         **dict.fromkeys([C.SKIP, C.WHY, C.STOP], finished_note),
     },
 }
 
 
 def _repair(model: MaturityModel, state: ConversationState) -> ConversationState:
-    """Drop anything the current model does not know (a question removed in a new version), so a stored state
-    from an older bank can never make a turn fail."""
+    """Drop anything the model does not know (a question or option removed in another version) and bring the
+    queues in line with the profile, so a stored state can never make a turn fail."""
     known = model.question_by_id
-    state.pending = [q for q in state.pending if q in known]
-    state.history = [q for q in state.history if q in known]
-    state.skipped = [q for q in state.skipped if q in known]
-    state.answers = {q: o for q, o in state.answers.items() if q in known and known[q].option(o)}
+    state.answers = {q: o for q, o in state.answers.items() if model.option(q, o) is not None}
+    state.notes = {q: n for q, n in state.notes.items() if q in state.answers}
+    state.pending = [q for q in dict.fromkeys(state.pending) if q in known]
+    state.history = [q for q in dict.fromkeys(state.history) if q in known and q not in state.pending]
+    state.skipped = [q for q in dict.fromkeys(state.skipped) if q in known]
+    if state.phase is not Phase.NEW:
+        _replan(model, state)
     if state.phase in (Phase.ASKING, Phase.PAUSED) and not state.pending:
         state.phase = Phase.FINISHED
+    if state.phase is Phase.FINISHED and state.pending:
+        state.phase = Phase.ASKING
     return state
 
 

@@ -19,6 +19,7 @@ class Command(StrEnum):
     STOP = "stop"
     RESUME = "resume"
     RESTART = "restart"
+    NOTE = "note"  # value: the note's text, with or without a link
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class Input:
     value: str = ""
     question_id: str | None = None  # set by buttons: the question the click belongs to, to catch stale clicks
     round: int | None = None  # set by buttons: the round the question was asked in, to catch closed rounds
+    note: str | None = None  # a note sent with an answer (a card's text field); NOTE commands carry it in value
 
 
 class Kind(StrEnum):
@@ -45,6 +47,7 @@ class Choice:
     label: str
     number: int
     letter: str
+    level: int | None = None  # None: a profile, "not applicable" or "don't know"
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,8 @@ class Progress:
 
     @property
     def text(self) -> str:
+        if not self.dimension:  # the profile question, before the plan of questions is known
+            return f"question {self.index} of up to {self.total}, about your system"
         return f"question {self.index} of {self.total}, {self.dimension}"
 
 
@@ -66,7 +71,9 @@ class QuestionView:
     choices: tuple[Choice, ...]
     progress: Progress
     current_answer: str | None = None  # option id already given, when the person came back to it
+    current_note: str | None = None  # the note kept with that answer, shown back with it
     revisit: bool = False  # a skipped question coming back at the end
+    profile: bool = False  # the question that decides which questions follow: it cannot be skipped
 
 
 @dataclass(frozen=True)
@@ -77,3 +84,5 @@ class Message:
     result: Result | None = None
     question_id: str | None = None  # for RECORDED and stale-click NOTEs: which question it is about
     option_id: str | None = None
+    question_text: str | None = None  # for RECORDED: the question and the answer given, to show in its place
+    answer_label: str | None = None

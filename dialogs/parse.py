@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 import string
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from dialogs.messages import Command, Input
-from scoring.model import Option, Question
+from scoring.model import NOT_APPLICABLE_WORDS, Option
 
 COMMAND_WORDS: dict[str, Command] = {
     **dict.fromkeys(["start", "begin", "go"], Command.START),
@@ -19,6 +20,7 @@ COMMAND_WORDS: dict[str, Command] = {
     **dict.fromkeys(["resume", "continue"], Command.RESUME),
     **dict.fromkeys(["restart", "start over", "reset", "retake"], Command.RESTART),
 }
+NOTE_WORD = "note"  # "note <text or link>" keeps a note with the answer on screen, or the last one
 LETTERS = string.ascii_lowercase
 NEGATIONS = frozenset(
     [
@@ -52,11 +54,15 @@ def normalise(text: str) -> str:
 
 
 def parse_text(text: str) -> Input:
-    """A typed line: a command word (optionally with a leading slash) or else an answer to the current question."""
+    """A typed line: a command word (optionally with a leading slash), ``note`` and its text, or else an answer
+    to the current question."""
     word = normalise(text).lstrip("/")
     command = COMMAND_WORDS.get(word) or COMMAND_WORDS.get(text.strip().lower())
     if command:
         return Input(command)
+    first, _, rest = text.strip().partition(" ")
+    if first.lower().lstrip("/").rstrip(":") == NOTE_WORD:
+        return Input(Command.NOTE, rest.strip())
     return Input(Command.ANSWER, text)
 
 
@@ -77,13 +83,12 @@ def _words_allow_guessing(text: str) -> bool:
     return not (words & NEGATIONS) and re.search(r"(?<![a-z])[0-9]", text) is None
 
 
-def match_option(question: Question, raw: str) -> Match:
-    """Exact forms first (id, number, letter, whole label or keyword); then, when safe, a keyword or a run of at
-    least two words from a label found in the text, if it fits exactly one option."""
+def match_option(choices: Sequence[Option], raw: str) -> Match:
+    """Exact forms first (id, number, letter, whole label or keyword, "n/a"); then, when safe, a keyword or a run
+    of at least two words from a label found in the text, if it fits exactly one option."""
     text = normalise(raw)
     if not text:
         return Match(None)
-    choices = question.choices
     by_id = {o.id: o for o in choices}
     if text.replace(" ", "_") in by_id:
         return Match(by_id[text.replace(" ", "_")])
@@ -96,6 +101,9 @@ def match_option(question: Question, raw: str) -> Match:
     for option in choices:
         if normalise(option.label) == text or any(normalise(k) == text for k in option.keywords):
             return Match(option)
+    if text in NOT_APPLICABLE_WORDS:  # "n/a" alone: the question's one "not applicable", or which reason?
+        reasons = tuple(o for o in choices if o.not_applicable)
+        return Match(reasons[0]) if len(reasons) == 1 else Match(None, reasons)
     if not _words_allow_guessing(text):
         return Match(None)
     hits = tuple(

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from dialogs.state import ConversationState
+from scoring.model import MaturityModel
 
 MAX_ID_LENGTH = 255  # what storage keeps for ids and names
 
@@ -49,6 +50,7 @@ class Turn(Protocol):
 
     state: ConversationState
     round_number: int
+    model_version: str  # the version the round was opened on: its questions and scoring apply to the turn
 
     def save(
         self,
@@ -56,17 +58,26 @@ class Turn(Protocol):
         *,
         source: str,
         result: dict[str, Any] | None = None,
-        levels: Mapping[str, int] | None = None,
+        levels: Mapping[str, int | None] | None = None,
     ) -> None:
-        """Persist the new state: navigation, answers that changed (one row each) and, when finished, the
-        member's result (``result["overall"]`` is the overall level). Raises ConcurrentTurn on a lost race.
+        """Persist the new state: navigation, answers and notes that changed (one row each) and, when finished,
+        the member's result (``result["overall"]`` is the overall level). Raises ConcurrentTurn on a lost race.
 
-        ``levels`` maps question id -> level of the chosen option for the answers in ``state.answers``: storage
-        keeps each answer's level as it was on the round's model version, and does not know the model itself.
-        Every answer that is new or changed needs one (ValueError otherwise)."""
+        ``levels`` maps question id -> level of the chosen option (None when it is not a level) for the answers
+        in ``state.answers``: storage keeps each answer's level as it was on the round's model version, and does
+        not know the model itself. Every answer that is new or changed needs one (ValueError otherwise)."""
 
 
 class ConversationStore(Protocol):
     def turn(self, who: Participant, model_version: str) -> AbstractContextManager[Turn]:
-        """Open (creating as needed) the workspace, team, member, the team's open round and the member's
-        response, lock the response, and commit on clean exit."""
+        """Open (creating as needed) the workspace, team, member, the team's open round (a new one is opened on
+        ``model_version``) and the member's response, lock the response, and commit on clean exit."""
+
+
+class ModelVersions(Protocol):
+    """The maturity models a process knows: the current one (new rounds open on it) and, by version string,
+    the one each older round was opened on."""
+
+    current: MaturityModel
+
+    def get(self, version: str) -> MaturityModel: ...

@@ -10,15 +10,17 @@ import dataclasses
 
 from dialogs.engine import Step, handle
 from dialogs.messages import Input, Kind, Message
-from dialogs.ports import ConcurrentTurn, ConversationStore, Participant
+from dialogs.ports import ConcurrentTurn, ConversationStore, ModelVersions, Participant
 from dialogs.state import ConversationState
 from scoring.model import MaturityModel
 
 RETRIES = 5
 
 
-def answer_levels(model: MaturityModel, answers: dict[str, str]) -> dict[str, int]:
-    return {qid: model.question_by_id[qid].option(oid).level for qid, oid in answers.items()}  # type: ignore[union-attr]
+def answer_levels(model: MaturityModel, answers: dict[str, str]) -> dict[str, int | None]:
+    """Each answer's level on this model (None: a profile, "not applicable" or "don't know"), for storage to
+    keep beside the answer as it was scored then."""
+    return {qid: option.level for qid, oid in answers.items() if (option := model.option(qid, oid)) is not None}
 
 
 class _Discard(Exception):
@@ -39,13 +41,16 @@ def closed_round(inp: Input) -> Step:
     return Step(ConversationState(), [note])
 
 
-def run_turn(store: ConversationStore, model: MaturityModel, who: Participant, inp: Input, *, source: str) -> Step:
+def run_turn(store: ConversationStore, models: ModelVersions, who: Participant, inp: Input, *, source: str) -> Step:
+    """The turn runs on the model version of the team's round: a round opened before the model file changed
+    keeps its questions and scoring; a new round opens on the current version."""
     for attempt in range(RETRIES):
         try:
-            with store.turn(who, model.version) as turn:
+            with store.turn(who, models.current.version) as turn:
                 if inp.round is not None and inp.round != turn.round_number:
                     # Opening the turn may have opened a round or a response: none of it may stay.
                     raise _Discard(closed_round(inp))
+                model = models.get(turn.model_version)
                 step = dataclasses.replace(handle(model, turn.state, inp), round=turn.round_number)
                 turn.save(
                     step.state,

@@ -38,6 +38,8 @@ ANSWER_FIELDS = (
     "question",
     "option",
     "level",
+    "note",
+    "link",
     "source",
     "model_version",
 )
@@ -82,6 +84,8 @@ def export(db: Database, *, team: str | None = None, since: datetime | None = No
                     "question": answer.question_id,
                     "option": answer.option_id,
                     "level": answer.level,
+                    "note": answer.note,
+                    "link": answer.link,
                     "source": answer.source,
                     "model_version": answer.model_version,
                 }

@@ -27,7 +27,7 @@ from checkins.cadence import (
     next_summary,
     round_steps,
 )
-from scoring.model import MaturityModel
+from dialogs.ports import ModelVersions
 from scoring.score import score
 from storage.database import Database
 from storage.models import (
@@ -170,7 +170,7 @@ class _Firing:
     """One tick's transaction: what its fires need, and the deliveries they owe (written at the end, at once)."""
 
     session: Session
-    model: MaturityModel
+    models: ModelVersions
     now: datetime
     grace: timedelta
     report: FireReport
@@ -196,7 +196,7 @@ class _Firing:
             self.rows += _delivery_rows(schedule, skipped_at, kind, [TEAM], payload, self.now, status="skipped")
 
 
-def fire_due(db: Database, model: MaturityModel, now: datetime, *, grace: timedelta, limit: int = 500) -> FireReport:
+def fire_due(db: Database, models: ModelVersions, now: datetime, *, grace: timedelta, limit: int = 500) -> FireReport:
     """Claim up to ``limit`` due schedules and fire them, all in one transaction."""
     report = FireReport()
     with db.transaction() as session:
@@ -216,7 +216,7 @@ def fire_due(db: Database, model: MaturityModel, now: datetime, *, grace: timede
         periodic = {schedule.team_id: cadence for schedule, cadence in fires if schedule.kind == "summary"}
         summaries = _summaries_owed(session, periodic, now) if periodic else {}
         finished_rounds = latest_finished_rounds(session, periodic) if periodic else {}
-        firing = _Firing(session, model, now, grace, report, busy, summaries, finished_rounds)
+        firing = _Firing(session, models, now, grace, report, busy, summaries, finished_rounds)
         for schedule, cadence in fires:
             _FIRE[schedule.kind](firing, schedule, cadence)
             schedule.updated_at = now
@@ -261,11 +261,11 @@ def _fire_reassess(firing: _Firing, schedule: Schedule, cadence: Cadence) -> Non
         firing.owe(schedule, None, fire, "reassess", [TEAM], {})
         schedule.next_fire_at = next_reassessment(cadence, now, None)
         return
-    previous = _close_open_round(session, firing.model, schedule.team_id, now, firing.report)
+    previous = _close_open_round(session, firing.models, schedule.team_id, now, firing.report)
     # The round counts from its slot, not from the tick that found it due, so a late tick shifts nothing off the
     # team's slot; unless so late (a long grace window) that its first reminder or close would already be due.
     opened = fire if round_steps(cadence, fire)[0][1] > now else now
-    new = open_round(session, schedule.team_id, firing.model.version, opened_at=opened)
+    new = open_round(session, schedule.team_id, firing.models.current.version, opened_at=opened)
     number = new.number
     if previous is not None:
         firing.owe(schedule, fire, None, "summary", [TEAM], {"round": previous.number})
@@ -294,7 +294,7 @@ def _fire_round(firing: _Firing, schedule: Schedule, cadence: Cadence) -> None:
     n, kind, at = due_steps[-1]
     fire_at, skipped_at = (at, None) if now - at <= firing.grace else (None, at)
     if kind == "close":
-        closed = _close_open_round(session, firing.model, schedule.team_id, now, firing.report)
+        closed = _close_open_round(session, firing.models, schedule.team_id, now, firing.report)
         if closed is not None:
             firing.owe(schedule, fire_at, skipped_at, "summary", [TEAM], {"round": closed.number})
         schedule.round_id, schedule.step, schedule.next_fire_at = None, 0, None
@@ -373,7 +373,7 @@ _FIRE = {"nudge": _fire_nudge, "reassess": _fire_reassess, "round": _fire_round,
 
 
 def _close_open_round(
-    session: Session, model: MaturityModel, team_id: int, now: datetime, report: FireReport
+    session: Session, models: ModelVersions, team_id: int, now: datetime, report: FireReport
 ) -> Round | None:
     """Close the team's open round and store its team result (when anyone finished)."""
     round_ = session.scalars(
@@ -381,9 +381,9 @@ def _close_open_round(
     ).first()
     if round_ is None:
         return None
-    _, answers, _ = finished_answers(session, round_.id)
-    if answers:
-        result = score(model, list(answers.values()))
+    done = finished_answers(session, round_.id)
+    if done.answers:
+        result = score(models.get(round_.model_version), done.answer_sets)  # on the round's own version
         upsert_result(
             session,
             round_id=round_.id,

@@ -18,7 +18,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from dialogs.ports import ConcurrentTurn, Participant
-from dialogs.state import ConversationState, Phase
+from dialogs.state import ConversationState, Note, Phase
 from storage.database import Database
 from storage.errors import is_retryable
 from storage.models import ROUND_OPEN, Answer, Base, Member, Response, Round, Team, Workspace, utcnow
@@ -42,6 +42,7 @@ _EXISTING_RESPONSE = (
     .join(_teams, _teams.c.id == _rounds.c.team_id)
     .join(_workspaces, _workspaces.c.id == _teams.c.workspace_id)
     .join(_members, _members.c.id == _responses.c.member_id)
+    .add_columns(_rounds.c.model_version.label("round_model_version"))
     .where(
         _workspaces.c.platform == bindparam("platform"),
         _workspaces.c.external_id == bindparam("workspace"),
@@ -90,6 +91,9 @@ class SqlConversationStore:
             raise
 
 
+Stored = dict[str, tuple[str, str | None, str | None]]  # question id -> (option id, note, link)
+
+
 class SqlTurn:
     """The loaded state of one response, and the means to save a new one in the same transaction."""
 
@@ -102,17 +106,23 @@ class SqlTurn:
         round_id: int,
         round_number: int,
         model_version: str,
-        answers: dict[str, str],
+        answers: Stored,
     ) -> None:
         self.team_id = team_id
         self.round_number = round_number
         self.round_id = round_id
         self.response_id = response.id
+        self.model_version = model_version  # the version the round was opened on: the turn runs on it
         self.state = ConversationState.model_validate(
-            {**response.navigation, "phase": response.status, "attempt": response.attempt, "answers": answers}
+            {
+                **response.navigation,
+                "phase": response.status,
+                "attempt": response.attempt,
+                "answers": {question: option for question, (option, _, _) in answers.items()},
+                "notes": {q: Note(text=note, link=link) for q, (_, note, link) in answers.items() if note},
+            }
         )
         self.session = session  # the turn's transaction, for work that must commit or roll back with it
-        self._model_version = model_version
         self._version = response.version
         self._attempt = response.attempt
         self._answers = dict(answers)
@@ -124,9 +134,10 @@ class SqlTurn:
         *,
         source: str,
         result: dict[str, Any] | None = None,
-        levels: Mapping[str, int] | None = None,
+        levels: Mapping[str, int | None] | None = None,
     ) -> None:
-        """Write ``state``; ``levels`` gives the level of each answer in ``state.answers`` that is new or changed.
+        """Write ``state``; ``levels`` gives the level of each answer in ``state.answers`` that is new or changed
+        (None for an answer that is not a level). A changed note is a new answer row with the same option.
 
         Raises ConcurrentTurn if the response changed since it was loaded (nothing is written then).
         """
@@ -134,7 +145,11 @@ class SqlTurn:
         known = self._answers
         if state.attempt != self._attempt:  # a restart: compare with what that attempt holds (nothing, normally)
             known = latest_answers(session, self.response_id, state.attempt)
-        changed = {question: option for question, option in state.answers.items() if known.get(question) != option}
+        given: Stored = {}
+        for question, option in state.answers.items():
+            note = state.notes.get(question)
+            given[question] = (option, note.text if note else None, note.link if note else None)
+        changed = {question: row for question, row in given.items() if known.get(question) != row}
         levels = levels or {}
         missing = sorted(changed.keys() - levels.keys())
         if missing:
@@ -170,11 +185,13 @@ class SqlTurn:
                         "question_id": question,
                         "option_id": option,
                         "level": levels[question],
-                        "model_version": self._model_version,
+                        "model_version": self.model_version,
                         "source": source,
+                        "note": note,
+                        "link": link,
                         "answered_at": now,
                     }
-                    for question, option in changed.items()
+                    for question, (option, note, link) in changed.items()
                 ],
             )
         if result is not None:
@@ -186,13 +203,13 @@ class SqlTurn:
                 round_id=self.round_id,
                 response_id=self.response_id,
                 overall=result["overall"],
-                model_version=self._model_version,
+                model_version=self.model_version,
                 payload=result,
             )
         self.state = state.model_copy(deep=True)
         self._version += 1
         self._attempt = state.attempt
-        self._answers = dict(state.answers)
+        self._answers = given
         self._finished_at = finished_at
 
 
@@ -205,7 +222,7 @@ def _open_turn(session: Session, who: Participant, model_version: str) -> SqlTur
             team_id=found.team_id,
             round_id=found.round_id,
             round_number=found.round_number,
-            model_version=model_version,
+            model_version=found.round_model_version,
             answers=latest_answers(session, found.id, found.attempt),
         )
     workspace_id = _get_or_create(
@@ -223,7 +240,7 @@ def _open_turn(session: Session, who: Participant, model_version: str) -> SqlTur
         team_id=team_id,
         round_id=round_.id,
         round_number=round_.number,
-        model_version=model_version,
+        model_version=round_.model_version,
         answers=latest_answers(session, response.id, response.attempt),
     )
 

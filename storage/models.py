@@ -20,6 +20,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Text,
     TypeDecorator,
     UniqueConstraint,
     text,
@@ -39,6 +40,7 @@ NAMING_CONVENTION = {
 ID = String(255)  # platform ids: Teams' user and channel ids run past 100 characters
 NAME = String(255)
 KEY = String(100)  # question, option and model version ids from the maturity model file
+NOTE_LENGTH = 500  # dialogs.engine.NOTE_LIMIT
 
 ROUND_OPEN, ROUND_CLOSED = "open", "closed"
 SCOPE_MEMBER, SCOPE_TEAM = "member", "team"
@@ -175,9 +177,13 @@ class Answer(Base):
     attempt: Mapped[int] = mapped_column(Integer)
     question_id: Mapped[str] = mapped_column(KEY)
     option_id: Mapped[str] = mapped_column(KEY)
-    level: Mapped[int] = mapped_column(Integer)  # the option's level in ``model_version``, kept for history
+    # The option's level in ``model_version``, kept for history; None for a profile, "not applicable" or "don't
+    # know" answer, which are not levels.
+    level: Mapped[int | None] = mapped_column(Integer)
     model_version: Mapped[str] = mapped_column(KEY)  # the model the question was asked from
     source: Mapped[str] = mapped_column(String(32))  # terminal, slack, teams...
+    note: Mapped[str | None] = mapped_column(String(NOTE_LENGTH))  # a short note kept with the answer
+    link: Mapped[str | None] = mapped_column(String(NOTE_LENGTH))  # its evidence link (http or https only)
     answered_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
@@ -206,6 +212,20 @@ class Result(Base):
     model_version: Mapped[str] = mapped_column(KEY)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     computed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class ModelVersion(Base):
+    """The full text of a maturity model version in use, stored once: rounds keep scoring on the version they
+    were opened on, and the same version string can never mean two different contents."""
+
+    __tablename__ = "model_versions"
+    __table_args__ = (UniqueConstraint("version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[str] = mapped_column(KEY)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    content: Mapped[str] = mapped_column(Text)
+    stored_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class SeenEvent(Base):

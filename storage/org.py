@@ -20,6 +20,7 @@ DEFAULT_WEEKS = Cadence().reassess_weeks  # a team without check-ins is expected
 class TeamFacts:
     team: str  # external id
     name: str | None
+    model_version: str | None  # of its latest finished round; None when nobody has finished
     answer_sets: list[dict[str, str]]
     last_finished: datetime | None
     reassess_weeks: int  # 0: the team asked for no re-assessments
@@ -48,7 +49,8 @@ def workspace_teams(db: Database, *, platform: str, workspace: str) -> list[Team
             TeamFacts(
                 team=row.external_id,
                 name=row.name,
-                answer_sets=answers.get(row.id, []),
+                model_version=answers[row.id].model_version if row.id in answers else None,
+                answer_sets=answers[row.id].answer_sets if row.id in answers else [],
                 last_finished=finished.get(row.id),
                 reassess_weeks=DEFAULT_WEEKS if row.reassess_weeks is None else row.reassess_weeks,
             )

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from checkins.plan import SNOOZE, SNOOZED, STATUSES, Stored
 from storage.database import Database
 from storage.models import PlanEvent, PlanItem
-from storage.queries import find_team, finished_answer_rows, insert_for, latest_finished_rounds
+from storage.queries import RoundAnswers, find_team, finished_answer_rows, insert_for, latest_finished_rounds
 
 
 def statuses(session: Session, team_id: int) -> dict[str, Stored]:
@@ -28,25 +28,26 @@ def statuses_for(session: Session, team_ids: Collection[int]) -> dict[int, dict[
     return found
 
 
-def latest_answer_sets(session: Session, team_id: int) -> list[dict[str, str]]:
+def latest_answer_sets(session: Session, team_id: int) -> RoundAnswers | None:
     """The finished answers of the team's latest round that has any (a round just opened has none yet)."""
-    return latest_answer_sets_for(session, [team_id])[team_id]
+    return latest_answer_sets_for(session, [team_id]).get(team_id)
 
 
-def latest_answer_sets_for(session: Session, team_ids: Collection[int]) -> dict[int, list[dict[str, str]]]:
+def latest_answer_sets_for(session: Session, team_ids: Collection[int]) -> dict[int, RoundAnswers]:
     """``latest_answer_sets`` of many teams in two queries: each team's latest round with a finished response,
-    then the answers that count in those rounds."""
-    found: dict[int, list[dict[str, str]]] = {team_id: [] for team_id in team_ids}
-    team_of_round = {round_.id: team_id for team_id, round_ in latest_finished_rounds(session, team_ids).items()}
+    then the answers that count in those rounds. Teams without one are left out."""
+    rounds = latest_finished_rounds(session, team_ids)
+    team_of_round = {round_.id: team_id for team_id, round_ in rounds.items()}
     if not team_of_round:
-        return found
+        return {}
     by_response: dict[int, dict[str, str]] = {}
     round_of: dict[int, int] = {}
-    for response_id, round_id, question, option in finished_answer_rows(session, team_of_round):
-        by_response.setdefault(response_id, {})[question] = option
-        round_of[response_id] = round_id
+    for row in finished_answer_rows(session, team_of_round):
+        by_response.setdefault(row.response_id, {})[row.question_id] = row.option_id
+        round_of[row.response_id] = row.round_id
+    found = {team_id: RoundAnswers(round_.model_version, []) for team_id, round_ in rounds.items()}
     for response_id, answers in by_response.items():
-        found[team_of_round[round_of[response_id]]].append(answers)
+        found[team_of_round[round_of[response_id]]].answer_sets.append(answers)
     return found
 
 

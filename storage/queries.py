@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -43,7 +44,7 @@ def latest_answer_ids(*, attempt_of: Any) -> Select[tuple[int]]:
 
 # Built once: every turn runs it, and a statement object keeps its compiled form and cache key between runs.
 _LATEST_ANSWERS = (
-    select(Answer.question_id, Answer.option_id)
+    select(Answer.question_id, Answer.option_id, Answer.note, Answer.link)
     .where(
         Answer.id.in_(
             latest_answer_ids(attempt_of=bindparam("attempt")).where(Answer.response_id == bindparam("response_id"))
@@ -53,10 +54,10 @@ _LATEST_ANSWERS = (
 )
 
 
-def latest_answers(session: Session, response_id: int, attempt: int) -> dict[str, str]:
-    """question id -> option id of the answers that count, oldest first."""
+def latest_answers(session: Session, response_id: int, attempt: int) -> dict[str, tuple[str, str | None, str | None]]:
+    """question id -> (option id, note, link) of the answers that count, oldest first."""
     rows = session.execute(_LATEST_ANSWERS, {"attempt": attempt, "response_id": response_id})
-    return {question: option for question, option in rows}
+    return {question: (option, note, link) for question, option, note, link in rows}
 
 
 def team_of(platform: str, workspace: str, team: str) -> Select[tuple[Team]]:
@@ -94,18 +95,35 @@ def latest_finished_rounds(session: Session, team_ids: Collection[int]) -> dict[
     return {round_.team_id: round_ for round_ in rounds}
 
 
-def finished_answer_rows(session: Session, round_ids: Collection[int]) -> Iterable[tuple[int, int, str, str]]:
-    """(response id, round id, question id, option id) of the answers that count in these rounds' finished
-    responses, oldest first. Finished once in the current attempt counts, even while the member is back changing
-    an answer."""
+class AnswerRow(NamedTuple):
+    response_id: int
+    round_id: int
+    question_id: str
+    option_id: str
+    note: str | None
+    link: str | None
+
+
+def finished_answer_rows(session: Session, round_ids: Collection[int]) -> Iterable[AnswerRow]:
+    """The answers that count in these rounds' finished responses, oldest first. Finished once in the current
+    attempt counts, even while the member is back changing an answer."""
     current = latest_answer_ids(attempt_of=Response.attempt).join(Response, Response.id == Answer.response_id)
     current = current.where(Response.round_id.in_(list(round_ids)), Response.finished_at.is_not(None))
-    return session.execute(
-        select(Answer.response_id, Response.round_id, Answer.question_id, Answer.option_id)
+    rows = session.execute(
+        select(Answer.response_id, Response.round_id, Answer.question_id, Answer.option_id, Answer.note, Answer.link)
         .join(Response, Response.id == Answer.response_id)
         .where(Answer.id.in_(current))
         .order_by(Answer.id)
     )
+    return (AnswerRow(*row) for row in rows)
+
+
+@dataclass(frozen=True)
+class RoundAnswers:
+    """A round's finished answer sets (never who gave them), with the model version they are scored on."""
+
+    model_version: str
+    answer_sets: list[dict[str, str]]
 
 
 def find_team(session: Session, platform: str, workspace: str, team: str) -> Team | None:

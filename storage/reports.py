@@ -43,20 +43,34 @@ def team_snapshot(db: Database, *, platform: str, workspace: str, team: str) -> 
         round_ = session.scalars(latest_round(found.id)).first()
         if round_ is None:
             return None
-        finished, answers, started = finished_answers(session, round_.id)
+        done = finished_answers(session, round_.id)
         return TeamSnapshot(
             team=found.name or found.external_id,
             round_number=round_.number,
             model_version=round_.model_version,
             status=round_.status,
-            responses=[(name, answers[response_id]) for response_id, name in finished.items()],
-            in_progress=started - len(finished),
+            responses=[(name, done.answers[response_id]) for response_id, name in done.members.items()],
+            in_progress=done.started - len(done.members),
         )
 
 
-def finished_answers(session: Session, round_id: int) -> tuple[dict[int, str], dict[int, dict[str, str]], int]:
-    """Of one round: the finished responses (id -> member name, in order of finishing), their answers, and how
-    many responses there are in all."""
+@dataclass(frozen=True)
+class FinishedAnswers:
+    """Of one round: who finished (response id -> member name, in order of finishing), their answers, how many
+    of those carry a note or an evidence link, and how many responses there are in all."""
+
+    members: dict[int, str]
+    answers: dict[int, dict[str, str]]
+    notes: int
+    links: int
+    started: int
+
+    @property
+    def answer_sets(self) -> list[dict[str, str]]:
+        return list(self.answers.values())
+
+
+def finished_answers(session: Session, round_id: int) -> FinishedAnswers:
     rows = session.execute(
         select(Response.id, Response.finished_at, Member.display_name, Member.external_id)
         .join(Member, Member.id == Response.member_id)
@@ -65,10 +79,13 @@ def finished_answers(session: Session, round_id: int) -> tuple[dict[int, str], d
     ).all()
     finished = {row.id: row.display_name or row.external_id for row in rows if row.finished_at is not None}
     answers: dict[int, dict[str, str]] = {response_id: {} for response_id in finished}
+    notes = links = 0
     if finished:
-        for response_id, _, question, option in finished_answer_rows(session, [round_id]):
-            answers[response_id][question] = option
-    return finished, answers, len(rows)
+        for row in finished_answer_rows(session, [round_id]):
+            answers[row.response_id][row.question_id] = row.option_id
+            notes += row.note is not None
+            links += row.link is not None
+    return FinishedAnswers(finished, answers, notes, links, len(rows))
 
 
 def save_team_result(

@@ -22,6 +22,7 @@ class PreviousRound:
     erasure leaves alone), else its finished answers, to be scored."""
 
     number: int
+    model_version: str  # the model it was taken on: the trend says so when the rubric changed since
     stored: dict[str, Any] | None
     answer_sets: list[dict[str, str]]
 
@@ -34,6 +35,8 @@ class SummaryFacts:
     round_open: bool
     model_version: str  # the model the round was taken on
     answer_sets: list[dict[str, str]]  # the finished members' answers; never who gave them
+    notes: int  # of their answers, how many carry a note
+    links: int  # and how many an evidence link
     in_progress: int
     members: int  # everyone who has ever answered for the team: the bot cannot see who is in a channel
     previous: PreviousRound | None
@@ -52,15 +55,17 @@ def summary_facts(session: Session, team_id: int, round_number: int | None = Non
         )
     if team is None or round_ is None:
         return None
-    done, answers, started = finished_answers(session, round_.id)
+    done = finished_answers(session, round_.id)
     return SummaryFacts(
         team=team.external_id,
         team_name=team.name or team.external_id,
         round_number=round_.number,
         round_open=round_.status == ROUND_OPEN,
         model_version=round_.model_version,
-        answer_sets=list(answers.values()),
-        in_progress=started - len(done),
+        answer_sets=done.answer_sets,
+        notes=done.notes,
+        links=done.links,
+        in_progress=done.started - len(done.members),
         members=len(members_of(session, team_id)),
         previous=_previous_round(session, team_id, round_.number),
         plan=statuses(session, team_id),
@@ -71,7 +76,7 @@ def _previous_round(session: Session, team_id: int, number: int) -> PreviousRoun
     """The latest earlier round with a team result or anyone finished; rounds nobody finished are passed over."""
     finished = select(Response.id).where(Response.round_id == Round.id, Response.finished_at.is_not(None)).exists()
     earlier = session.execute(
-        select(Round.id, Round.number, Result.payload)
+        select(Round.id, Round.number, Round.model_version, Result.payload)
         .outerjoin(Result, (Result.round_id == Round.id) & (Result.scope == SCOPE_TEAM))
         .where(Round.team_id == team_id, Round.number < number, Result.id.is_not(None) | finished)
         .order_by(Round.number.desc())
@@ -79,8 +84,8 @@ def _previous_round(session: Session, team_id: int, number: int) -> PreviousRoun
     ).first()
     if earlier is None:
         return None
-    round_id, earlier_number, payload = earlier
+    round_id, earlier_number, version, payload = earlier
     if payload:
-        return PreviousRound(earlier_number, payload, [])
-    _, answers, _ = finished_answers(session, round_id)
-    return PreviousRound(earlier_number, None, list(answers.values())) if answers else None
+        return PreviousRound(earlier_number, version, payload, [])
+    done = finished_answers(session, round_id)
+    return PreviousRound(earlier_number, version, None, done.answer_sets) if done.answers else None

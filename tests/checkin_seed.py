@@ -101,7 +101,7 @@ def seed_teams(
                 for r, m in zip(round_ids, member_ids, strict=True)
             ],
         )
-        levels = {q: model.question_by_id[q].option(o).level for q, o in answers.items()}  # type: ignore[union-attr]
+        levels = {q: model.option(q, o).level for q, o in answers.items()}  # type: ignore[union-attr]
         session.execute(
             insert(Answer),
             [

@@ -1,154 +1,74 @@
-"""Answer sets for the article's FAQ teams, used by the scoring and CLI tests."""
+"""Answer sets for the article's FAQ teams (all serving models online), used across the tests.
+
+``ASKED`` is the questions such a team is asked, in the order the bot asks them (the profile question first):
+tests that click through a whole assessment follow it.
+"""
+
+from __future__ import annotations
+
+from scoring.model import default_model
+from tests.teams import build
+
+MODEL = default_model()
+PROFILE = "online"
+ASKED = MODEL.questions_for(PROFILE)
+
+
+def _persona(level: int, **answers: str) -> dict[str, str]:
+    return build(MODEL, PROFILE, level, answers)
+
 
 PERSONAS: dict[str, tuple[int, dict[str, str]]] = {  # name -> (expected overall level, {question id: option id})
-    # Cannot reproduce a model from three months ago; notebooks on laptops.
-    "faq_level_0": (
-        0,
-        {
-            "data_ingestion": "manual_exports",
-            "feature_consistency": "recoded_by_hand",
-            "rebuild_old_model": "cannot_rebuild",
-            "environment_definition": "personal_laptops",
-            "experiment_results": "notebooks_and_chat",
-            "model_versions": "files_and_email",
-            "retrain_trigger": "rerun_notebook",
-            "model_validation": "eyeballed",
-            "release_path": "handed_over",
-            "deploy_lead_time": "no_repeatable_path",
-            "rollout_and_rollback": "overwritten",
-            "production_monitoring": "nothing_watched",
-            "quality_drop_detection": "complaints",
-            "audit_trail": "not_recorded",
-            "model_documentation": "readme_goal",
-            "bias_fairness_checks": "not_checked",
-            "eu_ai_act": "scope_unchecked",
-            "model_ownership": "data_scientist_alone",
-            "automated_tests": "app_code",
-        },
-    ),
-    # App code in Git with CI/CD; model training manual and untracked.
+    # "If you cannot reliably reproduce a model from three months ago, you are at Level 0."
+    "faq_level_0": (0, _persona(0, model_documentation="readme_goal", automated_tests="app_code")),
+    # "Application code is well-managed but model training is manual: Level 1."
     "faq_level_1": (
         1,
-        {
-            "data_ingestion": "scheduled_pipeline",
-            "feature_consistency": "copied_code",
-            "rebuild_old_model": "code_only",
-            "environment_definition": "dockerfile_or_basic_iac",
-            "experiment_results": "notebooks_and_chat",
-            "model_versions": "bucket_naming",
-            "retrain_trigger": "manual_script",
-            "model_validation": "manual_eval_script",
-            "release_path": "app_cicd_model_manual",
-            "deploy_lead_time": "over_four_weeks",
-            "rollout_and_rollback": "manual_redeploy",
-            "production_monitoring": "system_health",
-            "quality_drop_detection": "complaints",
-            "audit_trail": "git_history_only",
-            "model_documentation": "readme_goal",
-            "bias_fairness_checks": "occasional",
-            "eu_ai_act": "scope_checked",
-            "model_ownership": "file_handoff",
-            "automated_tests": "app_code",
-        },
+        _persona(
+            1,
+            automated_tests="app_code",
+            environment_definition="pinned_lockfile",
+            model_ownership="reviewed",
+            fairness_checks="na_no_decisions_about_people",
+        ),
     ),
-    # Automated, tracked, reproducible training; deployment manual; only uptime watched.
+    # "Training is automated but deployment is not: Level 2." Releases are a script someone runs; uptime only.
     "faq_level_2": (
         2,
-        {
-            "data_ingestion": "validation_gates",
-            "feature_consistency": "shared_library",
-            "rebuild_old_model": "fully_recorded",
-            "environment_definition": "managed_compute",
-            "experiment_results": "tracking_server",
-            "model_versions": "registry_stages",
-            "retrain_trigger": "scheduled_pipeline",
-            "model_validation": "automatic_eval_step",
-            "release_path": "scripted_from_registry",
-            "deploy_lead_time": "days_to_weeks",
-            "rollout_and_rollback": "previous_in_registry",
-            "production_monitoring": "system_health",
-            "quality_drop_detection": "adhoc_analysis",
-            "audit_trail": "tracking_records",
-            "model_documentation": "design_doc",
-            "bias_fairness_checks": "occasional",
-            "eu_ai_act": "scope_checked",
-            "model_ownership": "ds_and_de",
-            "automated_tests": "training_code",
-        },
+        _persona(
+            2,
+            release_path="scripted_release",
+            deploy_lead_time="days",
+            production_monitoring="system_health",
+            outcome_feedback="compared_by_hand",
+            incident_response="fixed_in_working_hours",
+            eu_ai_act="scope_checked",
+        ),
     ),
-    # Training and deployment automated, canary with rollback, drift and quality alerts; governance partial (2).
+    # "Both are automated with monitoring: Level 3." Governance and operations at the level-3 gate's minimum.
     "faq_level_3": (
         3,
-        {
-            "data_ingestion": "validation_gates",
-            "feature_consistency": "same_code_skew_checked",
-            "rebuild_old_model": "pipeline_rebuilds",
-            "environment_definition": "iac_via_cd",
-            "experiment_results": "linked_to_releases",
-            "model_versions": "registry_triggers_cd",
-            "retrain_trigger": "pipeline_under_cicd",
-            "model_validation": "gate_against_production",
-            "release_path": "ml_cicd_with_staging",
-            "deploy_lead_time": "within_a_day",
-            "rollout_and_rollback": "canary_auto_rollback",
-            "production_monitoring": "drift_and_quality",
-            "quality_drop_detection": "threshold_alert",
-            "audit_trail": "approvals_in_pipeline",
-            "model_documentation": "design_doc",
-            "bias_fairness_checks": "manual_slice_review",
-            "eu_ai_act": "risk_classified",
-            "model_ownership": "cross_functional_team",
-            "automated_tests": "every_model_release",
-        },
+        _persona(
+            3,
+            audit_trail="tracking_records",
+            model_documentation="design_doc",
+            eu_ai_act="risk_classified",
+            incident_response="owner_and_runbook",
+            cost_tracking="per_model_reviewed",
+        ),
     ),
-    # Everything at level 4.
-    "faq_level_4": (
-        4,
-        {
-            "data_ingestion": "full_lineage",
-            "feature_consistency": "feature_platform",
-            "rebuild_old_model": "one_command_audited",
-            "environment_definition": "policy_checked_iac",
-            "experiment_results": "champion_challenger",
-            "model_versions": "registry_with_governance",
-            "retrain_trigger": "drift_triggered",
-            "model_validation": "policy_based_checks",
-            "release_path": "policy_promotion",
-            "deploy_lead_time": "on_demand",
-            "rollout_and_rollback": "policy_driven_rollout",
-            "production_monitoring": "slice_alerts_act",
-            "quality_drop_detection": "auto_remediation",
-            "audit_trail": "complete_audit_trail",
-            "model_documentation": "generated_per_version",
-            "bias_fairness_checks": "bias_tests_in_pipeline",
-            "eu_ai_act": "evidence_automated",
-            "model_ownership": "platform_self_service",
-            "automated_tests": "load_security_automated",
-        },
-    ),
+    # "Full governance, compliance automation and self-correcting systems: Level 4."
+    "faq_level_4": (4, _persona(4)),
     # Monitoring at 3, but training manual and results untracked: overall 1, monitoring reported above it.
     "monitoring_but_manual_training": (
         1,
-        {
-            "data_ingestion": "scheduled_pipeline",
-            "feature_consistency": "copied_code",
-            "rebuild_old_model": "code_only",
-            "environment_definition": "managed_compute",
-            "experiment_results": "shared_folder",
-            "model_versions": "bucket_naming",
-            "retrain_trigger": "manual_script",
-            "model_validation": "manual_eval_script",
-            "release_path": "app_cicd_model_manual",
-            "deploy_lead_time": "over_four_weeks",
-            "rollout_and_rollback": "manual_redeploy",
-            "production_monitoring": "drift_and_quality",
-            "quality_drop_detection": "threshold_alert",
-            "audit_trail": "git_history_only",
-            "model_documentation": "readme_goal",
-            "bias_fairness_checks": "occasional",
-            "eu_ai_act": "scope_checked",
-            "model_ownership": "file_handoff",
-            "automated_tests": "app_code",
-        },
+        _persona(
+            1,
+            production_monitoring="drift_and_quality_alerts",
+            outcome_feedback="quality_as_labels_arrive",
+            model_ownership="reviewed",
+            automated_tests="app_code",
+            environment_definition="pinned_lockfile",
+        ),
     ),
 }

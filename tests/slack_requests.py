@@ -104,15 +104,17 @@ def block_action(
     value: str,
     block_id: str = "b",
     timestamp: int | str | None = None,
+    trigger_id: str | None = None,
 ) -> tuple[str, dict[str, str]]:
-    """A button click on a message the bot posted: form-encoded ``payload=<json>``, as Slack sends it."""
+    """A button click on a message the bot posted: form-encoded ``payload=<json>``, as Slack sends it; pass
+    ``trigger_id`` to check that a modal opened from the click uses it."""
     payload: dict[str, Any] = {
         "type": "block_actions",
         "user": {"id": user_id, "username": f"user-{user_id}", "name": f"user-{user_id}", "team_id": team_id},
         "api_app_id": API_APP_ID,
         "token": VERIFICATION_TOKEN,
         "container": {"type": "message", "message_ts": message_ts, "channel_id": channel_id, "is_ephemeral": False},
-        "trigger_id": _trigger_id(),
+        "trigger_id": trigger_id or _trigger_id(),
         "team": {"id": team_id, "domain": TEAM_DOMAIN},
         "enterprise": None,
         "is_enterprise_install": False,

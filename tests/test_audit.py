@@ -13,6 +13,7 @@ from sqlalchemy import select
 from dialogs.messages import Command, Input
 from dialogs.ports import Participant
 from dialogs.turn import run_turn
+from scoring.catalog import ModelCatalog
 from scoring.model import default_model
 from scoring.score import score
 from storage.audit import export, forget
@@ -20,24 +21,31 @@ from storage.conversations import SqlConversationStore
 from storage.database import Database
 from storage.models import Answer, Erasure, Member, Response, Result
 from storage.reports import save_team_result, team_snapshot
-from tests.personas import PERSONAS
+from tests.personas import ASKED, PERSONAS
 from tests.storage.helpers import count
 from tests.test_cli import run
 
 MODEL = default_model()
+MODELS = ModelCatalog(MODEL)
+NOTE, LINK = "evidence:", "https://registry.example.com/models/churn"
+ROWS = len(ASKED) + 2  # every question once, the first profile answer, the note's row
 
 
 def assess(db: Database, user: str, persona: str, *, team: str = "C1", platform: str = "slack") -> None:
+    """A whole assessment through the turn runner: the profile changed once and back, a note with an evidence
+    link typed after the first scored answer."""
     store = SqlConversationStore(db)
     who = Participant(platform, "T1", team, user, team_name=f"team {team}", user_name=f"name {user}")
     _, answers = PERSONAS[persona]
-    run_turn(store, MODEL, who, Input(Command.START), source=platform)
-    first = MODEL.questions[0]
-    other = next(o.id for o in first.options if o.id != answers[first.id])
-    run_turn(store, MODEL, who, Input(Command.ANSWER, other, question_id=first.id), source=platform)
-    run_turn(store, MODEL, who, Input(Command.BACK), source=platform)  # and changes the first answer back
-    for q in MODEL.questions:
-        run_turn(store, MODEL, who, Input(Command.ANSWER, answers[q.id], question_id=q.id), source=platform)
+    run_turn(store, MODELS, who, Input(Command.START), source=platform)
+    first = ASKED[0]
+    other = next(o.id for o in MODEL.choices(first) if o.id != answers[first.id])
+    run_turn(store, MODELS, who, Input(Command.ANSWER, other, question_id=first.id), source=platform)
+    run_turn(store, MODELS, who, Input(Command.BACK), source=platform)  # and changes the first answer back
+    for q in ASKED:
+        run_turn(store, MODELS, who, Input(Command.ANSWER, answers[q.id], question_id=q.id), source=platform)
+        if q == ASKED[1]:
+            run_turn(store, MODELS, who, Input(Command.NOTE, f"{NOTE} {LINK}"), source=platform)
 
 
 def stored_answers(db: Database) -> list[tuple[str, str, str, str]]:
@@ -56,7 +64,7 @@ def test_the_export_holds_every_stored_answer_once_with_its_context(db: Database
     trail = export(db)
     exported = sorted((a["member"], a["question"], a["option"], a["answered_at"]) for a in trail.answers)
     assert exported == stored_answers(db)  # every row once, the changed answer's first version included
-    assert len(exported) == 2 * (len(MODEL.questions) + 1)
+    assert len(exported) == 2 * ROWS
     first = trail.answers[0]
     assert {k: first[k] for k in ("platform", "workspace", "team", "team_name", "round", "member_name", "source")} == {
         "platform": "slack",
@@ -67,7 +75,16 @@ def test_the_export_holds_every_stored_answer_once_with_its_context(db: Database
         "member_name": "name U1",
         "source": "slack",
     }
-    assert first["model_version"] == MODEL.version and isinstance(first["level"], int)
+    assert first["model_version"] == MODEL.version and first["question"] == ASKED[0].id and first["level"] is None
+    for row in trail.answers:  # each row's level as the model gives it: none for the profile, N/A, don't know
+        option = MODEL.option(row["question"], row["option"])
+        assert option is not None and row["level"] == option.level
+    noted = [(a["member"], a["question"], a["option"], a["note"], a["link"]) for a in trail.answers if a["note"]]
+    assert noted == [
+        (user, ASKED[1].id, PERSONAS[persona][1][ASKED[1].id], f"{NOTE} {LINK}", LINK)
+        for user, persona in (("U1", "faq_level_2"), ("U2", "faq_level_3"))
+    ]
+    assert all(a["link"] is None for a in trail.answers if not a["note"])
     assert {(r["scope"], r["member"]) for r in trail.results} == {("member", "U1"), ("member", "U2")}
     json.dumps(vars(trail))  # serialisable as it is
 
@@ -99,14 +116,14 @@ def test_forgetting_a_person_removes_their_answers_and_nothing_else(db: Database
 
     erased = forget(db, "U1")
 
-    assert (erased.workspaces, erased.answers, erased.responses) == (1, len(MODEL.questions) + 1, 1)
+    assert (erased.workspaces, erased.answers, erased.responses) == (1, ROWS, 1)
     assert stored_answers(db) == others  # every answer of U1 gone, every other one kept
     with db.reading() as session:
         assert session.scalars(select(Result.scope).order_by(Result.scope)).all() == ["member", "team"]
         assert session.scalar(select(Result.overall).where(Result.scope == "team")) == team_result.overall
         assert session.scalar(select(Member.display_name).where(Member.external_id == "U1")) is None
         erasure = session.scalars(select(Erasure)).one()
-    assert (erasure.user_id, erasure.platform, erasure.answers_removed) == ("U1", "slack", len(MODEL.questions) + 1)
+    assert (erasure.user_id, erasure.platform, erasure.answers_removed) == ("U1", "slack", ROWS)
     assert [e["user"] for e in export(db).erasures] == ["U1"]
     assert forget(db, "nobody").workspaces == 0 and count(db, Erasure) == 1
 
@@ -117,12 +134,17 @@ def test_the_cli_exports_csv_and_forgets(database_url: str, db: Database) -> Non
     assert done.returncode == 0, done.stderr
     rows = list(csv.DictReader(io.StringIO(done.stdout)))
     answers = [r for r in rows if r["record"] == "answer"]
-    assert len(answers) == len(MODEL.questions) + 1 and {r["member"] for r in answers} == {"ana"}
-    assert {"answered_at", "question", "option", "level", "source", "model_version", "round"} <= set(rows[0])
+    assert len(answers) == ROWS and {r["member"] for r in answers} == {"ana"}
+    assert {"answered_at", "question", "option", "level", "note", "link", "source", "model_version", "round"} <= set(
+        rows[0]
+    )
+    noted = [(r["question"], r["note"], r["link"]) for r in answers if r["note"]]
+    assert noted == [(ASKED[1].id, f"{NOTE} {LINK}", LINK)]
+    assert {r["level"] for r in answers if r["question"] == ASKED[0].id} == {""}  # the profile is not a level
     assert run("export", "--since", "yesterday", url=database_url).returncode == 2
 
     done = run("forget", "--user", "ana", url=database_url)
-    assert done.returncode == 0 and f"{len(MODEL.questions) + 1} answer(s)" in done.stdout
+    assert done.returncode == 0 and f"{ROWS} answer(s)" in done.stdout
     assert run("forget", "--user", "nobody", url=database_url).returncode == 4
     trail = json.loads(run("export", url=database_url).stdout)
     assert trail["answers"] == [] and [e["user"] for e in trail["erasures"]] == ["ana"]

@@ -12,10 +12,11 @@ from bot.chart import WIDTH_PX, chart_height, levels_chart
 from bot.summary import Trend
 from scoring.model import default_model
 from scoring.score import score_answers
-from tests.personas import PERSONAS
+from tests.personas import PERSONAS, PROFILE
 from tests.test_cli import run, typed
 
 MODEL = default_model()
+ROWS = len(MODEL.dimensions_for(PROFILE))  # a team's chart has a bar for each dimension its profile is asked about
 
 
 def test_the_chart_is_a_png_sized_for_chat_with_or_without_the_previous_round() -> None:
@@ -26,8 +27,14 @@ def test_the_chart_is_a_png_sized_for_chat_with_or_without_the_previous_round() 
     alone = levels_chart([Trend(name, level, None) for name, level, _ in levels], title="Team x, round 1")
     for png in (with_trend, alone):
         image = Image.open(io.BytesIO(png))
-        assert image.format == "PNG" and image.size == (WIDTH_PX, chart_height(len(MODEL.dimensions)))
+        assert image.format == "PNG" and image.size == (WIDTH_PX, chart_height(ROWS))
     assert with_trend != alone  # the previous round is drawn
+    # A dimension not assessed (no level) and one new since the previous round (no previous level) still draw.
+    gaps = [
+        Trend(name, None if n == 0 else level, None if n == 1 else was) for n, (name, level, was) in enumerate(levels)
+    ]
+    png = levels_chart(gaps, title="Team x, round 3")
+    assert Image.open(io.BytesIO(png)).size == (WIDTH_PX, chart_height(ROWS)) and png != with_trend
 
 
 def test_report_draws_the_chart(tmp_path: Path) -> None:
@@ -39,5 +46,5 @@ def test_report_draws_the_chart(tmp_path: Path) -> None:
     chart = tmp_path / "recsys.png"
     done = run("report", "--team", "recsys", "--chart", str(chart), url=url)
     assert done.returncode == 0, done.stderr
-    assert Image.open(chart).size == (WIDTH_PX, chart_height(len(MODEL.dimensions)))
+    assert Image.open(chart).size == (WIDTH_PX, chart_height(ROWS))
     assert run("report", "--team", "recsys", "--chart", str(tmp_path / "no" / "dir.png"), url=url).returncode == 2

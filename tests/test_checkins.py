@@ -18,16 +18,20 @@ from checkins.cadence import Cadence
 from dialogs.messages import Command, Input
 from dialogs.ports import Participant
 from dialogs.turn import run_turn
-from scoring.model import default_model
+from scoring.catalog import ModelCatalog
+from scoring.model import DEFAULT_MODEL_FILE, default_model, parse_model
+from scoring.score import score
 from storage.checkins import claim_deliveries, finish_delivery, fire_due, reschedule
 from storage.conversations import SqlConversationStore
 from storage.database import Database
+from storage.model_versions import model_catalog, stored_text
 from storage.models import ROUND_CLOSED, ROUND_OPEN, CheckinSettings, Delivery, Response, Result, Round, Schedule, Team
 from tests.checkin_seed import seed_teams
-from tests.personas import PERSONAS
+from tests.personas import ASKED, PERSONAS
 from tests.storage.helpers import count
 
 MODEL = default_model()
+MODELS = ModelCatalog(MODEL)
 GRACE = timedelta(hours=6)
 LEASE = timedelta(minutes=5)
 _, ANSWERS = PERSONAS["faq_level_2"]
@@ -38,9 +42,9 @@ TUESDAY_10 = datetime(2026, 3, 3, 10, 0, tzinfo=UTC)
 def finish(db: Database, user: str, *, team: str = "C1", platform: str = "slack") -> None:
     store = SqlConversationStore(db)
     who = Participant(platform, "T1", team, user)
-    run_turn(store, MODEL, who, Input(Command.START), source="test")
-    for question in MODEL.questions:
-        run_turn(store, MODEL, who, Input(Command.ANSWER, ANSWERS[question.id], question_id=question.id), source="t")
+    run_turn(store, MODELS, who, Input(Command.START), source="test")
+    for question in ASKED:
+        run_turn(store, MODELS, who, Input(Command.ANSWER, ANSWERS[question.id], question_id=question.id), source="t")
 
 
 def deliveries(db: Database, **where: object) -> list[Delivery]:
@@ -72,10 +76,10 @@ def test_the_terminal_has_no_check_ins(db: Database) -> None:
 
 def test_a_due_nudge_fires_once_and_moves_on_a_week(db: Database) -> None:
     seed_teams(db, MODEL, 3, answers=ANSWERS, due_at=TUESDAY_10, opened_at=MONDAY)
-    assert fire_due(db, MODEL, TUESDAY_10 - timedelta(seconds=1), grace=GRACE).fired == 0
-    report = fire_due(db, MODEL, TUESDAY_10 + timedelta(seconds=5), grace=GRACE)
+    assert fire_due(db, MODELS, TUESDAY_10 - timedelta(seconds=1), grace=GRACE).fired == 0
+    report = fire_due(db, MODELS, TUESDAY_10 + timedelta(seconds=5), grace=GRACE)
     assert (report.fired, report.deliveries) == (3, 3)
-    assert fire_due(db, MODEL, TUESDAY_10 + timedelta(seconds=10), grace=GRACE).fired == 0  # nothing twice
+    assert fire_due(db, MODELS, TUESDAY_10 + timedelta(seconds=10), grace=GRACE).fired == 0  # nothing twice
     with db.reading() as session:
         assert set(session.scalars(select(Schedule.next_fire_at).where(Schedule.kind == "nudge"))) == {
             TUESDAY_10 + timedelta(weeks=1)
@@ -86,7 +90,7 @@ def test_a_due_nudge_fires_once_and_moves_on_a_week(db: Database) -> None:
 def test_after_downtime_missed_nudges_collapse_into_one(db: Database) -> None:
     seed_teams(db, MODEL, 1, answers=ANSWERS, due_at=TUESDAY_10, opened_at=MONDAY)
     back = TUESDAY_10 + timedelta(weeks=3, hours=2)  # three Tuesdays missed; the last one two hours ago
-    report = fire_due(db, MODEL, back, grace=GRACE)
+    report = fire_due(db, MODELS, back, grace=GRACE)
     assert (report.fired, report.deliveries, report.skipped) == (1, 1, 0)
     [nudge] = deliveries(db)
     assert nudge.fire_at == TUESDAY_10 + timedelta(weeks=3) and nudge.status == "pending"
@@ -95,7 +99,7 @@ def test_after_downtime_missed_nudges_collapse_into_one(db: Database) -> None:
 
 def test_a_fire_older_than_the_grace_window_is_recorded_as_skipped(db: Database) -> None:
     seed_teams(db, MODEL, 1, answers=ANSWERS, due_at=TUESDAY_10, opened_at=MONDAY)
-    report = fire_due(db, MODEL, TUESDAY_10 + timedelta(days=2), grace=GRACE)
+    report = fire_due(db, MODELS, TUESDAY_10 + timedelta(days=2), grace=GRACE)
     assert (report.deliveries, report.skipped) == (0, 1)
     [skipped] = deliveries(db)
     assert (skipped.status, skipped.fire_at) == ("skipped", TUESDAY_10)
@@ -113,22 +117,22 @@ def test_a_nudge_keeps_its_local_time_across_the_daylight_saving_change(
     tz = ZoneInfo(zone)
     first = datetime.fromisoformat(f"{winter}T10:00").replace(tzinfo=tz).astimezone(UTC)
     seed_teams(db, MODEL, 1, answers=ANSWERS, due_at=first, opened_at=MONDAY, cadence=cadence)
-    fire_due(db, MODEL, first, grace=GRACE)
+    fire_due(db, MODELS, first, grace=GRACE)
     second = schedule(db, "nudge").next_fire_at
     assert second is not None and second.astimezone(tz).hour == 10
     assert second.astimezone(tz).date().isoformat() == summer
     assert second - first == timedelta(days=7, hours=-1)  # one hour fewer: the clocks went forward
-    fire_due(db, MODEL, second, grace=GRACE)
+    fire_due(db, MODELS, second, grace=GRACE)
     assert [d.fire_at for d in deliveries(db)] == [first, second]
 
 
 def test_a_reassessment_round_invites_reminds_and_closes_with_a_summary(db: Database) -> None:
     finish(db, "U1")
     store = SqlConversationStore(db)
-    run_turn(store, MODEL, Participant("slack", "T1", "C1", "U2"), Input(Command.START), source="test")  # unfinished
+    run_turn(store, MODELS, Participant("slack", "T1", "C1", "U2"), Input(Command.START), source="test")  # unfinished
     reassess = schedule(db, "reassess").next_fire_at
     assert reassess is not None
-    report = fire_due(db, MODEL, reassess, grace=GRACE)
+    report = fire_due(db, MODELS, reassess, grace=GRACE)
     assert report.closed_rounds  # round 1 closed with its team result
     with db.reading() as session:
         rounds = session.execute(select(Round.number, Round.status).order_by(Round.number)).all()
@@ -142,23 +146,23 @@ def test_a_reassessment_round_invites_reminds_and_closes_with_a_summary(db: Data
     assert first_reminder is not None and first_reminder > reassess
     finish_round_two = SqlConversationStore(db)
     who = Participant("slack", "T1", "C1", "U1")
-    run_turn(finish_round_two, MODEL, who, Input(Command.START), source="test")
-    for question in MODEL.questions:
+    run_turn(finish_round_two, MODELS, who, Input(Command.START), source="test")
+    for question in ASKED:
         run_turn(
             finish_round_two,
-            MODEL,
+            MODELS,
             who,
             Input(Command.ANSWER, ANSWERS[question.id], question_id=question.id),
             source="t",
         )
-    fire_due(db, MODEL, first_reminder, grace=GRACE)
+    fire_due(db, MODELS, first_reminder, grace=GRACE)
     assert [(d.kind, d.recipient) for d in deliveries(db, fire_at=first_reminder)] == [("reminder", "U2")]
 
     close = None
     now = first_reminder
     for _ in range(5):  # the second reminder, then the close
         now = schedule(db, "round").next_fire_at or now
-        fire_due(db, MODEL, now, grace=GRACE)
+        fire_due(db, MODELS, now, grace=GRACE)
         if schedule(db, "round").round_id is None:
             close = now
             break
@@ -167,6 +171,38 @@ def test_a_reassessment_round_invites_reminds_and_closes_with_a_summary(db: Data
     with db.reading() as session:
         assert session.scalar(select(Round.status).where(Round.number == 2)) == "closed"
     assert len([d for d in deliveries(db) if d.kind == "reminder"]) == 2  # at most two reminders
+
+
+def test_a_round_opened_on_an_older_model_closes_with_that_models_scoring(db: Database) -> None:
+    """History keeps its scoring: a round opened on 2026.12 (stored by the migration) is closed by a server
+    running the current bank, and its team result is 2026.12's ("don't know" counted as level 0 there); the next
+    round opens on the current version."""
+    old_text = stored_text(db, "2026.12")
+    assert old_text is not None
+    old = parse_model(old_text, "stored model version 2026.12")
+    old_models = model_catalog(db, old_text, old, source="stored")
+    unsure = next(q.id for q in old.questions if q.dimension == "reproducibility")  # its level-1 gate needs it
+    answers = {q.id: q.options[3].id for q in old.questions} | {unsure: "dont_know"}
+    store = SqlConversationStore(db)
+    who = Participant("slack", "T1", "C1", "U1")
+    run_turn(store, old_models, who, Input(Command.START), source="test")
+    for question in old.questions:
+        run_turn(
+            store, old_models, who, Input(Command.ANSWER, answers[question.id], question_id=question.id), source="t"
+        )
+    old_result = score(old, [answers])
+    assert old_result.overall == 0  # the "don't know" is level 0 in 2026.12; the current bank would leave it out
+    current = model_catalog(db, DEFAULT_MODEL_FILE.read_text(encoding="utf-8"), MODEL, source="bundled")
+    reassess = schedule(db, "reassess").next_fire_at
+    assert reassess is not None
+    assert fire_due(db, current, reassess, grace=GRACE).closed_rounds
+    with db.reading() as session:
+        rounds = session.execute(select(Round.number, Round.status, Round.model_version).order_by(Round.number))
+        assert [tuple(r) for r in rounds] == [(1, "closed", "2026.12"), (2, "open", MODEL.version)]
+        stored = session.execute(select(Result.overall, Result.payload).where(Result.scope == "team")).one()
+    assert stored.overall == old_result.overall
+    assert stored.payload["model_version"] == "2026.12"
+    assert set(stored.payload["dimensions"]) == {d.id for d in old.dimensions}
 
 
 def test_pause_and_resume_from_chat_and_only_the_owner_may(db: Database) -> None:
@@ -179,7 +215,7 @@ def test_pause_and_resume_from_chat_and_only_the_owner_may(db: Database) -> None
     assert schedule(db, "nudge").next_fire_at is not None
     assert "paused" in schedule_command(db, Asker(owner, admin=False), ["pause"], SLACK, now)
     assert schedule(db, "nudge").next_fire_at is None and schedule(db, "reassess").next_fire_at is None
-    assert fire_due(db, MODEL, now + timedelta(days=60), grace=GRACE).fired == 0
+    assert fire_due(db, MODELS, now + timedelta(days=60), grace=GRACE).fired == 0
     assert "on" in schedule_command(db, Asker(other, admin=True), ["resume"], SLACK, now)  # an admin may
     resumed = schedule(db, "nudge").next_fire_at
     assert resumed is not None and now < resumed <= now + timedelta(weeks=1)
@@ -190,7 +226,7 @@ def test_pause_and_resume_from_chat_and_only_the_owner_may(db: Database) -> None
 
 def test_a_claimed_delivery_is_sent_once_and_a_failed_one_comes_back_after_its_backoff(db: Database) -> None:
     seed_teams(db, MODEL, 2, answers=ANSWERS, due_at=TUESDAY_10, opened_at=MONDAY)
-    fire_due(db, MODEL, TUESDAY_10, grace=GRACE)
+    fire_due(db, MODELS, TUESDAY_10, grace=GRACE)
     first, second = claim_deliveries(db, TUESDAY_10, lease=LEASE)
     assert claim_deliveries(db, TUESDAY_10, lease=LEASE) == []  # leased: another process gets nothing
     assert finish_delivery(db, first, TUESDAY_10) == "sent"
@@ -205,7 +241,7 @@ def test_a_claimed_delivery_is_sent_once_and_a_failed_one_comes_back_after_its_b
 
 def test_a_lease_that_runs_out_makes_the_delivery_claimable_again(db: Database) -> None:
     seed_teams(db, MODEL, 1, answers=ANSWERS, due_at=TUESDAY_10, opened_at=MONDAY)
-    fire_due(db, MODEL, TUESDAY_10, grace=GRACE)
+    fire_due(db, MODELS, TUESDAY_10, grace=GRACE)
     [job] = claim_deliveries(db, TUESDAY_10, lease=LEASE)  # then the process dies mid-send
     assert claim_deliveries(db, TUESDAY_10 + LEASE, lease=LEASE) == []
     [again] = claim_deliveries(db, TUESDAY_10 + LEASE + timedelta(seconds=1), lease=LEASE)
@@ -223,7 +259,7 @@ def test_a_snoozed_step_waits_a_week_then_comes_back(db: Database) -> None:
     with db.reading() as session:
         team_id = session.scalars(select(Team.id)).one()
     job = DeliveryJob(0, "nudge", {}, team_id, "slack", "T0001", "C00000", None, "", 1, TUESDAY_10)
-    first = notices_for(db, MODEL, [job], SLACK, TUESDAY_10)[0]
+    first = notices_for(db, MODELS, [job], SLACK, TUESDAY_10)[0]
     assert first is not None and first.investment is not None
     set_status(
         db,
@@ -236,9 +272,9 @@ def test_a_snoozed_step_waits_a_week_then_comes_back(db: Database) -> None:
         source="slack",
         now=TUESDAY_10,
     )
-    during = notices_for(db, MODEL, [job], SLACK, TUESDAY_10 + timedelta(days=6))[0]
+    during = notices_for(db, MODELS, [job], SLACK, TUESDAY_10 + timedelta(days=6))[0]
     assert during is not None and during.investment != first.investment  # the next step meanwhile
-    after = notices_for(db, MODEL, [job], SLACK, TUESDAY_10 + timedelta(days=7, seconds=1))[0]
+    after = notices_for(db, MODELS, [job], SLACK, TUESDAY_10 + timedelta(days=7, seconds=1))[0]
     assert after is not None and after.investment == first.investment  # back once its week is over
 
 
@@ -295,8 +331,8 @@ def add_round(session: Session, team_id: int, member_id: int, number: int, *, fi
 def tick_daily(db: Database, first: datetime, days: int, late: timedelta = timedelta(0)) -> None:
     """A tick at each day's 10:00 (``late`` after it) and one a minute later (which must find nothing new)."""
     for day in range(days):
-        fire_due(db, MODEL, first + timedelta(days=day) + late, grace=GRACE)
-        fire_due(db, MODEL, first + timedelta(days=day, minutes=1) + late, grace=GRACE)
+        fire_due(db, MODELS, first + timedelta(days=day) + late, grace=GRACE)
+        fire_due(db, MODELS, first + timedelta(days=day, minutes=1) + late, grace=GRACE)
 
 
 def test_a_summary_cadence_posts_the_latest_finished_round_every_two_weeks(db: Database) -> None:
@@ -312,7 +348,7 @@ def test_a_summary_cadence_posts_the_latest_finished_round_every_two_weeks(db: D
         session.execute(update(Round).values(status=ROUND_CLOSED, closed_at=MONDAY))
         add_round(session, team_id, member_id, 2, finished=True)
         add_round(session, team_id, member_id, 3, finished=False)
-    fire_due(db, MODEL, TUESDAY_10 + timedelta(weeks=4), grace=GRACE)
+    fire_due(db, MODELS, TUESDAY_10 + timedelta(weeks=4), grace=GRACE)
     assert summaries(db)[-1] == (TUESDAY_10 + timedelta(weeks=4), 2, "pending", "summary")
 
 
@@ -381,10 +417,10 @@ def test_a_summary_written_by_an_earlier_tick_that_day_is_not_followed_by_anothe
     week_2 = TUESDAY_10 + timedelta(weeks=2)
     with db.transaction() as session:  # the periodic summary's slot moved out of this batch's reach
         session.execute(update(Schedule).where(Schedule.kind == "summary").values(next_fire_at=week_2 + timedelta(1)))
-    fire_due(db, MODEL, week_2, grace=GRACE)
+    fire_due(db, MODELS, week_2, grace=GRACE)
     with db.transaction() as session:
         session.execute(update(Schedule).where(Schedule.kind == "summary").values(next_fire_at=week_2))
-    fire_due(db, MODEL, week_2 + timedelta(seconds=30), grace=GRACE)
+    fire_due(db, MODELS, week_2 + timedelta(seconds=30), grace=GRACE)
     assert [(at, kind) for at, _, _, kind in summaries(db) if at == week_2] == [(week_2, "reassess")]
 
 
@@ -393,8 +429,8 @@ def test_a_round_opened_very_late_counts_from_when_it_opened(db: Database) -> No
     next tick; so it counts from the tick that opened it instead."""
     summary_team(db, Cadence(reassess_weeks=2, round_days=2, reminder_days=(1,)))
     late = TUESDAY_10 + timedelta(weeks=2, hours=50)
-    fire_due(db, MODEL, late, grace=timedelta(hours=72))
-    fire_due(db, MODEL, late + timedelta(seconds=30), grace=timedelta(hours=72))
+    fire_due(db, MODELS, late, grace=timedelta(hours=72))
+    fire_due(db, MODELS, late + timedelta(seconds=30), grace=timedelta(hours=72))
     with db.reading() as session:
         round_2 = session.scalars(select(Round).where(Round.number == 2)).one()
         steps = session.scalars(select(Delivery.kind).where(Delivery.kind.in_(("reminder", "summary")))).all()
@@ -405,12 +441,12 @@ def test_a_round_opened_very_late_counts_from_when_it_opened(db: Database) -> No
 def test_after_downtime_missed_summaries_collapse_into_one(db: Database) -> None:
     summary_team(db, Cadence(reassess_weeks=0, summary_weeks=2))
     back = TUESDAY_10 + timedelta(weeks=4, hours=2)  # the fires of weeks 0, 2 and 4 missed; the last two hours ago
-    report = fire_due(db, MODEL, back, grace=GRACE)
+    report = fire_due(db, MODELS, back, grace=GRACE)
     assert (report.deliveries, report.skipped) == (2, 0)  # the summary and the nudge
     assert summaries(db) == [(TUESDAY_10 + timedelta(weeks=4), 1, "pending", "summary")]
     assert schedule(db, "summary").next_fire_at == TUESDAY_10 + timedelta(weeks=6)
     late = TUESDAY_10 + timedelta(weeks=7)  # week 6's fire is a week old: recorded, not sent
-    fire_due(db, MODEL, late, grace=GRACE)
+    fire_due(db, MODELS, late, grace=GRACE)
     assert summaries(db)[-1] == (TUESDAY_10 + timedelta(weeks=6), 1, "skipped", "summary")
     assert schedule(db, "summary").next_fire_at == TUESDAY_10 + timedelta(weeks=8)
 
@@ -422,7 +458,7 @@ def test_the_summary_cadence_is_changed_by_typing_and_described(db: Database) ->
     done = schedule_command(db, owner, ["summary", "every", "2", "weeks"], SLACK, MONDAY)
     assert done.startswith("Done.") and done.endswith("; a team summary every 2 weeks.")
     assert schedule(db, "summary").next_fire_at == TUESDAY_10
-    fire_due(db, MODEL, TUESDAY_10, grace=GRACE)
+    fire_due(db, MODELS, TUESDAY_10, grace=GRACE)
     # A later change counts the weeks from the last summary rather than starting again.
     assert "every week" in schedule_command(db, owner, ["summary", "weekly"], SLACK, TUESDAY_10 + timedelta(days=1))
     assert schedule(db, "summary").next_fire_at == TUESDAY_10 + timedelta(weeks=1)

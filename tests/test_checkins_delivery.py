@@ -33,6 +33,7 @@ from checkins.cadence import Cadence
 from dialogs.messages import Command, Input
 from dialogs.ports import Participant
 from dialogs.turn import run_turn
+from scoring.catalog import ModelCatalog
 from scoring.model import default_model
 from storage.checkins import cadence_of
 from storage.conversations import SqlConversationStore
@@ -41,12 +42,13 @@ from storage.models import CheckinSettings, Delivery, PlanEvent, PlanItem, Sched
 from tests import teams_activities as a
 from tests.fakes.bot_connector import FakeBotConnector
 from tests.fakes.slack_api import UPLOAD, FakeSlackApi
-from tests.personas import PERSONAS
+from tests.personas import ASKED, PERSONAS, PROFILE
 from tests.server_thread import ServerThread
 from tests.slack_requests import block_action, slash_command, view_submission
 from tests.test_slack_server import SECRET
 
 MODEL = default_model()
+MODELS = ModelCatalog(MODEL)
 _, ANSWERS = PERSONAS["faq_level_2"]
 
 
@@ -67,9 +69,9 @@ def slack_api() -> Iterator[FakeSlackApi]:
 def finish(db: Database, user: str, *, platform: str = "slack", workspace: str = "T1", team: str = "C1") -> None:
     store = SqlConversationStore(db)
     who = Participant(platform, workspace, team, user)
-    run_turn(store, MODEL, who, Input(Command.START), source="test")
-    for question in MODEL.questions:
-        run_turn(store, MODEL, who, Input(Command.ANSWER, ANSWERS[question.id], question_id=question.id), source="t")
+    run_turn(store, MODELS, who, Input(Command.START), source="test")
+    for question in ASKED:
+        run_turn(store, MODELS, who, Input(Command.ANSWER, ANSWERS[question.id], question_id=question.id), source="t")
 
 
 def slack_scheduler(db: Database, slack_api: FakeSlackApi, clock: Clock, **kw: Any) -> CheckinScheduler:
@@ -78,7 +80,7 @@ def slack_scheduler(db: Database, slack_api: FakeSlackApi, clock: Clock, **kw: A
     async def client_for(_: str) -> AsyncWebClient:
         return client
 
-    bot = Runtime(SqlConversationStore(db), db, MODEL)
+    bot = Runtime(SqlConversationStore(db), db, MODELS)
     return CheckinScheduler(bot, {"slack": SlackOutbox(client_for)}, clock=clock, pace=0.0, **kw)
 
 
@@ -228,7 +230,7 @@ def test_teams_check_ins_go_through_the_stored_conversation_reference(db: Databa
             workspace=a.TENANT_ID,
             team=a.TEAM_ID,
         )
-        bot = Runtime(SqlConversationStore(db), db, MODEL)
+        bot = Runtime(SqlConversationStore(db), db, MODELS)
         outbox = TeamsOutbox(bot, build_adapter(settings), None)
         result = asyncio.run(CheckinScheduler(bot, {"teams": outbox}, clock=Clock(datetime.now(tz=UTC))).tick())
         assert result.sent == 1
@@ -257,7 +259,7 @@ def image_of(activity: dict[str, Any]) -> bytes | None:
             head, _, data = element["url"].partition(",")
             assert head == "data:image/png;base64"
             png = base64.b64decode(data)
-            assert Image.open(io.BytesIO(png)).size == (WIDTH_PX, chart_height(len(MODEL.dimensions)))
+            assert Image.open(io.BytesIO(png)).size == (WIDTH_PX, chart_height(len(MODEL.dimensions_for(PROFILE))))
             return png
     return None
 

@@ -1,4 +1,5 @@
-"""Scoring: the article's FAQ teams, the weakest-link and gate rules, team aggregation and the advice."""
+"""Scoring: the article's FAQ teams, the rules (profiles, "not applicable", "don't know", gates, team answers),
+the advice, the bank against the issue's brief, model files, and old banks keeping their scoring."""
 
 from __future__ import annotations
 
@@ -15,9 +16,15 @@ from scoring.model import (
     ModelFileError,
     default_model,
     load_model,
+    parse_model,
 )
-from scoring.score import score, score_answers, unknown_answers
+from scoring.score import Assessed, Status, score, score_answers, unknown_answers
+from tests.legacy_personas import PERSONAS_2026_12
+from tests.mini_model import MINI_YAML, answers, mini_model
 from tests.personas import PERSONAS
+from tests.teams import build
+
+FROZEN_2026_12 = Path(__file__).resolve().parents[1] / "storage/migrations/versions/0008_model_2026_12.yaml"
 
 
 @pytest.fixture(scope="module")
@@ -25,173 +32,253 @@ def model() -> MaturityModel:
     return default_model()
 
 
-def at_level(model: MaturityModel, level: int, **overrides: int) -> dict[str, str]:
-    """Every question answered with the option of ``level``, except the dimensions given other levels."""
-    answers = {}
-    for q in model.questions:
-        want = overrides.get(q.dimension, level)
-        answers[q.id] = next(o.id for o in q.options if o.level == want)
-    return answers
+@pytest.fixture(scope="module")
+def mini() -> MaturityModel:
+    return mini_model()
+
+
+# --- the article's FAQ teams ------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("name", [n for n in PERSONAS if n.startswith("faq_level_")])
 def test_the_faq_teams_land_on_their_level(model: MaturityModel, name: str) -> None:
-    expected, answers = PERSONAS[name]
-    assert not unknown_answers(model, answers)
-    assert set(answers) == set(model.question_by_id), "a persona answers every question"
-    assert score_answers(model, answers).overall == expected
+    expected, given = PERSONAS[name]
+    assert not unknown_answers(model, given)
+    assert set(given) == {q.id for q in model.questions_for("online")}, "a persona answers every question it is asked"
+    assert score_answers(model, given).overall == expected
 
 
 def test_strong_monitoring_does_not_lift_a_team_with_manual_untracked_training(model: MaturityModel) -> None:
-    expected, answers = PERSONAS["monitoring_but_manual_training"]
-    result = score_answers(model, answers)
+    expected, given = PERSONAS["monitoring_but_manual_training"]
+    result = score_answers(model, given)
     assert result.overall == expected == 1
-    assert result.dimension("monitoring").level >= 3
+    assert result.dimension("monitoring").level == 3
     assert "monitoring" in result.strengths
-    assert {"training", "tracking"} & set(result.blockers)
+    assert {"training", "tracking"} <= set(result.blockers)
 
 
-def test_a_dimension_is_its_weakest_question_with_progress_inside_the_level(model: MaturityModel) -> None:
-    answers = at_level(model, 3)
-    deployment = model.questions_by_dimension["deployment"]
-    answers[deployment[0].id] = next(o.id for o in deployment[0].options if o.level == 1)
-    dim = score_answers(model, answers).dimension("deployment")
-    assert dim.level == 1
-    assert dim.progress == pytest.approx((len(deployment) - 1) / len(deployment))
-    assert dim.explanation.startswith("Deployment is level 1 because")
-    assert deployment[0].text in dim.explanation
+# --- the rules, on a small model ---------------------------------------------------------------------------
 
 
-def test_overall_needs_every_lower_gate(model: MaturityModel) -> None:
-    assert score_answers(model, at_level(model, 4)).overall == 4
-    assert score_answers(model, at_level(model, 4, reproducibility=0)).overall == 0
-    assert score_answers(model, at_level(model, 4, monitoring=2)).overall == 2
-    for gate in model.gates:
-        for dim in gate.dimensions:
-            assert score_answers(model, at_level(model, 4, **{dim: gate.level - 1})).overall == gate.level - 1
+def test_a_dimension_is_its_weakest_counted_answer_with_progress_inside_the_level(mini: MaturityModel) -> None:
+    result = score_answers(mini, answers(a1=3, a2=1, b1=3, b2=3, c1=3))
+    alpha = result.dimension("alpha")
+    assert alpha.level == 1 and alpha.progress == pytest.approx(1 / 2)
+    assert alpha.explanation.startswith("Alpha is level 1 because the answer to 'Question a2?' is 'a2 at level 1'")
 
 
-def test_dont_know_counts_as_zero_and_is_flagged(model: MaturityModel) -> None:
-    answers = at_level(model, 4)
-    for q in model.questions_by_dimension["governance"]:
-        answers[q.id] = DONT_KNOW
-    result = score_answers(model, answers)
-    assert result.dimension("governance").level == 0
-    assert result.dimension("governance").dont_know_share == 1.0
-    assert result.knowledge_gaps == ("governance",)
-    assert "don't know" in result.dimension("governance").explanation
+def test_not_applicable_is_left_out_and_an_all_not_applicable_dimension_blocks_nothing(mini: MaturityModel) -> None:
+    with_na = score_answers(mini, answers(a1=4, a2="na_other", b1=4, b2=4, c1="na_no_people"))
+    assert with_na.dimension("alpha").level == 4, "the N/A answer is not the weakest answer"
+    gamma = with_na.dimension("gamma")
+    assert gamma.level is None and gamma.assessed is Assessed.NOT_APPLICABLE
+    assert with_na.overall == 4, "a dimension with nothing applicable blocks no gate"
+    assert [(n.question_id, n.reasons) for n in with_na.not_applicable] == [
+        ("a2", (("other", "another reason", 1),)),
+        ("c1", (("no_people", "no people involved", 1),)),
+    ]
+    assert with_na.to_dict()["dimensions"]["gamma"]["level"] is None  # type: ignore[index]
 
 
-def test_unanswered_questions_count_as_zero_and_are_listed(model: MaturityModel) -> None:
-    answers = at_level(model, 4)
-    gone = model.questions_by_dimension["team"][0].id
-    del answers[gone]
-    result = score_answers(model, answers)
-    assert result.unanswered == (gone,)
-    assert result.dimension("team").level == 0
-    assert "was not answered" in result.dimension("team").explanation
+def test_dont_know_is_left_out_and_mostly_dont_know_is_not_assessed_and_holds_the_gates(mini: MaturityModel) -> None:
+    one = score_answers(mini, answers(a1=3, a2=DONT_KNOW, b1=3, b2=3, c1=3))
+    assert one.dimension("alpha").level == 3 and one.overall == 3, "one don't know does not veto the result"
+    assert one.dont_know == ("a2",) and one.knowledge_gaps[0].who_knows == "the alpha lead"
+    mostly = score_answers(mini, answers(a1=DONT_KNOW, a2=DONT_KNOW, b1=3, b2=3, c1=3))
+    alpha = mostly.dimension("alpha")
+    assert alpha.level is None and alpha.assessed is Assessed.UNKNOWN
+    assert "Ask the alpha lead" in alpha.explanation
+    assert mostly.overall == 0 and mostly.blockers == ("alpha",), "nobody can confirm level 1 without alpha"
+    assert mostly.knowledge_silos == ("alpha",)
 
 
-def test_team_answer_is_the_lower_median_and_wide_spreads_are_disagreements(model: MaturityModel) -> None:
-    q = model.questions[0]
-    members = [at_level(model, lv) for lv in (0, 3)]  # even count: the lower of the two middle values
-    result = score(model, members)
-    assert result.dimensions[0].questions[0].level == 0
-    members = [at_level(model, lv) for lv in (0, 2, 4)]
-    result = score(model, members)
-    assert all(d.level == 2 for d in result.dimensions)
-    assert {d.question_id for d in result.disagreements} == set(model.question_by_id)
-    assert result.disagreements[0].spread == 4 and result.respondents == 3
-    close = score(model, [at_level(model, 2), at_level(model, 3)])
-    assert close.disagreements == ()
-    assert q.text in {d.question for d in result.disagreements}
+def test_a_question_nobody_answered_counts_as_level_zero_and_is_listed(mini: MaturityModel) -> None:
+    result = score_answers(mini, answers(a1=4, b1=4, b2=4, c1=4))
+    assert result.unanswered == ("a2",)
+    assert result.dimension("alpha").level == 0
+    assert "'Question a2?' was not answered" in result.dimension("alpha").explanation
 
 
-def test_a_spread_of_exactly_two_is_a_disagreement_and_one_is_not(model: MaturityModel) -> None:
-    q = model.questions[0]
-    pick = {lv: next(o.id for o in q.options if o.level == lv) for lv in range(5)}
-    base = at_level(model, 2)
-    wide = score(model, [base | {q.id: pick[1]}, base | {q.id: pick[3]}])
-    assert [(d.question_id, d.spread) for d in wide.disagreements] == [(q.id, 2)]
-    narrow = score(model, [base | {q.id: pick[1]}, base | {q.id: pick[2]}])
-    assert narrow.disagreements == ()
+def test_gates_build_on_each_other_and_level_four_needs_every_assessed_dimension(mini: MaturityModel) -> None:
+    top = {"a1": 4, "a2": 4, "b1": 4, "b2": 4, "c1": 4}
+    assert score_answers(mini, answers(**top)).overall == 4
+    assert score_answers(mini, answers(**top | {"c1": 0})).overall == 1, "gamma >= 1 is part of level 2's gate"
+    assert score_answers(mini, answers(**top | {"c1": 1})).overall == 2
+    assert score_answers(mini, answers(**top | {"c1": 3})).overall == 3
+    assert score_answers(mini, answers(**top | {"a1": 0})).overall == 0
 
 
-def test_dont_know_is_a_knowledge_gap_not_a_disagreement(model: MaturityModel) -> None:
-    q = model.questions[0]
-    top = next(o.id for o in q.options if o.level == 4)
-    result = score(model, [at_level(model, 4) | {q.id: DONT_KNOW}, at_level(model, 4) | {q.id: top}])
-    assert result.disagreements == ()
+def test_nothing_assessed_is_level_zero_not_a_vacuous_four(mini: MaturityModel) -> None:
+    result = score_answers(mini, answers(a1=DONT_KNOW, a2=DONT_KNOW, b1=DONT_KNOW, b2=DONT_KNOW, c1=DONT_KNOW))
+    assert result.overall == 0
 
 
-def test_knowledge_gap_needs_more_than_thirty_percent(model: MaturityModel) -> None:
-    governance = model.questions_by_dimension["governance"]
-    assert len(governance) == 4  # 2 members x 4 questions = 8 answers: 2 "don't know" is 25%, 3 is 37.5%
-    a, b = at_level(model, 2), at_level(model, 2)
-    a[governance[0].id] = a[governance[1].id] = DONT_KNOW
-    assert "governance" not in score(model, [a, b]).knowledge_gaps
-    b[governance[2].id] = DONT_KNOW
-    assert score(model, [a, b]).knowledge_gaps == ("governance",)
+def test_a_profile_decides_the_questions_and_caps_the_level(mini: MaturityModel) -> None:
+    lab = score_answers(mini, answers("lab", a1=4, a2=4, c1=4, b1=0, b2=0))  # beta is not asked of a lab
+    assert [d.id for d in lab.dimensions] == ["alpha", "gamma"]
+    assert lab.overall == 2 and lab.level_cap == 2 and lab.level_cap_note == "Production would add beta."
+    assert lab.blockers == (), "at its cap a lab is held back by what it runs, not by a dimension"
+    assert [s.id for s in lab.next_steps] == ["keep_a1", "keep_a2", "keep_c1"]
 
 
-def test_team_dont_know_share_per_dimension(model: MaturityModel) -> None:
-    a, b = at_level(model, 2), at_level(model, 2)
-    monitoring = model.questions_by_dimension["monitoring"]
-    a[monitoring[0].id] = DONT_KNOW
-    result = score(model, [a, b])
-    assert result.dimension("monitoring").dont_know_share == pytest.approx(1 / (2 * len(monitoring)))
-    assert result.dimension("data").dont_know_share == 0
+def test_the_team_profile_is_the_majority_and_ties_go_to_the_first_listed(mini: MaturityModel) -> None:
+    svc, lab = answers("svc", a1=2, a2=2, b1=2, b2=2, c1=2), answers("lab", a1=2, a2=2, c1=2)
+    assert score(mini, [svc, lab, lab]).profile == "lab"
+    tie = score(mini, [lab, svc])
+    assert tie.profile == "svc" and tie.profile_votes == (("svc", 1), ("lab", 1)) and tie.profile_disagreement
+    assert score(mini, [svc, lab]) == tie, "member order does not matter"
 
 
-def test_next_steps_lift_the_blockers_first(model: MaturityModel) -> None:
-    _, answers = PERSONAS["faq_level_1"]
-    result = score_answers(model, answers)
-    levels = {d.id: d.level for d in result.dimensions}
-    assert result.blockers and all(levels[b] < 2 for b in result.blockers)
-    first = result.next_steps[0]
-    assert result.blockers[0] in first.lifts and first.transition == levels[result.blockers[0]]
-    offered = [i.id for i in result.next_steps]
-    assert {i.id for i in model.investments_for(1)} <= set(offered), "the whole next transition is offered"
-    assert len(set(offered)) == len(offered)
+def test_team_answer_is_the_lower_median_of_those_who_know(mini: MaturityModel) -> None:
+    base = {"a1": 2, "b1": 2, "b2": 2, "c1": 2}
+    members = [answers(**base, a2=0), answers(**base, a2=3), answers(**base, a2=DONT_KNOW)]
+    scored = score(mini, members).dimensions[0].questions[1]
+    assert (scored.question_id, scored.level, scored.dont_know, scored.respondents) == ("a2", 0, 1, 3)
+    members = [answers(**base, a2=level) for level in (0, 2, 4)]
+    assert score(mini, members).dimensions[0].questions[1].level == 2
 
 
-def test_a_blocker_two_levels_behind_gets_its_own_first_step(model: MaturityModel) -> None:
-    result = score_answers(model, at_level(model, 3, data=0))
-    assert result.overall == 1 and result.blockers[0] == "data"
-    assert result.next_steps[0].transition == 0 and "data" in result.next_steps[0].lifts
+def test_not_applicable_needs_a_majority_of_those_who_answered(mini: MaturityModel) -> None:
+    base = {"a1": 2, "a2": 2, "b1": 2, "b2": 2}
+    tie = score(mini, [answers(**base, c1="na_no_people"), answers(**base, c1=1)])
+    c1 = tie.dimension("gamma").questions[0]
+    assert c1.status is Status.SCORED and c1.level == 1, "a tie is scored: nobody answers their way up"
+    assert [d.question_id for d in tie.disagreements] == ["c1"], "N/A beside a level is worth showing"
+    most = score(mini, [answers(**base, c1="na_no_people"), answers(**base, c1="na_other"), answers(**base, c1=1)])
+    assert most.dimension("gamma").assessed is Assessed.NOT_APPLICABLE
+    assert most.not_applicable[0].reasons == (("no_people", "no people involved", 1), ("other", "another reason", 1))
 
 
-def test_level_four_gets_advice_on_sustaining_it(model: MaturityModel) -> None:
-    result = score_answers(model, at_level(model, 4))
-    assert result.blockers == ()
-    assert result.next_steps and {i.transition for i in result.next_steps} == {MAX_LEVEL}
+def test_a_spread_of_two_levels_is_a_disagreement_and_dont_know_is_not(mini: MaturityModel) -> None:
+    base = {"a2": 2, "b1": 2, "b2": 2, "c1": 2}
+    wide = score(mini, [answers(**base, a1=1), answers(**base, a1=3)])
+    assert [(d.question_id, d.spread, d.respondents) for d in wide.disagreements] == [("a1", 2, 2)]
+    assert score(mini, [answers(**base, a1=1), answers(**base, a1=2)]).disagreements == ()
+    assert score(mini, [answers(**base, a1=4), answers(**base, a1=DONT_KNOW)]).disagreements == ()
 
 
-def test_pitfalls_follow_the_answers(model: MaturityModel) -> None:
-    skipping = score_answers(model, at_level(model, 2, monitoring=0))
-    assert "skipping_monitoring" in {p.id for p in skipping.pitfalls}
-    assert score_answers(model, at_level(model, 4)).pitfalls == ()
+def test_pitfalls_can_name_questions_and_dimensions(mini: MaturityModel) -> None:
+    shown = score_answers(mini, answers(a1=3, a2=3, b1=3, b2=3, c1=1))
+    assert [p.id for p in shown.pitfalls] == ["fast_alpha"]
+    not_applicable = score_answers(mini, answers(a1=3, a2=3, b1=3, b2=3, c1="na_other"))
+    assert not_applicable.pitfalls == (), "a question without a level never matches"
 
 
-def test_unknown_ids_are_reported(model: MaturityModel) -> None:
-    q = model.questions[0]
-    problems = unknown_answers(model, {"nope": "x", q.id: "bogus"})
+# --- the advice --------------------------------------------------------------------------------------------
+
+
+def test_next_steps_come_from_the_weak_answers_not_the_dimension(model: MaturityModel) -> None:
+    given = build(model, "online", 3, {"feature_consistency": "recoded_by_hand"})
+    result = score_answers(model, given)
+    assert result.blockers == ("data",)
+    assert [s.id for s in result.next_steps] == ["share_feature_code"]
+    assert result.next_steps[0].questions == ("feature_consistency",) and result.next_steps[0].lifts == ("data",)
+
+
+def test_next_steps_that_clear_a_dimension_come_first(mini: MaturityModel) -> None:
+    result = score_answers(mini, answers(a1=1, a2=1, b1=1, b2=2, c1=2))
+    # Level 2 needs alpha 2 and beta 2: moving b1 up clears beta on its own; alpha needs both a1 and a2 moved.
+    assert result.overall == 1 and set(result.blockers) == {"alpha", "beta"}
+    assert [s.id for s in result.next_steps] == ["b1_up_1", "a1_up_1", "a2_up_1"]
+
+
+def test_a_practice_the_team_already_reports_is_never_suggested(model: MaturityModel) -> None:
+    # Release through CI/CD with staging, yet weeks from approval to production: "script the release" (the
+    # lead-time rung's first investment) is already in place, so the lead-time advice moves to the waits.
+    given = build(model, "online", 3, {"deploy_lead_time": "weeks", "cost_tracking": "per_model_reviewed"})
+    steps = [s.id for s in score_answers(model, given).next_steps]
+    assert "scripted_release" not in steps and "remove_release_waits" in steps
+
+
+def test_next_steps_fit_the_profile(model: MaturityModel) -> None:
+    batch = score_answers(model, build(model, "batch", 2))
+    ids = {s.id for s in batch.next_steps}
+    assert "parallel_scoring" in ids and not ids & {"canary_releases", "automatic_rollback"}
+    llm = score_answers(model, build(model, "llm", 2))
+    ids = {s.id for s in llm.next_steps}
+    assert {"evaluation_gate_in_ci", "guardrails_tested"} <= ids
+    assert not ids & {"training_pipeline", "pipeline_ci_cd", "model_registry"}
+    for result, profile in ((batch, "batch"), (llm, "llm")):
+        assert all(s.investment.fits(profile) for s in result.next_steps)
+
+
+def test_level_four_gets_sustaining_advice_fit_to_its_answers(model: MaturityModel) -> None:
+    top = score_answers(model, build(model, "online", 4))
+    assert top.blockers == () and top.next_steps and all(s.investment.sustains for s in top.next_steps)
+    without_fairness = score_answers(
+        model, build(model, "online", 4, {"fairness_checks": "na_no_decisions_about_people"})
+    )
+    assert "fairness_checks" not in {q for s in without_fairness.next_steps for q in s.questions}
+
+
+def test_every_level_is_reachable_in_every_dimension_for_every_profile(model: MaturityModel) -> None:
+    for profile in (o.id for o in model.profile_options):
+        for dimension in model.dimensions_for(profile):
+            asked = [q for q in model.questions_for(profile) if q.dimension == dimension.id]
+            for level in range(MAX_LEVEL + 1):
+                given = build(model, profile, 4, {q.id: q.options[level].id for q in asked})
+                assert score_answers(model, given).dimension(dimension.id).level == level, (profile, dimension.id)
+
+
+def test_unknown_ids_an_option_of_another_question_and_a_missing_profile_are_reported(model: MaturityModel) -> None:
+    problems = unknown_answers(model, {"nope": "x", "data_quality": "recoded_by_hand"})
     assert any("unknown question id 'nope'" in p for p in problems)
-    assert any("'bogus'" in p and q.id in p for p in problems)
+    assert any("'recoded_by_hand'" in p and "data_quality" in p for p in problems)
+    assert any("profile question 'system_type' needs an answer" in p for p in problems)
+    assert not unknown_answers(model, build(model, "batch", 2) | {"rollout_online": "overwritten"})
+
+
+def test_answers_to_questions_that_do_not_apply_are_ignored(model: MaturityModel) -> None:
+    given = build(model, "batch", 3)
+    assert score_answers(model, given | {"rollout_online": "overwritten", "guardrails": "provider_defaults"}) == (
+        score_answers(model, given)
+    )
+
+
+# --- the bank against the brief -----------------------------------------------------------------------------
 
 
 def test_the_bank_meets_the_brief(model: MaturityModel) -> None:
-    assert len(model.dimensions) >= 8 and len(model.questions) >= 18
-    for dim in model.dimensions:
-        questions = model.questions_by_dimension[dim.id]
-        assert len(questions) >= 2
-        for level in range(MAX_LEVEL + 1):  # every level reachable in every dimension
-            answers = at_level(model, 4, **{dim.id: level})
-            assert score_answers(model, answers).dimension(dim.id).level == level
-    for transition in range(MAX_LEVEL):
-        lifted = {d for i in model.investments_for(transition) for d in i.lifts}
-        assert lifted, f"no investment for {transition}->{transition + 1}"
+    assert len(model.dimensions) >= 10
+    profiles = {o.id for o in model.profile_options}
+    assert profiles == {"online", "batch", "llm", "research"} and model.questions[0].profile
+    assert len(model.questions_for("online")) <= 26
+    llm_only = [q for q in model.questions if q.applies_to == ["llm"]]
+    assert len([q for q in llm_only if q.dimension == "llm"]) >= 4
+    for dimension in ("cost", "security", "operations", "llm"):
+        assert any(q.dimension == dimension for q in model.questions), dimension
+    for question in ("data_quality", "outcome_feedback", "service_objectives", "incident_response", "supply_chain"):
+        assert question in model.question_by_id  # data quality, late labels, SLOs, on-call, supply chain
+    for quick in (
+        "rebuild_old_model",
+        "experiment_results",
+        "deploy_lead_time",
+        "production_monitoring",
+        "audit_trail",
+    ):
+        assert quick in model.question_by_id  # the article's five quick self-assessment questions
+    for needs_na in ("eu_ai_act", "fairness_checks", "personal_data", "rollout_online"):
+        assert any(o.not_applicable for o in model.choices(model.question_by_id[needs_na])), needs_na
     assert len(model.pitfalls) >= 5
+
+
+def test_gates_are_at_least_as_strict_as_the_issue_asks(model: MaturityModel) -> None:
+    gates = model.gate_by_level
+    assert gates[2].needs["governance"] >= 1 and gates[2].needs["monitoring"] >= 1
+    assert gates[3].needs["data"] >= 3 and gates[3].needs["training"] >= 3 and gates[3].needs["governance"] >= 2
+    assert gates[4].every_dimension
+
+
+def test_every_option_below_the_top_names_what_moves_it_up_for_every_profile(model: MaturityModel) -> None:
+    for question in model.questions[1:]:
+        for profile in question.applies_to or [o.id for o in model.profile_options]:
+            for option in question.options:
+                fitting = [i for i in option.next if model.investment_by_id[i].fits(profile)]
+                assert fitting, (question.id, option.id, profile)
+                assert all(model.investment_by_id[i].sustains == (option.level == MAX_LEVEL) for i in fitting)
+
+
+# --- model files --------------------------------------------------------------------------------------------
 
 
 def _broken(tmp_path: Path, mutate) -> Path:
@@ -204,36 +291,71 @@ def _broken(tmp_path: Path, mutate) -> Path:
 
 def test_a_broken_model_file_names_the_file_the_field_and_the_problem(tmp_path: Path) -> None:
     def bad_level(raw: dict) -> None:
-        raw["questions"][0]["options"][0]["level"] = 7
+        raw["questions"][1]["options"][0]["level"] = 7
 
     path = _broken(tmp_path, bad_level)
     with pytest.raises(ModelFileError) as info:
         load_model(path)
     message = str(info.value)
-    first = yaml.safe_load(DEFAULT_MODEL_FILE.read_text())["questions"][0]
-    assert str(path) in message
-    assert f"questions[{first['id']}].options[{first['options'][0]['id']}].level" in message
+    second = yaml.safe_load(DEFAULT_MODEL_FILE.read_text())["questions"][1]
+    assert str(path) in message and "\n" not in message
+    assert f"questions[{second['id']}].options[{second['options'][0]['id']}].level" in message
     assert "less than or equal to 4" in message
 
 
-def test_a_model_file_missing_a_level_or_dimension_is_refused(tmp_path: Path) -> None:
-    def drop_top_option(raw: dict) -> None:
-        raw["questions"][0]["options"].pop()
-
-    with pytest.raises(ModelFileError, match=r"no option for level\(s\) \[4\]"):
-        load_model(_broken(tmp_path, drop_top_option))
-
-    def unknown_dimension(raw: dict) -> None:
-        raw["questions"][0]["dimension"] = "astrology"
-
-    with pytest.raises(ModelFileError, match=r"questions\[\w+\]\.dimension: unknown dimension 'astrology'"):
-        load_model(_broken(tmp_path, unknown_dimension))
+@pytest.mark.parametrize(
+    ("mutate", "problem"),
+    [
+        (lambda raw: raw["questions"][1]["options"].pop(), r"no option for level\(s\) \[4\]"),
+        (lambda raw: raw["questions"][1].update(dimension="astrology"), r"unknown dimension 'astrology'"),
+        (lambda raw: raw["questions"][1].update(applies_to=["mainframe"]), r"unknown profile\(s\) \['mainframe'\]"),
+        (lambda raw: raw["questions"][1]["options"][0].update(next=[]), "name the investment that moves"),
+        (lambda raw: raw["questions"][1]["options"][4].update(next=["scheduled_data_pipeline"]), "sustains: true"),
+        (lambda raw: raw["questions"].append(raw["questions"].pop(0)), "the profile question must come first"),
+        (lambda raw: raw["questions"][2].update(not_applicable=["because"]), r"unknown reason\(s\) \['because'\]"),
+    ],
+)
+def test_a_model_file_that_breaks_a_rule_is_refused(tmp_path: Path, mutate, problem: str) -> None:
+    with pytest.raises(ModelFileError, match=problem):
+        load_model(_broken(tmp_path, mutate))
 
 
 def test_a_model_file_that_is_not_yaml_or_missing(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("levels: [unclosed")
-    with pytest.raises(ModelFileError, match="not valid YAML"):
+    with pytest.raises(ModelFileError, match="not valid YAML") as info:
         load_model(bad)
+    assert "\n" not in str(info.value)
     with pytest.raises(ModelFileError, match="cannot read"):
         load_model(tmp_path / "missing.yaml")
+
+
+def test_the_changelog_says_what_a_version_changed(mini: MaturityModel) -> None:
+    assert mini.changes_in("mini-1") == ["The first mini version."] and mini.changes_in("mini-0") == []
+    assert parse_model(MINI_YAML.replace('"mini-1"', '"mini-2"', 1), "x").changes_in("mini-2") == []
+
+
+# --- old banks keep their scoring ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(PERSONAS_2026_12))
+def test_the_2026_12_bank_keeps_its_scoring(name: str) -> None:
+    """Rounds taken on 2026.12 are scored with 2026.12 as it was: the same levels as before profiles existed."""
+    old = load_model(FROZEN_2026_12)
+    expected, given = PERSONAS_2026_12[name]
+    assert old.version == "2026.12" and old.profile_question is None
+    assert score_answers(old, given).overall == expected
+
+
+def test_the_2026_12_bank_still_scores_dont_know_as_level_zero() -> None:
+    old = load_model(FROZEN_2026_12)
+    _, given = PERSONAS_2026_12["faq_level_4"]
+    result = score_answers(old, given | {"rollout_and_rollback": DONT_KNOW})
+    assert result.dimension("deployment").level == 0 and result.overall == 0
+
+
+def test_a_not_assessed_dimension_counts_only_its_dont_know_answers(mini: MaturityModel) -> None:
+    result = score_answers(mini, answers(a1=DONT_KNOW, a2="na_other", b1=3, b2=3, c1=3))
+    alpha = result.dimension("alpha")
+    assert alpha.assessed is Assessed.UNKNOWN
+    assert '1 of 2 questions were answered "don\'t know"' in alpha.explanation

@@ -12,16 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from scoring.model import default_model
 from storage.database import upgrade
 from tests.fakes.slack_api import FakeSlackApi
-from tests.personas import PERSONAS
+from tests.personas import ASKED, PERSONAS
 from tests.serve_processes import EXE, free_port, healthy, send, server_env
 from tests.slack_posts import button, posted_texts, questions_posted, wait_until
 from tests.slack_requests import block_action, slash_command
 from tests.test_slack_server import SECRET
-
-MODEL = default_model()
 
 
 def children_of(pid: int) -> set[int]:
@@ -63,15 +60,15 @@ def test_two_workers_share_the_port_and_the_metrics(postgres_url: str, tmp_path:
             workers = children_of(proc.pid)
             _, answers = PERSONAS["faq_level_2"]
             assert send(url, slash_command(SECRET, user_id="UWORK")) == 200
-            for n, question in enumerate(MODEL.questions, start=1):
+            for n, question in enumerate(ASKED, start=1):
                 wait_until(lambda n=n: len(questions_posted(fake)) == n, timeout=10)
                 action_id, value = button(questions_posted(fake)[-1], answers[question.id])
                 click = block_action(SECRET, user_id="UWORK", message_ts=f"9.{n}", action_id=action_id, value=value)
                 assert send(url, click) == 200
             wait_until(lambda: posted_texts(fake)[-1].startswith("Your result"), timeout=10)
-            # Whichever worker answers, the counter is the sum of both: the start plus 19 answers.
+            # Whichever worker answers, the counter is the sum of both: the start plus 26 answers.
             for _ in range(4):
-                assert turns_counted(url) == 1 + len(MODEL.questions)
+                assert turns_counted(url) == 1 + len(ASKED)
 
             victim = sorted(workers)[0]
             os.kill(victim, signal.SIGKILL)

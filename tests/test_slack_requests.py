@@ -29,6 +29,9 @@ BUILDERS = {
     "block_action": lambda **kw: sr.block_action(SECRET, message_ts="1.000001", action_id="a", value="v", **kw),
     "event": lambda **kw: sr.event(SECRET, sr.dm_message("U1", "hi"), **kw),
     "url_verification": lambda **kw: sr.url_verification(SECRET, "chal", **kw),
+    "view_submission": lambda **kw: sr.view_submission(
+        SECRET, callback_id="note", values={"note": {"note": {"type": "plain_text_input", "value": "x"}}}, **kw
+    ),
 }
 
 
@@ -164,3 +167,25 @@ def test_url_verification_shape() -> None:
 def test_app_home_opened_shape() -> None:
     home = sr.app_home_opened("U5")
     assert (home["type"], home["user"], home["tab"], home["channel"]) == ("app_home_opened", "U5", "home", "DU5")
+
+
+def test_view_submission_shape() -> None:
+    """A modal's Save as bolt-python's own view_submission payloads have it: the inputs' state by block id and
+    action id, the metadata the view was opened with."""
+    values = {
+        "note": {"note": {"type": "plain_text_input", "value": "see the runbook"}},
+        "link": {"link": {"type": "url_text_input", "value": None}},
+    }
+    body, headers = sr.view_submission(
+        SECRET, team_id="T6", user_id="U6", callback_id="note", private_metadata='{"t":"C1"}', values=values
+    )
+    assert headers["Content-Type"] == "application/x-www-form-urlencoded"
+    fields = _form(body)
+    assert list(fields) == ["payload"]
+    payload = json.loads(fields["payload"])
+    assert payload["type"] == "view_submission"
+    assert (payload["team"]["id"], payload["user"]["id"], payload["user"]["team_id"]) == ("T6", "U6", "T6")
+    view = payload["view"]
+    assert (view["type"], view["callback_id"], view["private_metadata"]) == ("modal", "note", '{"t":"C1"}')
+    assert view["state"] == {"values": values}
+    assert view["id"] and view["hash"] and payload["trigger_id"] and payload["api_app_id"]

@@ -19,12 +19,13 @@ from bot.settings import Settings
 from dialogs.messages import Command, Input
 from dialogs.ports import Participant
 from dialogs.turn import run_turn
+from scoring.catalog import ModelCatalog
 from scoring.model import default_model
 from scoring.score import score_answers
 from storage.conversations import SqlConversationStore
 from storage.database import open_database
 from tests.fakes.slack_api import UPLOAD, FakeSlackApi
-from tests.personas import PERSONAS
+from tests.personas import ASKED, PERSONAS
 from tests.server_thread import ServerThread
 from tests.slack_posts import button, posted_texts, question_id, questions_posted, wait_until
 from tests.slack_requests import block_action, dm_message, event, forge, slash_command
@@ -32,6 +33,8 @@ from tests.slack_requests import block_action, dm_message, event, forge, slash_c
 SECRET = "test-signing-secret"
 MODEL = default_model()
 WORKSPACE, CHANNEL, USER = "T0001", "C0001", "U0001"
+PROFILE = MODEL.profile_question
+assert PROFILE is not None and ASKED[0] == PROFILE  # every assessment opens with what the team runs
 
 
 @pytest.fixture
@@ -87,7 +90,7 @@ def test_a_whole_assessment_by_buttons(server: ServerThread, slack_api: FakeSlac
     status, reply = post(server, slash_command(SECRET, team_id=WORKSPACE, channel_id=CHANNEL, user_id=USER))
     assert status == 200 and reply["response_type"] == "ephemeral" and "direct message" in reply["text"]
     slack_api.wait_for("conversations.open")
-    for n, question in enumerate(MODEL.questions, start=1):
+    for n, question in enumerate(ASKED, start=1):
         wait_until(lambda n=n: len(questions_posted(slack_api)) == n)
         message = questions_posted(slack_api)[-1]
         assert question_id(message) == question.id
@@ -99,22 +102,23 @@ def test_a_whole_assessment_by_buttons(server: ServerThread, slack_api: FakeSlac
     result = slack_api.calls_to("chat.postMessage")[-1].args
     assert f"level {expected}" in result["text"]
     assert result["text"] == f"Your result: level {expected}, {score_answers(MODEL, answers).overall_name}"
-    assert len(questions_posted(slack_api)) == len(MODEL.questions)
+    assert len(questions_posted(slack_api)) == len(ASKED) == 26
 
 
 def test_typed_replies_in_the_dm(server: ServerThread, slack_api: FakeSlackApi) -> None:
     post(server, slash_command(SECRET, team_id=WORKSPACE, channel_id=CHANNEL, user_id=USER))
     wait_until(lambda: len(questions_posted(slack_api)) == 1)
-    status, _ = post(server, event(SECRET, dm_message(USER, "2"), team_id=WORKSPACE))
+    assert question_id(questions_posted(slack_api)[0]) == PROFILE.id
+    status, _ = post(server, event(SECRET, dm_message(USER, "1"), team_id=WORKSPACE))  # models served online
     assert status == 200
     wait_until(lambda: len(questions_posted(slack_api)) == 2)
-    assert question_id(questions_posted(slack_api)[-1]) == MODEL.questions[1].id
+    assert question_id(questions_posted(slack_api)[-1]) == ASKED[1].id
     post(server, event(SECRET, dm_message(USER, "what is this"), team_id=WORKSPACE))
     wait_until(lambda: any("couldn't match 'what is this'" in t for t in posted_texts(slack_api)))
     post(server, event(SECRET, dm_message(USER, "why"), team_id=WORKSPACE))
     wait_until(lambda: any(t.startswith("Why we ask:") for t in posted_texts(slack_api)))
-    post(server, event(SECRET, dm_message(USER, MODEL.questions[1].options[3].label), team_id=WORKSPACE))
-    wait_until(lambda: question_id(questions_posted(slack_api)[-1]) == MODEL.questions[2].id)
+    post(server, event(SECRET, dm_message(USER, MODEL.choices(ASKED[1])[3].label), team_id=WORKSPACE))
+    wait_until(lambda: question_id(questions_posted(slack_api)[-1]) == ASKED[2].id)
 
 
 def test_a_dm_before_any_assessment_points_to_the_command(server: ServerThread, slack_api: FakeSlackApi) -> None:
@@ -128,7 +132,7 @@ def test_a_restart_of_the_server_loses_nothing(
     post(server, slash_command(SECRET, team_id=WORKSPACE, channel_id=CHANNEL, user_id=USER))
     wait_until(lambda: len(questions_posted(slack_api)) == 1)
     first = questions_posted(slack_api)
-    assert click(server, first[0], MODEL.questions[0].options[3].id) == 200
+    assert click(server, first[0], "online") == 200
     wait_until(lambda: len(questions_posted(slack_api)) == 2)
     server.stop()
     again = start_server(database_url, slack_api)
@@ -137,7 +141,7 @@ def test_a_restart_of_the_server_loses_nothing(
         assert status == 200
         wait_until(lambda: len(questions_posted(slack_api)) == 3)
         resumed = questions_posted(slack_api)[-1]
-        assert question_id(resumed) == MODEL.questions[1].id
+        assert question_id(resumed) == ASKED[1].id  # the profile chosen before the restart still plans the questions
         assert any(
             "Welcome back: 1 answer(s)" in c.args.get("text", "") for c in slack_api.calls_to("chat.postMessage")
         )
@@ -191,10 +195,10 @@ def test_an_old_button_gets_a_friendly_note(server: ServerThread, slack_api: Fak
     post(server, slash_command(SECRET, team_id=WORKSPACE, channel_id=CHANNEL, user_id=USER))
     wait_until(lambda: len(questions_posted(slack_api)) == 1)
     first = questions_posted(slack_api)[0]
-    assert click(server, first, MODEL.questions[0].options[1].id) == 200
+    assert click(server, first, "online") == 200
     wait_until(lambda: len(questions_posted(slack_api)) == 2)
     before = len(slack_api.calls_to("chat.update"))
-    assert click(server, first, MODEL.questions[0].options[4].id) == 200  # the old message, another option
+    assert click(server, first, "llm") == 200  # the old message, another option
     wait_until(
         lambda: any(
             "no longer the current one" in c.args.get("text", "") for c in slack_api.calls_to("chat.postMessage")
@@ -207,7 +211,7 @@ def test_another_workspace_cannot_touch_this_ones_answers(server: ServerThread, 
     post(server, slash_command(SECRET, team_id=WORKSPACE, channel_id=CHANNEL, user_id=USER))
     wait_until(lambda: len(questions_posted(slack_api)) == 1)
     first = questions_posted(slack_api)[0]
-    action_id, value = button(first, MODEL.questions[0].options[2].id)
+    action_id, value = button(first, "batch")
     status, _ = post(
         server,
         block_action(
@@ -276,7 +280,7 @@ def test_a_double_click_records_one_answer_and_posts_one_next_question(
     post(server, slash_command(SECRET, team_id=WORKSPACE, channel_id=CHANNEL, user_id=USER))
     wait_until(lambda: len(questions_posted(slack_api)) == 1)
     first = questions_posted(slack_api)[0]
-    option = MODEL.questions[0].options[2].id
+    option = "batch"
     assert click(server, first, option) == 200
     assert click(server, first, option) == 200
     wait_until(lambda: any("already saved" in t for t in posted_texts(slack_api)))
@@ -294,13 +298,13 @@ def test_app_home_shows_teams_and_resumes_an_unfinished_assessment(
     assert "not taken the assessment yet" in json.dumps(empty["view"])
     post(server, slash_command(SECRET, team_id=WORKSPACE, channel_id=CHANNEL, user_id=USER))
     wait_until(lambda: len(questions_posted(slack_api)) == 1)
-    assert click(server, questions_posted(slack_api)[0], MODEL.questions[0].options[1].id) == 200
+    assert click(server, questions_posted(slack_api)[0], "online") == 200
     wait_until(lambda: len(questions_posted(slack_api)) == 2)
     post(server, event(SECRET, app_home_opened(USER), team_id=WORKSPACE))
     view = slack_api.wait_for("views.publish", 2)[1].args["view"]
     view = json.loads(view) if isinstance(view, str) else view
     text = json.dumps(view)
-    assert f"<#{CHANNEL}>" in text and f"1 of {len(MODEL.questions)} answered" in text
+    assert f"<#{CHANNEL}>" in text and "You: round 1, in progress, 1 answered" in text
     assert "No team result yet" in text
     resume = next(b["accessory"] for b in view["blocks"] if b.get("accessory", {}).get("action_id") == "resume")
     status, _ = post(
@@ -326,7 +330,7 @@ def test_status_and_summary(server: ServerThread, slack_api: FakeSlackApi) -> No
     assert status == 200 and "Nobody in this channel has started" in reply["text"]
     expected, answers = PERSONAS["faq_level_3"]
     post(server, slash_command(SECRET, team_id=WORKSPACE, channel_id=CHANNEL, user_id=USER))
-    for n, question in enumerate(MODEL.questions, start=1):
+    for n, question in enumerate(ASKED, start=1):
         wait_until(lambda n=n: len(questions_posted(slack_api)) == n)
         assert click(server, questions_posted(slack_api)[-1], answers[question.id]) == 200
     wait_until(lambda: posted_texts(slack_api)[-1].startswith("Your result"))
@@ -357,12 +361,13 @@ def finish_in_database(database_url: str, users: list[str], persona: str) -> Non
     db = open_database(database_url)
     store = SqlConversationStore(db)
     answers = PERSONAS[persona][1]
+    models = ModelCatalog(MODEL)
     try:
         for user in users:
             who = Participant("slack", WORKSPACE, CHANNEL, user, team_name="ml-platform")
-            run_turn(store, MODEL, who, Input(Command.START), source="slack")
-            for q in MODEL.questions:
-                run_turn(store, MODEL, who, Input(Command.ANSWER, answers[q.id], question_id=q.id), source="slack")
+            run_turn(store, models, who, Input(Command.START), source="slack")
+            for q in ASKED:
+                run_turn(store, models, who, Input(Command.ANSWER, answers[q.id], question_id=q.id), source="slack")
     finally:
         db.close()
 
@@ -376,7 +381,7 @@ def test_a_summary_posts_its_chart_as_a_file_after_the_text(
     [chart] = slack_api.wait_for_uploads()
     assert (chart.channel_id, chart.filename) == (CHANNEL, "maturity-round-1.png")
     image = Image.open(io.BytesIO(chart.content))
-    assert image.format == "PNG" and image.size == (WIDTH_PX, chart_height(len(MODEL.dimensions)))
+    assert image.format == "PNG" and image.size == (WIDTH_PX, chart_height(len(MODEL.dimensions_for("online"))))
     methods = [c.method for c in slack_api.calls if c.method != "auth.test"]
     assert methods == ["chat.postMessage", "files.getUploadURLExternal", "upload", "files.completeUploadExternal"]
     text = json.dumps(slack_api.calls_to("chat.postMessage")[0].args)
@@ -444,7 +449,7 @@ def test_a_click_is_answered_without_waiting_for_slack_and_posts_finish_at_shutd
         slack_api.wait_for("chat.postMessage", 2)
         first = questions_posted(slack_api)[0]
         release = slack_api.hold("chat.postMessage")
-        assert click(server, first, MODEL.questions[0].options[1].id) == 200  # acknowledged, Slack still busy
+        assert click(server, first, "online") == 200  # acknowledged, Slack still busy
         slack_api.wait_for("chat.postMessage", 3)  # the next question is on its way, held by the fake
         stopping = threading.Thread(target=server.stop)
         stopping.start()
@@ -455,4 +460,4 @@ def test_a_click_is_answered_without_waiting_for_slack_and_posts_finish_at_shutd
     finally:
         server.stop()
     assert not stopping.is_alive()
-    assert question_id(questions_posted(slack_api)[-1]) == MODEL.questions[1].id
+    assert question_id(questions_posted(slack_api)[-1]) == ASKED[1].id

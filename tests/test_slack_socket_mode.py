@@ -16,16 +16,15 @@ from slack_sdk.errors import SlackApiError
 
 from bot.server.compose import build_app
 from bot.settings import Settings
-from scoring.model import default_model
 from tests.fakes.slack_api import FakeSlackApi
 from tests.fakes.socket_mode import FakeSocketMode
+from tests.personas import ASKED
 from tests.server_thread import ServerThread
 from tests.slack_posts import button, question_id, questions_posted, wait_until
 from tests.slack_requests import block_action, dm_message, event, slash_command
 
 APP_TOKEN = "xapp-test"
 UNSIGNED = "not-checked"  # the builders sign their bodies; nothing signs or checks Socket Mode envelopes
-MODEL = default_model()
 WORKSPACE, CHANNEL, USER = "T0001", "C0001", "U0001"
 
 
@@ -114,14 +113,14 @@ def test_a_command_and_a_click_over_the_socket(
     assert dm.args["users"] == USER and dm.token == "xoxb-test"
     wait_until(lambda: len(questions_posted(slack_api)) == 1)
     first = questions_posted(slack_api)[0]
-    assert question_id(first) == MODEL.questions[0].id and first["channel"] == f"D{USER}"
+    assert question_id(first) == ASKED[0].id and first["channel"] == f"D{USER}"  # the profile question
 
-    envelope_id = socket.send("interactive", click_payload(first, MODEL.questions[0].options[2].id, ts="100.1"))
+    envelope_id = socket.send("interactive", click_payload(first, "online", ts="100.1"))
     assert socket.wait_for_ack(envelope_id).get("payload") in (None, {})
     [update] = slack_api.wait_for("chat.update")
     assert update.args["ts"] == "100.1"  # the answered question is updated in place
     wait_until(lambda: len(questions_posted(slack_api)) == 2)
-    assert question_id(questions_posted(slack_api)[-1]) == MODEL.questions[1].id
+    assert question_id(questions_posted(slack_api)[-1]) == ASKED[1].id
 
     code, text, _ = server.request("GET", "/metrics")
     assert code == 200 and 'maturity_bot_turns_total{platform="slack"} 2.0' in text
@@ -133,10 +132,10 @@ def test_a_typed_reply_arrives_as_an_event_and_a_redelivery_is_dropped(
 ) -> None:
     socket.wait_for_ack(socket.send("slash_commands", command_payload()))
     wait_until(lambda: len(questions_posted(slack_api)) == 1)
-    payload = event_payload(dm_message(USER, "2"), event_id="Ev0SOCKET")
+    payload = event_payload(dm_message(USER, "1"), event_id="Ev0SOCKET")  # models served online
     socket.wait_for_ack(socket.send("events_api", payload))
     wait_until(lambda: len(questions_posted(slack_api)) == 2)
-    assert question_id(questions_posted(slack_api)[-1]) == MODEL.questions[1].id
+    assert question_id(questions_posted(slack_api)[-1]) == ASKED[1].id
     retry = socket.send("events_api", payload, retry_attempt=1, retry_reason="timeout")
     socket.wait_for_ack(retry)
     time.sleep(0.3)

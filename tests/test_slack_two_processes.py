@@ -8,17 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from scoring.model import default_model
 from scoring.score import score_answers
 from storage.database import upgrade
 from tests.fakes.slack_api import FakeSlackApi
-from tests.personas import PERSONAS
+from tests.personas import ASKED, MODEL, PERSONAS
 from tests.serve_processes import send, server_env, serving
 from tests.slack_posts import button, posted_texts, question_id, questions_posted, wait_until
 from tests.slack_requests import block_action, slash_command
 from tests.test_slack_server import SECRET
-
-MODEL = default_model()
 
 
 @pytest.fixture
@@ -37,7 +34,7 @@ def test_two_processes_serving_alternate_clicks_give_the_one_process_result(
     urls, fake = two_servers
     expected, answers = PERSONAS["faq_level_3"]
     assert send(urls[0], slash_command(SECRET)) == 200
-    for n, question in enumerate(MODEL.questions, start=1):
+    for n, question in enumerate(ASKED, start=1):
         wait_until(lambda n=n: len(questions_posted(fake)) == n, timeout=10)
         message = questions_posted(fake)[-1]
         assert question_id(message) == question.id
@@ -48,5 +45,5 @@ def test_two_processes_serving_alternate_clicks_give_the_one_process_result(
         assert send(urls[n % 2], click) == 200  # every other click goes to the other process
     wait_until(lambda: posted_texts(fake)[-1].startswith("Your result"), timeout=10)
     assert posted_texts(fake)[-1] == f"Your result: level {expected}, {score_answers(MODEL, answers).overall_name}"
-    assert len(questions_posted(fake)) == len(MODEL.questions)
-    assert len(fake.calls_to("chat.update")) == len(MODEL.questions)
+    assert len(questions_posted(fake)) == len(ASKED)
+    assert len(fake.calls_to("chat.update")) == len(ASKED)

@@ -7,40 +7,60 @@ from __future__ import annotations
 import io
 import json
 from datetime import UTC, datetime
+from typing import Any
 
 from PIL import Image
+from rich.console import Console
 from sqlalchemy import update
 
 from bot.chart import WIDTH_PX, chart_height, summary_chart
+from bot.replies import Style
 from bot.slack.render import SLACK, summary_payload
 from bot.summary import TeamSummary, chart_description, lead, read_summary, sections
-from bot.teams.cards import summary_card
+from bot.teams.cards import TEAMS, summary_card
+from bot.terminal import TERMINAL, render_summary
 from checkins.plan import DONE, IN_PROGRESS
 from dialogs.messages import Command, Input
 from dialogs.ports import Participant
 from dialogs.turn import run_turn
-from scoring.model import default_model
+from scoring.catalog import ModelCatalog
+from scoring.model import DEFAULT_MODEL_FILE, default_model, parse_model
 from scoring.score import score, score_answers
 from storage.audit import forget
 from storage.conversations import SqlConversationStore
 from storage.database import Database
+from storage.model_versions import model_catalog, stored_text
 from storage.models import ROUND_CLOSED, ROUND_OPEN, Round, utcnow
 from storage.plan import set_status
 from storage.queries import find_team
 from storage.reports import save_team_result
 from tests.personas import PERSONAS
+from tests.teams import build
 
 MODEL = default_model()
+MODELS = ModelCatalog(MODEL)
 TEAM = Participant("slack", "T1", "C1", "U0", team_name="ml-platform")
 
 
-def assess(db: Database, user: str, answers: dict[str, str], *, finish: bool = True) -> None:
+def assess(
+    db: Database,
+    user: str,
+    answers: dict[str, str],
+    *,
+    finish: bool = True,
+    notes: dict[str, str] | None = None,
+    models: ModelCatalog = MODELS,
+) -> None:
+    """``user`` answers the questions the bot asks for the profile in ``answers`` (all of them, or the first
+    three), on the round's model; ``notes`` are sent with the answers, as a card's note field sends them."""
     store = SqlConversationStore(db)
     who = Participant("slack", "T1", "C1", user, user_name=f"person {user}")
-    run_turn(store, MODEL, who, Input(Command.START), source="slack")
-    questions = MODEL.questions if finish else MODEL.questions[:3]
-    for q in questions:
-        run_turn(store, MODEL, who, Input(Command.ANSWER, answers[q.id], question_id=q.id), source="slack")
+    run_turn(store, models, who, Input(Command.START), source="slack")
+    model = models.current
+    questions = model.questions_for(model.profile_of(answers))
+    for q in questions if finish else questions[:3]:
+        note = (notes or {}).get(q.id)
+        run_turn(store, models, who, Input(Command.ANSWER, answers[q.id], question_id=q.id, note=note), source="slack")
 
 
 def close_round(db: Database) -> None:
@@ -56,7 +76,7 @@ def close_round(db: Database) -> None:
 
 
 def summary_of(db: Database, min_respondents: int = 3) -> TeamSummary:
-    found = read_summary(db, MODEL, TEAM, min_respondents=min_respondents)
+    found = read_summary(db, MODELS, TEAM, min_respondents=min_respondents)
     assert found is not None
     return found
 
@@ -121,7 +141,7 @@ def test_the_first_round_has_no_trend_and_its_chart_one_bar_per_dimension(db: Da
     assert "first round, so there is no trend yet" in lead(summary)
     png = summary_chart(summary)
     image = Image.open(io.BytesIO(png))
-    assert image.format == "PNG" and image.size == (WIDTH_PX, chart_height(len(MODEL.dimensions)))
+    assert image.format == "PNG" and image.size == (WIDTH_PX, chart_height(len(MODEL.dimensions_for("online"))))
 
 
 def test_disagreements_are_named_only_when_enough_members_answered(db: Database) -> None:
@@ -184,8 +204,9 @@ def test_team_posts_never_show_a_person(db: Database) -> None:
         assess(db, user, PERSONAS[persona][1])
     text = rendered(summary_of(db))
     assert all(f"U{n}" not in text and f"person U{n}" not in text for n in (1, 2, 3))
-    # The options people picked appear only as levels: no option's label is in the post.
-    labels = {o.label for q in MODEL.questions for o in q.options if len(o.label) > 12}
+    # The options people picked appear only as levels: no option's label is in the post. (The profile is the
+    # team's, the majority's choice, and is shown as such.)
+    labels = {o.label for q in MODEL.questions if not q.profile for o in q.options if len(o.label) > 12}
     assert not [label for label in labels if label in text]
 
 
@@ -199,3 +220,130 @@ def test_the_previous_round_is_what_the_team_was_told_even_after_an_erasure(db: 
     summary = summary_of(db)
     assert (summary.previous_round, summary.overall.previous) == (1, 3)
     assert [t.previous for t in summary.dimensions] == [d.level for d in told.dimensions]
+
+
+def texts(node: Any) -> list[str]:
+    """Every "text" string in a Slack payload or a Teams card, in order."""
+    if isinstance(node, dict):
+        own = [node["text"]] if isinstance(node.get("text"), str) else []
+        return own + [t for v in node.values() for t in texts(v)]
+    if isinstance(node, list):
+        return [t for v in node for t in texts(v)]
+    return []
+
+
+def layouts(summary: TeamSummary) -> dict[str, tuple[str, Style]]:
+    """The summary as each platform lays it out, whitespace normalised, with the escaping that layout uses:
+    Slack's blocks, the Teams card and the terminal's console."""
+    console = Console(file=io.StringIO(), width=1000, color_system=None, highlight=False)
+    render_summary(console, summary)
+    terminal = console.file.getvalue()  # type: ignore[attr-defined]
+    return {
+        "slack": (" ".join(" ".join(texts(summary_payload(summary)["blocks"])).split()), SLACK),
+        "teams": (" ".join(" ".join(texts(summary_card(summary, None))).split()), TEAMS),
+        "terminal": (" ".join(terminal.split()), TERMINAL),
+    }
+
+
+def shown(text: str, style: Style) -> str:
+    """``text`` as a layout shows it: escaped its way (the terminal's rich escape leaves plain words alone)."""
+    return " ".join((text if style is TERMINAL else style.escape(text)).split())
+
+
+NOTE_WITH_LINK = "our registry https://mlflow.example.com/#/models/churn"
+NOTE_WITH_LINK_2 = "dashboard: https://grafana.example.com/d/churn-quality"
+NOTE_ONLY = "legal signed this off in March"
+
+
+def assess_three_with_na_gaps_notes_and_two_profiles(db: Database) -> None:
+    """Two members run the system online, one sees it as batch scoring. The models make no decisions about
+    people (two say so, one gives another reason); nobody knows the cost or the service objectives. Three
+    answers carry notes, two of them evidence links."""
+    gaps = {"cost_tracking": "dont_know", "service_objectives": "dont_know"}
+    online = PERSONAS["faq_level_2"][1] | gaps
+    batch = build(MODEL, "batch", 2) | gaps | {"fairness_checks": "na_no_decisions_about_people"}
+    assess(
+        db,
+        "U1",
+        online | {"fairness_checks": "na_no_decisions_about_people"},
+        notes={"model_versions": NOTE_WITH_LINK, "fairness_checks": NOTE_ONLY},
+    )
+    assess(db, "U2", online | {"fairness_checks": "na_other"}, notes={"production_monitoring": NOTE_WITH_LINK_2})
+    assess(db, "U3", batch)
+
+
+def test_not_applicable_gaps_notes_and_the_profile_in_every_layout(db: Database) -> None:
+    assess_three_with_na_gaps_notes_and_two_profiles(db)
+    summary = summary_of(db, min_respondents=3)
+    fairness = MODEL.question_by_id["fairness_checks"]
+    [na] = summary.not_applicable
+    assert na.question_id == "fairness_checks"
+    assert [(r, n) for r, _, n in na.reasons] == [("no_decisions_about_people", 2), ("other", 1)]
+    assert (summary.knowledge_gaps, summary.notes, summary.links) == (2, 3, 2)
+    assert summary.profile == MODEL.profile_option("online").label  # type: ignore[union-attr]
+    assert summary.profile_votes == (
+        (MODEL.profile_option("online").label, 2),  # type: ignore[union-attr]
+        (MODEL.profile_option("batch").label, 1),  # type: ignore[union-attr]
+    )
+    reasons = MODEL.reason_by_id
+    for layout, (text, style) in layouts(summary).items():
+        expected_na = f"{fairness.text}: {reasons['no_decisions_about_people'].label} (2), {reasons['other'].label}"
+        assert "Not applicable (1), left out of the levels" in text, layout
+        assert shown(expected_na, style) in text, layout
+        assert '2 question(s) nobody could answer ("don\'t know"), left out.' in text, layout
+        assert "3 answer(s) with a note, 2 with an evidence link." in text, layout
+        assert shown("Assessed as: Models served online (an API or a stream).", style) in text, layout
+        assert "Members see the system differently" in text, layout
+        assert (
+            shown(
+                "2 models served online (an API or a stream), 1 batch scoring (scheduled jobs that write "
+                "predictions). Scored as models served online (an API or a stream), what most chose.",
+                style,
+            )
+            in text
+        ), layout
+        # Counts and reasons, never who: no member, no note's words, no link.
+        for private in ("U1", "U2", "U3", "person U", "legal signed", "mlflow.example.com", "grafana.example.com"):
+            assert private not in text, (layout, private)
+
+
+def test_a_profile_disagreement_is_not_shown_below_the_respondent_threshold(db: Database) -> None:
+    assess_three_with_na_gaps_notes_and_two_profiles(db)
+    summary = summary_of(db, min_respondents=4)
+    assert summary.profile_votes == () and summary.result.profile_disagreement  # there is one, but not shown
+    for layout, (text, style) in layouts(summary).items():
+        assert "Members see the system differently" not in text, layout
+        assert "batch scoring" not in text.lower(), layout  # not even the minority's choice
+        assert shown("Assessed as: Models served online (an API or a stream).", style) in text, layout
+        assert "Not applicable (1), left out of the levels" in text, layout  # the rest is as before
+
+
+def test_the_trend_across_a_rubric_change_compares_dimensions_by_id(db: Database) -> None:
+    """Round 1 is taken on 2026.12 (the version the migration stored), round 2 on the current bank."""
+    old = parse_model(stored_text(db, "2026.12") or "", "stored model version 2026.12")
+    old_models = model_catalog(db, stored_text(db, "2026.12") or "", old, source="stored")
+    old_answers = {q.id: next(o.id for o in q.options if o.level == 1) for q in old.questions}
+    old_answers |= {q.id: q.options[3].id for q in old.questions if q.dimension == "data"}  # data at 3
+    assess(db, "U1", old_answers, models=old_models)
+    close_round(db)
+    models = model_catalog(db, DEFAULT_MODEL_FILE.read_text(encoding="utf-8"), MODEL, source="bundled")
+    assess(db, "U1", PERSONAS["faq_level_3"][1], models=models)
+
+    summary = read_summary(db, models, TEAM, min_respondents=3)
+    assert summary is not None and (summary.round_number, summary.previous_round) == (2, 1)
+    before, now = score(old, [old_answers]), score_answers(MODEL, PERSONAS["faq_level_3"][1])
+    assert before.dimension("data").level == 3 and before.overall == 1  # scored on 2026.12, as the team was told
+    assert summary.rubric_change == ("2026.12", MODEL.version, tuple(MODEL.changes_in(MODEL.version)))
+    assert (summary.overall.level, summary.overall.previous) == (now.overall, before.overall)
+    old_ids = {d.id for d in old.dimensions}
+    assert [(t.name, t.level, t.previous) for t in summary.dimensions] == [
+        (d.name, d.level, before.dimension(d.id).level if d.id in old_ids else None) for d in now.dimensions
+    ]
+    assert next(t for t in summary.dimensions if t.name == now.dimension("data").name).words == "same"
+    new_dimension = next(t for t in summary.dimensions if t.name == now.dimension("security").name)
+    assert new_dimension.previous is None and new_dimension.change == ""  # new in this version: no trend
+    for layout, (text, style) in layouts(summary).items():
+        assert "The rubric changed" in text, layout
+        assert f"Round 1 used rubric 2026.12, this round {MODEL.version}" in text, layout
+        for change in MODEL.changes_in(MODEL.version):
+            assert shown(change, style) in text, (layout, change)

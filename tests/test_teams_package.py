@@ -54,7 +54,7 @@ def test_manifest_fields(tmp_path: Path) -> None:
     assert manifest["accentColor"].startswith("#") and len(manifest["accentColor"]) == 7
     assert len(manifest["name"]["short"]) <= 30 and len(manifest["name"]["full"]) <= 100
     assert len(manifest["description"]["short"]) <= 80 and len(manifest["description"]["full"]) <= 4000
-    assert f"{len(default_model().questions)} multiple-choice questions" in manifest["description"]["full"]
+    assert f"up to {default_model().most_questions} multiple-choice questions" in manifest["description"]["full"]
     assert all(url.startswith("https://") for key, url in manifest["developer"].items() if key != "name")
     assert manifest["permissions"] == ["identity", "messageTeamMembers"] and manifest["validDomains"] == []
     [bot] = manifest["bots"]

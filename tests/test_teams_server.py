@@ -24,7 +24,7 @@ from storage.database import Database, open_database, upgrade
 from storage.models import Answer, ConversationRef, Response
 from tests import teams_activities as a
 from tests.fakes.bot_connector import FakeBotConnector
-from tests.personas import PERSONAS
+from tests.personas import ASKED, PERSONAS
 from tests.server_thread import ServerThread
 from tests.slack_posts import wait_until
 from tests.storage.helpers import count
@@ -113,8 +113,8 @@ def start(server: ServerThread, connector: FakeBotConnector) -> Personal:
 
 
 def answer_all(server: ServerThread, personal: Personal, answers: dict[str, str], *, first: int = 0) -> None:
-    for n in range(first, len(MODEL.questions)):
-        question = MODEL.questions[n]
+    for n in range(first, len(ASKED)):
+        question = ASKED[n]
         card_id, card = personal.cards()[-1]
         assert card["body"][1]["text"] == question.text
         assert personal.submit(server, card_id, option_data(card, answers[question.id])) == 201
@@ -130,13 +130,15 @@ def test_a_whole_assessment_by_card_submits(
     assert created.body["isGroup"] is False and created.body["members"][0]["id"] == "29:1user"
     answer_all(server, personal, answers)
     updates = connector.calls_to("update")
-    assert [u.activity_id for u in updates] == [card_id for card_id, _ in personal.cards()[: len(MODEL.questions)]]
-    assert MODEL.questions[0].option(answers[MODEL.questions[0].id]).label in json.dumps(updates[0].body)
+    assert len(updates) == len(ASKED) == 26  # the profile question, then the 25 an online team is asked
+    assert [u.activity_id for u in updates] == [card_id for card_id, _ in personal.cards()[: len(ASKED)]]
+    profile = MODEL.option(ASKED[0].id, answers[ASKED[0].id])
+    assert profile is not None and profile.label in json.dumps(updates[0].body)
     result = connector.activities_sent(personal.conversation)[-1]["attachments"][0]["content"]
     assert result["body"][0]["text"] == f"Your result: level {expected}, {score_answers(MODEL, answers).overall_name}"
     db = open_database(database_url)
     try:
-        assert count(db, Answer) == len(MODEL.questions)
+        assert count(db, Answer) == len(ASKED)
         assert sorted(r.kind for r in rows(db, ConversationRef)) == ["channel", "personal"]
     finally:
         db.close()
@@ -145,8 +147,8 @@ def test_a_whole_assessment_by_card_submits(
 def test_an_assessment_by_typed_replies(server: ServerThread, connector: FakeBotConnector) -> None:
     expected, answers = PERSONAS["faq_level_1"]
     personal = start(server, connector)
-    for question in MODEL.questions:
-        number = [option.id for option in question.choices].index(answers[question.id]) + 1
+    for question in ASKED:
+        number = [option.id for option in MODEL.choices(question)].index(answers[question.id]) + 1
         sent = len(personal.texts())
         assert personal.say(server, str(number)) == 201
         assert len(personal.texts()) > sent  # the replies went out before the request was answered
@@ -160,7 +162,7 @@ def test_a_restart_in_the_middle_then_resume(database_url: str, connector: FakeB
     _, answers = PERSONAS["faq_level_3"]
     first = start_server(database_url)
     personal = start(first, connector)
-    for question in MODEL.questions[:5]:
+    for question in ASKED[:5]:
         card_id, card = personal.cards()[-1]
         assert personal.submit(first, card_id, option_data(card, answers[question.id])) == 201
         wait_until(lambda text=question.text: personal.cards()[-1][1]["body"][1]["text"] != text)
@@ -180,7 +182,7 @@ def test_an_old_card_gets_a_note_and_changes_nothing(
 ) -> None:
     personal = start(server, connector)
     card_id, card = personal.cards()[0]
-    first = MODEL.questions[0]
+    first = ASKED[0]
     assert personal.submit(server, card_id, option_data(card, first.options[0].id)) == 201
     wait_until(lambda: len(personal.cards()) == 2)
     assert personal.submit(server, card_id, option_data(card, first.options[3].id)) == 201
@@ -189,6 +191,45 @@ def test_an_old_card_gets_a_note_and_changes_nothing(
     db = open_database(database_url)
     try:
         assert count(db, Answer) == 1
+    finally:
+        db.close()
+
+
+def test_a_not_applicable_answer_with_a_note_from_the_card_over_http(
+    server: ServerThread, connector: FakeBotConnector, database_url: str
+) -> None:
+    """The card as Teams receives it has the N/A options after a separator and the note field; the submit, with
+    the field's value merged into it as Teams does, keeps the N/A answer (no level) and the note with its link."""
+    _, answers = PERSONAS["faq_level_2"]
+    personal = start(server, connector)
+    asked = ASKED.index(MODEL.question_by_id["feature_consistency"])
+    for n, question in enumerate(ASKED[:asked]):
+        card_id, card = personal.cards()[-1]
+        assert personal.submit(server, card_id, option_data(card, answers[question.id])) == 201
+        wait_until(lambda n=n: len(personal.cards()) == n + 2)
+    card_id, card = personal.cards()[-1]
+    assert card["body"][1]["text"] == ASKED[asked].text
+    assert [s["actions"][0]["data"]["o"] for s in card["body"] if s.get("separator")] == ["na_no_engineered_features"]
+    [field] = [item for item in card["body"] if item["type"] == "Input.Text"]
+    assert field["id"] == "note"
+
+    link = "https://wiki.example.com/features"
+    data = {**option_data(card, "na_no_engineered_features"), "note": f"raw images only, see {link}"}
+    assert personal.submit(server, card_id, data) == 201
+    wait_until(lambda: len(personal.cards()) == asked + 2)
+    said = personal.texts()
+    assert any("left out of the score" in t for t in said)
+    assert any(t.startswith("Note kept with your answer to") and link in t for t in said)
+    update = connector.calls_to("update")[-1]
+    assert update.activity_id == card_id and "Not applicable: no engineered features" in json.dumps(update.body)
+    db = open_database(database_url)
+    try:
+        with db.reading() as session:
+            row = session.scalars(
+                select(Answer).where(Answer.question_id == "feature_consistency").order_by(Answer.id.desc()).limit(1)
+            ).one()
+        assert (row.option_id, row.level) == ("na_no_engineered_features", None)
+        assert (row.note, row.link) == (f"raw images only, see {link}", link)
     finally:
         db.close()
 
@@ -282,10 +323,10 @@ def test_a_database_outage_gets_a_helpful_reply_and_loses_nothing(
         personal = start(server, connector)
         card_id, card = personal.cards()[-1]
         proxy.down()
-        assert personal.submit(server, card_id, option_data(card, MODEL.questions[0].options[1].id)) == 201
+        assert personal.submit(server, card_id, option_data(card, ASKED[0].options[1].id)) == 201
         wait_until(lambda: "database is unavailable" in personal.texts()[-1])
         proxy.up()
-        assert personal.submit(server, card_id, option_data(card, MODEL.questions[0].options[1].id)) == 201
+        assert personal.submit(server, card_id, option_data(card, ASKED[0].options[1].id)) == 201
         wait_until(lambda: len(personal.cards()) == 2)  # the same click, again, once the database is back
     finally:
         server.stop()

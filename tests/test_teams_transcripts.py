@@ -21,16 +21,17 @@ from sqlalchemy import select, update
 from bot.runtime import Runtime
 from bot.teams.cards import SUBMIT_KEY
 from bot.teams.handler import HELLO_PERSONAL, HELLO_TEAM, NOT_OUR_CARD, TeamsBot
-from scoring.model import default_model
+from scoring.model import read_model_file
 from scoring.score import score_answers
 from storage.conversations import SqlConversationStore
 from storage.database import Database
+from storage.model_versions import model_catalog
 from storage.models import ROUND_OPEN, Answer, ConversationRef, Response, Round, utcnow
 from tests import teams_activities as a
-from tests.personas import PERSONAS
+from tests.personas import ASKED, PERSONAS
 from tests.storage.helpers import count
 
-MODEL = default_model()
+MODEL_TEXT, MODEL = read_model_file()
 SERVICE = "https://smba.example.test/teams/"
 PERSONAL_CHAT = "a:1personal-chat"
 
@@ -68,7 +69,8 @@ class Chat:
     """Replays activities and returns what the bot sent back (and updated) for each."""
 
     def __init__(self, db: Database) -> None:
-        self.bot = TeamsBot(Runtime(SqlConversationStore(db), db, MODEL), app_id="")
+        models = model_catalog(db, MODEL_TEXT, MODEL, source="the bundled model")  # as the server builds it
+        self.bot = TeamsBot(Runtime(SqlConversationStore(db), db, models), app_id="")
         self.adapter = TranscriptAdapter(self.bot.on_turn)
         self.card_ids = itertools.count(1)
 
@@ -145,7 +147,7 @@ def test_start_in_a_channel_opens_a_personal_chat_with_the_first_question(chat: 
     question = start_in_channel(chat)
     [params] = chat.adapter.created
     assert params.is_group is False and params.tenant_id == a.TENANT_ID
-    assert card(question)["body"][1]["text"] == MODEL.questions[0].text
+    assert ASKED[0].profile and card(question)["body"][1]["text"] == ASKED[0].text  # what the team runs, first
     assert {d["t"] for d in submits(question)} == {a.CHANNEL_ID}  # every button names the team
     assert {d["r"] for d in submits(question)} == {1}  # and the round
     with db.reading() as session:
@@ -155,29 +157,30 @@ def test_start_in_a_channel_opens_a_personal_chat_with_the_first_question(chat: 
 def test_a_whole_assessment_by_card_submits_updates_each_card_and_ends_with_the_result(chat: Chat) -> None:
     expected, answers = PERSONAS["faq_level_2"]
     question = start_in_channel(chat)
-    for n, q in enumerate(MODEL.questions):
+    for n, q in enumerate(ASKED):
         card_id = f"card-{n}"
+        assert card(question)["body"][1]["text"] == q.text  # the profile's questions, in the order they are asked
         replies = chat.send(personal(value=option_submit(question, answers[q.id]), reply_to_id=card_id))
         [updated] = chat.updated
         assert updated.id == card_id
         body = card(updated)["body"]
-        assert body[0]["text"] == q.text and q.option(answers[q.id]).label in body[1]["text"]
+        given = MODEL.option(q.id, answers[q.id])
+        assert given is not None and body[0]["text"] == q.text and given.label in body[1]["text"]
         assert "actions" not in card(updated)  # an answered card has no buttons left
         question = replies[-1]
     result = card(question)
     assert result["body"][0]["text"] == f"Your result: level {expected}, {score_answers(MODEL, answers).overall_name}"
     facts = {f["title"]: f["value"] for f in next(b for b in result["body"] if b["type"] == "FactSet")["facts"]}
-    assert set(facts) == {d.name for d in MODEL.dimensions}
+    assert set(facts) == {d.name for d in MODEL.dimensions_for("online")}
 
 
 def test_typed_replies_in_the_personal_chat_answer_the_current_question(chat: Chat, db: Database) -> None:
     start_in_channel(chat)
-    first, second = MODEL.questions[0], MODEL.questions[1]
-    replies = chat.send(personal("2"))
-    assert (
-        texts(replies)[0].startswith("Saved: " + first.choices[1].label)
-        or card(replies[-1])["body"][1]["text"] == second.text
-    )
+    batch = MODEL.questions_for("batch")
+    first, second = batch[0], batch[1]
+    assert MODEL.choices(first)[1].id == "batch"
+    replies = chat.send(personal("2"))  # the profile question's second option: batch scoring
+    assert f"{len(batch) - 1} questions fit this kind of system" in texts(replies)[0]
     assert card(replies[-1])["body"][1]["text"] == second.text
     replies = chat.send(personal("why"))
     assert second.why.split(".")[0] in texts(replies)[0]
@@ -189,9 +192,9 @@ def test_typed_replies_in_the_personal_chat_answer_the_current_question(chat: Ch
 
 def test_an_old_card_and_a_closed_round_change_nothing_and_say_so(chat: Chat, db: Database) -> None:
     question = start_in_channel(chat)
-    first = option_submit(question, MODEL.questions[0].options[1].id)
+    first = option_submit(question, ASKED[0].options[1].id)
     chat.send(personal(value=first, reply_to_id="card-1"))
-    replies = chat.send(personal(value=option_submit(question, MODEL.questions[0].options[3].id), reply_to_id="c"))
+    replies = chat.send(personal(value=option_submit(question, ASKED[0].options[3].id), reply_to_id="c"))
     assert "no longer the current one" in texts(replies)[0] and not chat.updated
     with db.transaction() as session:
         session.execute(update(Round).where(Round.status == ROUND_OPEN).values(status="closed", closed_at=utcnow()))
@@ -217,7 +220,7 @@ def test_channel_commands_status_summary_help_and_a_typo(chat: Chat) -> None:
 
     _, answers = PERSONAS["faq_level_3"]
     question = start_in_channel(chat)
-    for q in MODEL.questions:
+    for q in ASKED:
         question = chat.send(personal(value=option_submit(question, answers[q.id]), reply_to_id="c"))[-1]
     status = texts(chat.send(a.channel_mention("status", service_url=SERVICE)))[0]
     assert "**Team level 3" in status and "1 finished" in status and "You have finished" in status
@@ -238,7 +241,7 @@ def test_the_personal_chat_before_any_team_points_to_the_channel(chat: Chat) -> 
 
 def test_a_redelivered_activity_is_handled_once(chat: Chat, db: Database) -> None:
     question = start_in_channel(chat)
-    click = personal(value=option_submit(question, MODEL.questions[0].options[0].id), reply_to_id="c")
+    click = personal(value=option_submit(question, ASKED[0].options[0].id), reply_to_id="c")
     assert chat.send(click)
     assert chat.send(click) == []  # same activity id in the same conversation: a retry
     assert count(db, Answer) == 1
@@ -249,7 +252,7 @@ def test_a_nudge_card_button_changes_the_plan_and_the_card_says_who(chat: Chat, 
 
     question = start_in_channel(chat)
     _, answers = PERSONAS["faq_level_2"]
-    for q in MODEL.questions:
+    for q in ASKED:
         question = chat.send(personal(value=option_submit(question, answers[q.id]), reply_to_id="c"))[-1]
     investment = MODEL.investments[0].id
     data = {SUBMIT_KEY: "plan", "t": a.CHANNEL_ID, "i": investment, "s": "in_progress"}
@@ -279,7 +282,7 @@ def test_the_owner_changes_the_schedule_on_a_card_and_others_only_see_it(chat: C
 
     question = start_in_channel(chat)
     _, answers = PERSONAS["faq_level_2"]
-    for q in MODEL.questions:
+    for q in ASKED:
         question = chat.send(personal(value=option_submit(question, answers[q.id]), reply_to_id="c"))[-1]
     [form] = chat.send(a.channel_mention("schedule", service_url=SERVICE))
     inputs = {item["id"]: item for item in card(form)["body"] if item["type"].startswith("Input.")}
@@ -314,3 +317,172 @@ def test_org_is_refused_to_someone_who_is_not_an_admin(chat: Chat) -> None:
     assert texts(chat.send(a.channel_mention("org", service_url=SERVICE)))[0].startswith(
         "`org` is for workspace admins"
     )
+
+
+# --- the profile question, "not applicable", notes and "not assessed" (issue 13) ---------------------------
+
+
+def navigation(activity: Activity) -> list[str]:
+    """The commands of the card's navigation buttons (below the body)."""
+    return [act["data"][SUBMIT_KEY] for act in card(activity).get("actions", [])]
+
+
+def inputs(activity: Activity) -> dict[str, dict[str, Any]]:
+    return {item["id"]: item for item in card(activity)["body"] if item["type"].startswith("Input.")}
+
+
+def option_sets(activity: Activity) -> list[dict[str, Any]]:
+    """The card's option buttons: one ActionSet each, in the order shown."""
+    return [item for item in card(activity)["body"] if item["type"] == "ActionSet"]
+
+
+def answer_until(chat: Chat, question: Activity, answers: dict[str, str], stop_at: str) -> Activity:
+    """Answer the asked questions by card from ``question`` on, until the card for ``stop_at`` is shown."""
+    for q in ASKED:
+        assert card(question)["body"][1]["text"] == q.text
+        if q.id == stop_at:
+            return question
+        question = chat.send(personal(value=option_submit(question, answers[q.id]), reply_to_id="c"))[-1]
+    raise AssertionError(f"{stop_at} is not asked of an online team")
+
+
+def latest_answer(db: Database, question_id: str) -> Answer:
+    """The row that counts for a question: answers are append-only, the newest one wins."""
+    with db.reading() as session:
+        return session.scalars(
+            select(Answer).where(Answer.question_id == question_id).order_by(Answer.id.desc()).limit(1)
+        ).one()
+
+
+def test_the_first_card_is_the_profile_question_then_only_that_profiles_questions_follow(
+    chat: Chat, db: Database
+) -> None:
+    question = start_in_channel(chat)
+    profile = MODEL.profile_question
+    assert profile is not None and card(question)["body"][1]["text"] == profile.text
+    assert card(question)["body"][0]["text"] == "Question 1 of up to 26, about your system"
+    assert [d["o"] for d in submits(question) if d[SUBMIT_KEY] == "answer"] == ["online", "batch", "llm", "research"]
+    assert navigation(question) == ["back", "why"]  # no Skip: the answer decides what follows
+    assert inputs(question) == {}  # and no note field
+    assert not any(s.get("separator") for s in option_sets(question))
+    refused = chat.send(personal("skip"))  # typing it does not get past the question either
+    assert "cannot be skipped" in texts(refused)[0] and card(refused[-1])["body"][1]["text"] == profile.text
+
+    research = MODEL.questions_for("research")
+    assert len(research) == 15 < len(ASKED)
+    replies = chat.send(personal(value=option_submit(question, "research"), reply_to_id="c"))
+    assert f"{len(research) - 1} questions fit this kind of system" in texts(replies)[0]
+    shown = [profile.text]
+    question = replies[-1]
+    for _ in ASKED:  # never more cards than an online team gets
+        body = card(question)["body"]
+        if body[0]["text"].startswith("Your result"):
+            break
+        shown.append(body[1]["text"])
+        assert body[0]["text"].startswith(f"Question {len(shown)} of {len(research)}, ")
+        assert "skip" in navigation(question) and "note" in inputs(question)  # the other questions have both
+        first_level = next(d["o"] for d in submits(question) if d[SUBMIT_KEY] == "answer")
+        question = chat.send(personal(value=option_submit(question, first_level), reply_to_id="c"))[-1]
+    assert shown == [q.text for q in research]  # no online-serving, deployment or LLM question in between
+    facts = {f["title"] for f in next(b for b in card(question)["body"] if b["type"] == "FactSet")["facts"]}
+    assert facts == {d.name for d in MODEL.dimensions_for("research")}
+    with db.reading() as session:
+        assert set(session.scalars(select(Answer.question_id))) == {q.id for q in research}
+
+
+def test_a_not_applicable_option_follows_the_levels_and_is_recorded_without_a_level(chat: Chat, db: Database) -> None:
+    _, answers = PERSONAS["faq_level_2"]
+    question = answer_until(chat, start_in_channel(chat), answers, "feature_consistency")
+    choices = MODEL.choices(MODEL.question_by_id["feature_consistency"])
+    assert [d["o"] for d in submits(question) if d[SUBMIT_KEY] == "answer"] == [o.id for o in choices]
+    sets = option_sets(question)
+    levels = [o for o in choices if o.level is not None]
+    others = [o.id for o in choices[len(levels) :]]
+    assert others == ["na_no_engineered_features", "na_other", "dont_know"]  # after the levels, don't know last
+    assert [bool(s.get("separator")) for s in sets] == [False] * len(levels) + [True, False, False]
+    na = MODEL.option("feature_consistency", "na_no_engineered_features")
+    assert na is not None and sets[len(levels)]["actions"][0]["title"] == f"{len(levels) + 1}. {na.label}"
+
+    replies = chat.send(personal(value=option_submit(question, na.id), reply_to_id="card-na"))
+    assert any("left out of the score" in t for t in texts(replies))
+    [updated] = chat.updated
+    assert updated.id == "card-na" and na.label in json.dumps(card(updated))
+    row = latest_answer(db, "feature_consistency")
+    assert (row.option_id, row.level) == ("na_no_engineered_features", None)
+    assert latest_answer(db, "data_quality").level == 2  # a level answer keeps its level beside it
+
+
+def test_a_note_sent_with_a_card_answer_is_kept_with_it_and_shown_back(chat: Chat, db: Database) -> None:
+    _, answers = PERSONAS["faq_level_2"]
+    question = answer_until(chat, start_in_channel(chat), answers, "data_pipeline")
+    field = inputs(question)["note"]
+    assert field["type"] == "Input.Text" and field["value"] == ""
+    link = "https://mlflow.example.com/#/models/churn"
+    value = {**option_submit(question, answers["data_pipeline"]), "note": f"see {link}"}
+    replies = chat.send(personal(value=value, reply_to_id="c"))
+    assert any(t.startswith("Note kept with your answer to") and link in t for t in texts(replies))
+    row = latest_answer(db, "data_pipeline")
+    assert (row.option_id, row.note, row.link) == (answers["data_pipeline"], f"see {link}", link)
+
+    question = replies[-1]  # the next card: a link that is not http(s) does not stop the answer
+    value = {**option_submit(question, answers["data_quality"]), "note": "ftp://x"}
+    replies = chat.send(personal(value=value, reply_to_id="c"))
+    assert any("Only http or https links" in t and "not saved" in t for t in texts(replies))
+    row = latest_answer(db, "data_quality")
+    assert (row.option_id, row.note, row.link) == (answers["data_quality"], None, None)
+
+    question = replies[-1]
+    assert card(question)["body"][1]["text"] == ASKED[3].text
+    answered = count(db, Answer)
+    for mangled in (5, ["see https://x.example"], {"text": "hi"}, True):
+        value = {**option_submit(question, answers[ASKED[3].id]), "note": mangled}
+        assert texts(chat.send(personal(value=value, reply_to_id="c"))) == [NOT_OUR_CARD]
+        assert not chat.updated
+    assert count(db, Answer) == answered
+
+    chat.send(personal("back"))  # data_quality, then data_pipeline: its card shows the note kept with it
+    again = chat.send(personal("back"))[-1]
+    assert card(again)["body"][1]["text"] == ASKED[1].text and inputs(again)["note"]["value"] == f"see {link}"
+
+
+def test_a_typed_note_is_kept_with_the_last_answer_and_can_be_cleared(chat: Chat, db: Database) -> None:
+    question = start_in_channel(chat)
+    chat.send(personal(value=option_submit(question, "online"), reply_to_id="c"))
+    first = MODEL.choices(ASKED[1])[0]
+    chat.send(personal("1"))  # the second question, typed
+    assert latest_answer(db, ASKED[1].id).option_id == first.id
+    replies = chat.send(personal("note exports are in [the runbook](https://wiki.example.com/exports)"))
+    [reply] = texts(replies)  # only the confirmation: the question on screen stays the current one
+    assert reply.startswith("Note kept with your answer to") and "[the runbook]" not in reply  # escaped
+    row = latest_answer(db, ASKED[1].id)
+    assert row.option_id == first.id and row.link == "https://wiki.example.com/exports"
+    assert row.note == "exports are in [the runbook](https://wiki.example.com/exports)"  # stored as typed
+
+    assert "Note removed" in texts(chat.send(personal("note clear")))[0]
+    assert latest_answer(db, ASKED[1].id).note is None
+    replies = chat.send(personal("2"))  # answering goes on as before
+    assert card(replies[-1])["body"][1]["text"] == ASKED[3].text
+
+
+def test_the_result_card_says_not_assessed_and_lists_the_not_applicable_answers(chat: Chat) -> None:
+    _, persona = PERSONAS["faq_level_2"]
+    answers = {
+        **persona,
+        "cost_tracking": "dont_know",  # the cost dimension's only question: nothing left to give it a level
+        "fairness_checks": "na_no_decisions_about_people",
+        "eu_ai_act": "na_outside_law",
+    }
+    question = start_in_channel(chat)
+    for q in ASKED:
+        question = chat.send(personal(value=option_submit(question, answers[q.id]), reply_to_id="c"))[-1]
+    result = card(question)
+    assert result["body"][0]["text"].startswith("Your result: level")
+    facts = {f["title"]: f["value"] for f in next(b for b in result["body"] if b["type"] == "FactSet")["facts"]}
+    cost = MODEL.dimension_by_id["cost"].name
+    assert facts[cost] == "···· not assessed"
+    assert all(value[-1].isdigit() for name, value in facts.items() if name != cost)  # the others have a level
+    [listed] = [b["text"] for b in result["body"] if b.get("text", "").startswith("**Not applicable")]
+    for qid, option in (("fairness_checks", "na_no_decisions_about_people"), ("eu_ai_act", "na_outside_law")):
+        reason = MODEL.reason_by_id[option.removeprefix("na_")].label
+        assert MODEL.question_by_id[qid].text in listed and reason in listed
+    assert "Don't know" not in listed and MODEL.question_by_id["cost_tracking"].text not in listed

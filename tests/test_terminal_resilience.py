@@ -15,10 +15,12 @@ from sqlalchemy.engine import make_url
 from bot.terminal import chat
 from dialogs.ports import Participant
 from dialogs.state import Phase
+from scoring.catalog import ModelCatalog
 from scoring.model import default_model
 from storage.conversations import SqlConversationStore
 from storage.database import open_database, upgrade
 from storage.models import Answer
+from tests.personas import ASKED
 from tests.tcp_proxy import TcpProxy
 
 MODEL = default_model()
@@ -51,7 +53,7 @@ def test_a_database_outage_mid_chat_loses_no_confirmed_answer(postgres_url: str)
     try:
         phase = chat(
             SqlConversationStore(db),
-            MODEL,
+            ModelCatalog(MODEL),
             who,
             stdin=ScriptedInput(["1", "2", proxy.down, "3", proxy.up, "3", "4"]),
             console=Console(file=out, width=200),
@@ -69,5 +71,7 @@ def test_a_database_outage_mid_chat_loses_no_confirmed_answer(postgres_url: str)
         rows = session.execute(select(Answer.question_id, Answer.option_id).order_by(Answer.id)).all()
         assert session.scalar(select(func.count()).select_from(Answer)) == 4
     check.close()
-    expected = [(q.id, q.choices[n - 1].id) for q, n in zip(MODEL.questions, (1, 2, 3, 4), strict=False)]
+    # The profile question first (1: online), then the questions an online team is asked, in order.
+    expected = [(q.id, MODEL.choices(q)[n - 1].id) for q, n in zip(ASKED, (1, 2, 3, 4), strict=False)]
+    assert expected[0] == ("system_type", "online")
     assert [tuple(r) for r in rows] == expected

@@ -16,9 +16,10 @@ from bot.runtime import Runtime
 from bot.server.app import Handler, create_web_app
 from bot.server.observability import Metrics, configure_logging
 from bot.settings import Settings
-from scoring.model import load_model
+from scoring.model import read_model_file
 from storage.conversations import SqlConversationStore
 from storage.database import Database, open_database
+from storage.model_versions import model_catalog
 
 if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncApp
@@ -31,14 +32,15 @@ SOCKET_MODE_NO_SECRET = "unused-in-socket-mode"
 
 def build_app(settings: Settings) -> web.Application:
     settings.check()
-    model = load_model(settings.model_file)
+    text, model = read_model_file(settings.model_file)
     db = open_database(settings.resolved_database_url())
+    models = model_catalog(db, text, model, source=str(settings.model_file or "the bundled model"))
     metrics = Metrics()
     pool = storage_threads(db)
     bot = Runtime(
         SqlConversationStore(db),
         db,
-        model,
+        models,
         on_turn=lambda platform: metrics.turns.labels(platform).inc(),
         storage_threads=pool,
         admins=settings.admin_ids,
@@ -192,10 +194,15 @@ def serve(settings: Settings, *, host: str, port: int, workers: int = 1) -> None
 
 
 def check_can_start(settings: Settings) -> None:
-    """What ``build_app`` would refuse, checked without building it: settings, model file, database."""
+    """What ``build_app`` would refuse, checked without building it: settings, model file, database, and a
+    model version stored before with other content."""
     settings.check()
-    load_model(settings.model_file)
-    open_database(settings.resolved_database_url()).close()
+    text, model = read_model_file(settings.model_file)
+    db = open_database(settings.resolved_database_url())
+    try:
+        model_catalog(db, text, model, source=str(settings.model_file or "the bundled model"))
+    finally:
+        db.close()
 
 
 def storage_threads(db: Database) -> ThreadPoolExecutor | None:

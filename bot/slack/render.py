@@ -10,17 +10,18 @@ from bot.checkin_commands import Current, ScheduleForm
 from bot.notices import Notice
 from bot.replies import Style
 from bot.summary import TeamSummary, lead, sections
-from bot.text import NEXT_STEPS_SHOWN, level_bar, next_steps_heading
+from bot.text import level_bar, result_sections
 from checkins.cadence import DAY_NAMES
+from dialogs.engine import NOTE_LIMIT
 from dialogs.messages import Kind, Message, QuestionView
 from dialogs.state import Phase
-from scoring.model import MaturityModel
 from scoring.score import Result
 from storage.reports import MemberTeam
 
 Block = dict[str, Any]
 BUTTON_TEXT_LIMIT = 75  # Slack's limit for a button's plain_text
 SCHEDULE_CALLBACK = "schedule"  # the check-in settings modal
+NOTE_CALLBACK = "note"  # the modal that keeps a note or an evidence link with an answer
 
 
 def escape(text: str) -> str:
@@ -73,18 +74,31 @@ def _mrkdwn(text: str) -> dict[str, str]:
 
 
 def question_blocks(view: QuestionView, team: str, round_: int | None = None) -> list[Block]:
-    progress = view.progress.text.capitalize() + (" (skipped earlier)" if view.revisit else "")
-    buttons = []
-    for choice in view.choices:
-        button: dict[str, Any] = {
+    """The question, its levels as buttons, then "not applicable" and "don't know" apart from them (they are not
+    levels), then back, skip and why."""
+
+    def button(choice_number: int, label: str, option: str, chosen: bool) -> dict[str, Any]:
+        made: dict[str, Any] = {
             "type": "button",
-            "action_id": f"answer_{choice.number}",
-            "text": _plain(f"{choice.number}. {choice.label}"),
-            "value": ActionValue(team, view.id, choice.id, round_).encode(),
+            "action_id": f"answer_{choice_number}",
+            "text": _plain(f"{choice_number}. {label}"),
+            "value": ActionValue(team, view.id, option, round_).encode(),
         }
-        if choice.id == view.current_answer:
-            button["style"] = "primary"
-        buttons.append(button)
+        if chosen:
+            made["style"] = "primary"
+        return made
+
+    progress = view.progress.text.capitalize() + (" (skipped earlier)" if view.revisit else "")
+    levels = [
+        button(c.number, c.label, c.id, c.id == view.current_answer)
+        for c in view.choices
+        if c.level is not None or view.profile
+    ]
+    others = [
+        button(c.number, c.label, c.id, c.id == view.current_answer)
+        for c in view.choices
+        if c.level is None and not view.profile
+    ]
     navigation = [
         {
             "type": "button",
@@ -93,44 +107,98 @@ def question_blocks(view: QuestionView, team: str, round_: int | None = None) ->
             "value": ActionValue(team, view.id, round=round_).encode(),
         }
         for name, label in (("back", "◀ Back"), ("skip", "Skip"), ("why", "Why this question?"))
+        if not (view.profile and name == "skip")
     ]
-    return [
-        {"type": "context", "elements": [_mrkdwn(escape(progress))]},
-        {"type": "section", "text": _mrkdwn(f"*{escape(view.text)}*")},
-        {"type": "actions", "block_id": f"answers:{view.id}", "elements": buttons},
-        {"type": "actions", "block_id": f"navigation:{view.id}", "elements": navigation},
-    ]
-
-
-def answered_blocks(question_text: str, label: str) -> list[Block]:
-    """What a question's message becomes once answered: the question and the answer, no buttons."""
-    return [
-        {"type": "section", "text": _mrkdwn(f"*{escape(question_text)}*")},
-        {"type": "context", "elements": [_mrkdwn(f"✅ {escape(label)}")]},
-    ]
-
-
-def result_blocks(model: MaturityModel, result: Result, *, title: str) -> list[Block]:
-    names = model.dimension_by_id
-    level = model.level(result.overall)
-    lines = [f"`{level_bar(d.level)}` {d.level}  {escape(d.name)}" for d in result.dimensions]
+    question = f"*{escape(view.text)}*"
+    if any(len(f"{c.number}. {c.label}") > BUTTON_TEXT_LIMIT for c in view.choices):
+        # Slack cuts a button's text at 75 characters: the options are listed in full above their numbered buttons.
+        question += "\n" + "\n".join(f"{c.number}. {escape(c.label)}" for c in view.choices)
     blocks: list[Block] = [
-        {"type": "header", "text": _plain(f"{title}: level {result.overall}, {level.name}", 150)},
-        {"type": "section", "text": _mrkdwn(escape(level.summary))},
+        {"type": "context", "elements": [_mrkdwn(escape(progress))]},
+        {"type": "section", "text": _mrkdwn(question)},
+        {"type": "actions", "block_id": f"answers:{view.id}", "elements": levels},
+    ]
+    if others:
+        blocks.append({"type": "actions", "block_id": f"other:{view.id}", "elements": others})
+    if view.current_note:
+        blocks.append({"type": "context", "elements": [_mrkdwn(f"Your note: {escape(view.current_note)}")]})
+    blocks.append({"type": "actions", "block_id": f"navigation:{view.id}", "elements": navigation})
+    return blocks
+
+
+def answered_blocks(message: Message, team: str, round_: int | None) -> list[Block]:
+    """What a question's message becomes once answered: the question and the answer, and a button that opens a
+    form for a note or an evidence link."""
+    add_note = {
+        "type": "button",
+        "action_id": "note",
+        "text": _plain("Add a note or evidence link"),
+        "value": ActionValue(team, message.question_id or "", round=round_).encode(),
+    }
+    return [
+        {"type": "section", "text": _mrkdwn(f"*{escape(message.question_text or '')}*")},
+        {"type": "context", "elements": [_mrkdwn(f"✅ {escape(message.answer_label or '')}")]},
+        {"type": "actions", "block_id": f"noted:{message.question_id}", "elements": [add_note]},
+    ]
+
+
+def note_view(value: ActionValue, question: str) -> dict[str, Any]:
+    """The modal for a note or an evidence link on one answer (views.open); Save sends it back."""
+    return {
+        "type": "modal",
+        "callback_id": NOTE_CALLBACK,
+        "private_metadata": value.encode(),
+        "title": _plain("Note or evidence", 24),
+        "submit": _plain("Save", 24),
+        "close": _plain("Cancel", 24),
+        "blocks": [
+            {"type": "context", "elements": [_mrkdwn(escape(question))]},
+            {
+                "type": "input",
+                "block_id": "note",
+                "optional": True,
+                "label": _plain("Note"),
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": "note",
+                    "multiline": True,
+                    "max_length": NOTE_LIMIT,
+                    "placeholder": _plain("Why this answer, or where to see it"),
+                },
+            },
+            {
+                "type": "input",
+                "block_id": "link",
+                "optional": True,
+                "label": _plain("Evidence link"),
+                "element": {"type": "url_text_input", "action_id": "link"},
+                "hint": _plain("A registry page, a dashboard, a runbook: http or https only.", 150),
+            },
+        ],
+    }
+
+
+def note_form(values: dict[str, dict[str, dict[str, Any]]]) -> tuple[str, str]:
+    """(note, link) from the modal's submitted state; KeyError, TypeError or AttributeError if it is not our
+    modal's shape."""
+    note = values["note"]["note"].get("value") or ""
+    link = values["link"]["link"].get("value") or ""
+    if not isinstance(note, str) or not isinstance(link, str):
+        raise TypeError("a note form with a mangled field")
+    return note.strip(), link.strip()
+
+
+def result_blocks(result: Result, *, title: str) -> list[Block]:
+    lines = [f"`{level_bar(d.level)}` {d.level_text}  {escape(d.name)}" for d in result.dimensions]
+    blocks: list[Block] = [
+        {"type": "header", "text": _plain(f"{title}: level {result.overall}, {result.overall_name}", 150)},
+        {"type": "section", "text": _mrkdwn(escape(result.overall_summary))},
         {"type": "section", "text": _mrkdwn("\n".join(lines))},
     ]
-    if result.strengths:
-        strengths = ", ".join(escape(names[d].name) for d in result.strengths)
-        blocks.append({"type": "section", "text": _mrkdwn(f"*Strengths:* {strengths}")})
-    if result.blockers:
-        held = "\n".join(f"• {escape(result.dimension(d).explanation)}" for d in result.blockers)
-        blocks.append({"type": "section", "text": _mrkdwn(f"*Holding back level {result.overall + 1}:*\n{held}")})
-    if result.next_steps:
-        steps = "\n".join(
-            f"• *{escape(i.title)}*: {escape(i.why)}" + (f" _(e.g. {escape(', '.join(i.tools))})_" if i.tools else "")
-            for i in result.next_steps[:NEXT_STEPS_SHOWN]
+    for heading, items in result_sections(result):
+        blocks.append(
+            {"type": "section", "text": _mrkdwn(f"*{escape(heading)}*\n" + "\n".join(f"• {escape(i)}" for i in items))}
         )
-        blocks.append({"type": "section", "text": _mrkdwn(f"*{next_steps_heading(result)}:*\n{steps}")})
     if result.unanswered:
         blocks.append(
             {
@@ -144,7 +212,8 @@ def result_blocks(model: MaturityModel, result: Result, *, title: str) -> list[B
 def summary_blocks(summary: TeamSummary) -> list[Block]:
     """The team summary as blocks; its chart follows as an uploaded file (``bot/slack/chart_upload.py``)."""
     levels = [
-        f"`{level_bar(t.level)}` {t.level}  {escape(t.name)}" + (f"  _{t.change}_" if t.change else "")
+        f"`{level_bar(t.level)}` {'not assessed' if t.level is None else t.level}  {escape(t.name)}"
+        + (f"  _{t.change}_" if t.change else "")
         for t in summary.dimensions
     ]
     blocks: list[Block] = [
@@ -166,7 +235,7 @@ def summary_payload(summary: TeamSummary) -> dict[str, Any]:
     return {"text": escape(f"{summary.title}. {lead(summary)}"), "blocks": summary_blocks(summary)}
 
 
-def message_payload(message: Message, *, model: MaturityModel, team: str, round_: int | None = None) -> dict[str, Any]:
+def message_payload(message: Message, *, team: str, round_: int | None = None) -> dict[str, Any]:
     """chat.postMessage arguments (text and blocks) for one engine message (``steps.present`` turns RECORDED
     into an update of the question's own message)."""
     if message.kind is Kind.QUESTION and message.question:
@@ -175,7 +244,7 @@ def message_payload(message: Message, *, model: MaturityModel, team: str, round_
     if message.kind is Kind.RESULT and message.result:
         return {
             "text": f"Your result: level {message.result.overall}, {message.result.overall_name}",
-            "blocks": result_blocks(model, message.result, title="Your result"),
+            "blocks": result_blocks(message.result, title="Your result"),
         }
     return {"text": escape(message.text)}
 
@@ -188,10 +257,10 @@ PHASE_TEXT = {
 }
 
 
-def home_view(model: MaturityModel, teams: list[MemberTeam], team_levels: dict[str, int | None]) -> dict[str, Any]:
+def home_view(teams: list[MemberTeam], team_levels: dict[str, tuple[int, str] | None]) -> dict[str, Any]:
     """The App Home tab (views.publish): each team with its level, the person's progress there and their last
-    result. ``team_levels`` maps a team to its aggregated level, None while nobody has finished."""
-    total = len(model.questions)
+    result. ``team_levels`` maps a team to its aggregated level and that level's name, None while nobody has
+    finished."""
     blocks: list[Block] = [{"type": "header", "text": _plain("MLOps maturity", 150)}]
     if not teams:
         blocks.append(
@@ -203,15 +272,11 @@ def home_view(model: MaturityModel, teams: list[MemberTeam], team_levels: dict[s
     for team in teams:
         where = f"<#{team.team}>" if team.team[:1] in "CG" else escape(team.team_name)
         level = team_levels.get(team.team)
-        team_line = (
-            f"Team level {level}, {escape(model.level(level).name)}" if level is not None else "No team result yet"
-        )
-        line = (
-            f"*{where}* · {team_line}\nYou: round {team.round_number}, {PHASE_TEXT[team.phase]}, "
-            f"{team.answered} of {total} answered"
-        )
+        team_line = f"Team level {level[0]}, {escape(level[1])}" if level is not None else "No team result yet"
+        you = f"You: round {team.round_number}, {PHASE_TEXT[team.phase]}, {team.answered} answered"
+        line = f"*{where}* · {team_line}\n{you}"
         if team.overall is not None:
-            line += f"\nYour last result: level {team.overall}, {escape(model.level(team.overall).name)}"
+            line += f"\nYour last result: level {team.overall}"
         section: Block = {"type": "section", "text": _mrkdwn(line)}
         if team.phase is not Phase.FINISHED:
             section["accessory"] = {

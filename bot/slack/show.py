@@ -9,12 +9,10 @@ from bot.steps import present
 from dialogs.engine import Step
 from dialogs.messages import Message
 from dialogs.ports import Participant
-from scoring.model import MaturityModel
 
 
 async def show(
     client: AsyncWebClient,
-    model: MaturityModel,
     channel: str,
     who: Participant,
     step: Step,
@@ -24,19 +22,20 @@ async def show(
     """Post the step's messages in order; an answer recorded from a click updates that question in place."""
 
     async def post(message: Message) -> None:
-        await client.chat_postMessage(
-            channel=channel, **message_payload(message, model=model, team=who.team, round_=step.round)
-        )
+        await client.chat_postMessage(channel=channel, **message_payload(message, team=who.team, round_=step.round))
 
-    async def show_answered(question: str, answer: str) -> None:
+    async def show_answered(message: Message) -> None:
         await client.chat_update(
-            channel=channel, ts=clicked_ts, text=f"{question}: {answer}", blocks=answered_blocks(question, answer)
+            channel=channel,
+            ts=clicked_ts,
+            text=f"{message.question_text}: {message.answer_label}",
+            blocks=answered_blocks(message, who.team, step.round),
         )
 
-    await present(step, model, post=post, show_answered=show_answered if clicked_ts else None)
+    await present(step, post=post, show_answered=show_answered if clicked_ts else None)
 
 
-async def show_in_dm(client: AsyncWebClient, model: MaturityModel, who: Participant, step: Step) -> None:
+async def show_in_dm(client: AsyncWebClient, who: Participant, step: Step) -> None:
     """Open (or find) the DM with the person, then post there."""
     dm = await client.conversations_open(users=who.user)
-    await show(client, model, dm["channel"]["id"], who, step)
+    await show(client, dm["channel"]["id"], who, step)

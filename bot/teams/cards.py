@@ -17,15 +17,16 @@ from bot.checkin_commands import Current, ScheduleForm
 from bot.notices import Notice
 from bot.replies import Style
 from bot.summary import TeamSummary, chart_description, lead, sections
-from bot.text import NEXT_STEPS_SHOWN, level_bar, next_steps_heading
+from bot.text import level_bar, result_sections
 from checkins.cadence import DAY_NAMES
+from dialogs.engine import NOTE_LIMIT
 from dialogs.messages import Command, Input, Kind, Message, QuestionView
-from scoring.model import MaturityModel
 from scoring.score import Result
 
 Card = dict[str, Any]
 CARD_VERSION = "1.5"  # what Teams renders on desktop, web and mobile
 SUBMIT_KEY = "maturity"  # marks a submit as ours; its value is the action
+NOTE_INPUT = "note"  # the question card's text field: a note or an evidence link sent with the answer
 ACTIONS = {Command.ANSWER, Command.BACK, Command.SKIP, Command.WHY, Command.RESUME, Command.START}
 PLAN = "plan"  # a check-in's plan button: {SUBMIT_KEY: "plan", "t": team, "i": investment, "s": status}
 
@@ -56,6 +57,7 @@ class Submit:
     round: int | None = None
     question: str = ""
     option: str = ""
+    note: str = ""  # what the card's note field held when the button was pressed
 
     def data(self) -> dict[str, Any]:
         return {SUBMIT_KEY: self.action.value, "t": self.team, "r": self.round, "q": self.question, "o": self.option}
@@ -70,11 +72,17 @@ class Submit:
             raise ValueError("a card submit without its team")
         if round_ is not None and (not isinstance(round_, int) or isinstance(round_, bool)):
             raise ValueError("a card submit with a malformed round")
-        return cls(Command(value[SUBMIT_KEY]), team, round_, str(value.get("q") or ""), str(value.get("o") or ""))
+        note = value.get(NOTE_INPUT)
+        if note is not None and not isinstance(note, str):
+            raise ValueError("a card submit with a mangled note")
+        command = Command(value[SUBMIT_KEY])
+        return cls(command, team, round_, str(value.get("q") or ""), str(value.get("o") or ""), (note or "")[:2000])
 
     def to_input(self) -> Input:
-        value = self.option if self.action is Command.ANSWER else ""
-        return Input(self.action, value, question_id=self.question or None, round=self.round)
+        """The answer, with the card's note when one was written (back, skip and why leave the note alone)."""
+        if self.action is not Command.ANSWER:
+            return Input(self.action, question_id=self.question or None, round=self.round)
+        return Input(self.action, self.option, question_id=self.question or None, round=self.round, note=self.note)
 
 
 def _card(body: list[dict[str, Any]], actions: list[dict[str, Any]] | None = None) -> Card:
@@ -93,19 +101,39 @@ def _submit(title: str, submit: Submit, **style: Any) -> dict[str, Any]:
 
 
 def question_card(view: QuestionView, team: str, round_: int | None) -> Card:
-    """One button per option, stacked (one action set each, so long labels stay readable), then navigation."""
+    """One button per option, stacked (one action set each, so long labels stay readable); "not applicable" and
+    "don't know" apart from the levels; a note field sent with whichever answer is pressed; then navigation."""
     progress = view.progress.text.capitalize() + (" (skipped earlier)" if view.revisit else "")
     body: list[dict[str, Any]] = [
         _text(progress, isSubtle=True, size="Small"),
         _text(view.text, weight="Bolder", size="Medium"),
     ]
+    separated = False
     for choice in view.choices:
         submit = Submit(Command.ANSWER, team, round_, view.id, choice.id)
         style = {"style": "positive"} if choice.id == view.current_answer else {}
-        body.append({"type": "ActionSet", "actions": [_submit(f"{choice.number}. {choice.label}", submit, **style)]})
+        action_set: dict[str, Any] = {
+            "type": "ActionSet",
+            "actions": [_submit(f"{choice.number}. {choice.label}", submit, **style)],
+        }
+        if choice.level is None and not view.profile and not separated:
+            action_set["separator"], action_set["spacing"], separated = True, "Medium", True
+        body.append(action_set)
+    if not view.profile:
+        body.append(
+            {
+                "type": "Input.Text",
+                "id": NOTE_INPUT,
+                "label": "Note or evidence link (optional, sent with your answer)",
+                "placeholder": "e.g. https://mlflow.example.com/#/models/churn",
+                "maxLength": NOTE_LIMIT,
+                "value": view.current_note or "",
+            }
+        )
     navigation = [
         _submit(title, Submit(action, team, round_, view.id))
         for action, title in ((Command.BACK, "◀ Back"), (Command.SKIP, "Skip"), (Command.WHY, "Why this question?"))
+        if not (view.profile and action is Command.SKIP)
     ]
     return _card(body, navigation)
 
@@ -115,28 +143,18 @@ def answered_card(question: str, answer: str) -> Card:
     return _card([_text(question, weight="Bolder"), _text(f"✓ {answer}", color="Good")])
 
 
-def result_card(model: MaturityModel, result: Result, *, title: str) -> Card:
-    names = model.dimension_by_id
-    level = model.level(result.overall)
+def result_card(result: Result, *, title: str) -> Card:
     body: list[dict[str, Any]] = [
-        _text(f"{title}: level {result.overall}, {level.name}", weight="Bolder", size="Large"),
-        _text(level.summary),
+        _text(f"{title}: level {result.overall}, {result.overall_name}", weight="Bolder", size="Large"),
+        _text(result.overall_summary),
         {
             "type": "FactSet",
-            "facts": [{"title": d.name, "value": f"{level_bar(d.level)} {d.level}"} for d in result.dimensions],
+            "facts": [{"title": d.name, "value": f"{level_bar(d.level)} {d.level_text}"} for d in result.dimensions],
         },
     ]
-    if result.strengths:
-        body.append(_text("**Strengths:** " + ", ".join(names[d].name for d in result.strengths)))
-    if result.blockers:
-        held = "\n".join(f"- {result.dimension(d).explanation}" for d in result.blockers)
-        body.append(_text(f"**Holding back level {result.overall + 1}:**\n\n{held}"))
-    if result.next_steps:
-        steps = "\n".join(
-            f"- **{i.title}**: {i.why}" + (f" (e.g. {', '.join(i.tools)})" if i.tools else "")
-            for i in result.next_steps[:NEXT_STEPS_SHOWN]
-        )
-        body.append(_text(f"**{next_steps_heading(result)}:**\n\n{steps}"))
+    for heading, items in result_sections(result):
+        lines = "\n".join(f"- {escape(item)}" for item in items)
+        body.append(_text(f"**{escape(heading)}:**\n\n{lines}"))
     if result.unanswered:
         body.append(_text(f"{len(result.unanswered)} question(s) unanswered, counted as 0.", isSubtle=True))
     return _card(body)
@@ -149,14 +167,14 @@ def card_activity(card: Card, summary: str) -> Activity:
     return activity
 
 
-def message_activity(message: Message, *, model: MaturityModel, team: str, round_: int | None) -> Activity:
+def message_activity(message: Message, *, team: str, round_: int | None) -> Activity:
     """The activity for one engine message (``steps.present`` turns RECORDED into an update of the card)."""
     if message.kind is Kind.QUESTION and message.question:
         view = message.question
         return card_activity(question_card(view, team, round_), f"{view.progress.text}: {view.text}")
     if message.kind is Kind.RESULT and message.result:
         summary = f"Your result: level {message.result.overall}, {message.result.overall_name}"
-        return card_activity(result_card(model, message.result, title="Your result"), summary)
+        return card_activity(result_card(message.result, title="Your result"), summary)
     return MessageFactory.text(escape(message.text))
 
 
@@ -178,7 +196,11 @@ def summary_card(summary: TeamSummary, chart: bytes | None) -> Card:
         {
             "type": "FactSet",
             "facts": [
-                {"title": t.name, "value": f"{level_bar(t.level)} {t.level}" + (f"  {t.change}" if t.change else "")}
+                {
+                    "title": t.name,
+                    "value": f"{level_bar(t.level)} {'not assessed' if t.level is None else t.level}"
+                    + (f"  {t.change}" if t.change else ""),
+                }
                 for t in summary.dimensions
             ],
         },

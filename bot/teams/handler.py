@@ -120,23 +120,23 @@ class TeamsBot(TeamsActivityHandler):
         elif sub in TEAM_COMMANDS:
             await self._team_command(turn_context, text.split()[1:], sub, where.participant())
         elif sub == "help":
-            await turn_context.send_activity(help_text(TEAMS, len(self.bot.model.questions)))
+            await turn_context.send_activity(help_text(TEAMS, self.bot.model.most_questions))
         else:
-            await turn_context.send_activity(unknown_command_text(TEAMS, sub, len(self.bot.model.questions)))
+            await turn_context.send_activity(unknown_command_text(TEAMS, sub, self.bot.model.most_questions))
 
     async def _team_command(self, turn_context: TurnContext, args: list[str], sub: str, who: Participant) -> None:
         if sub == "status":
-            await turn_context.send_activity(status_text(TEAMS, await self.bot.read(team_status, self.bot.model, who)))
+            await turn_context.send_activity(status_text(TEAMS, await self.bot.read(team_status, self.bot.models, who)))
         elif sub == "summary":
             await self._summary(turn_context, who)
         elif sub == "plan":
-            await turn_context.send_activity(await self.bot.read(plan_text, self.bot.model, who, TEAMS, utcnow()))
+            await turn_context.send_activity(await self.bot.read(plan_text, self.bot.models, who, TEAMS, utcnow()))
         elif sub == "org":  # Teams tells a bot nothing about tenant admins: MATURITY_BOT_ADMINS decides
             if who.user not in self.bot.admins:
                 await turn_context.send_activity(not_an_admin_text(TEAMS))
                 return
             view = await self.bot.read(
-                org_view, self.bot.model, platform=PLATFORM, workspace=who.workspace, now=utcnow()
+                org_view, self.bot.models, platform=PLATFORM, workspace=who.workspace, now=utcnow()
             )
             await turn_context.send_activity(org_text(view, TEAMS))
         else:  # Teams tells a bot nothing about tenant admins: the owner, or MATURITY_BOT_ADMINS
@@ -196,7 +196,7 @@ class TeamsBot(TeamsActivityHandler):
     ) -> None:
         """A nudge's button: the plan records the new status and the nudge card says who set it."""
         who = where.participant(team)
-        investment = await self.bot.write(mark_plan_item, self.bot.model, who, investment_id, status, utcnow())
+        investment = await self.bot.write(mark_plan_item, self.bot.models, who, investment_id, status, utcnow())
         if investment is None:
             await turn_context.send_activity(NOT_OUR_CARD)
             return
@@ -250,7 +250,7 @@ class TeamsBot(TeamsActivityHandler):
         await turn_context.send_activity("I've sent you a personal message with the assessment for this channel.")
 
     async def _summary(self, turn_context: TurnContext, who: Participant) -> None:
-        summary = await self.bot.read(read_summary, self.bot.model, who, min_respondents=self.bot.min_respondents)
+        summary = await self.bot.read(read_summary, self.bot.models, who, min_respondents=self.bot.min_respondents)
         if summary is None:
             await turn_context.send_activity(nobody_finished_text(TEAMS))
         else:
@@ -262,16 +262,15 @@ class TeamsBot(TeamsActivityHandler):
         """Send the step's messages in order; an answer given on a card turns that card into the answer."""
 
         async def post(message: Message) -> None:
-            await turn_context.send_activity(
-                message_activity(message, model=self.bot.model, team=who.team, round_=step.round)
-            )
+            await turn_context.send_activity(message_activity(message, team=who.team, round_=step.round))
 
-        async def show_answered(question: str, answer: str) -> None:
+        async def show_answered(message: Message) -> None:
+            question, answer = message.question_text or "", message.answer_label or ""
             updated = card_activity(answered_card(question, answer), f"{question}: {answer}")
             updated.id = card_id
             await turn_context.update_activity(updated)
 
-        await present(step, self.bot.model, post=post, show_answered=show_answered if card_id else None)
+        await present(step, post=post, show_answered=show_answered if card_id else None)
 
     # --- installs ---------------------------------------------------------------------------------------
 

@@ -38,8 +38,10 @@ FULL_NAME: Final = "MLOps maturity assessment"
 SHORT_DESCRIPTION: Final = "Find out how mature your team's MLOps is, and what to improve next."
 FULL_DESCRIPTION: Final = (
     "A self-assessment of how your team builds, ships and monitors machine-learning models. In a chat, the bot "
-    "asks each member 19 multiple-choice questions: how training data is versioned, how models are trained, "
-    "tested, deployed and monitored, and who owns them. Answers are saved as you go, so you can stop and resume "
+    "asks each member up to 26 multiple-choice questions, the first about what the team runs (models served "
+    "online, batch scoring, an LLM application or research) so that only questions that fit it follow: how data "
+    "is versioned, how models are trained, tested, deployed and monitored, and who owns them. A question that "
+    'does not apply can be answered "not applicable". Answers are saved as you go, so you can stop and resume '
     "at any time. The bot scores every dimension and the team as a whole from 0 (manual, notebook era) to 4 "
     "(fully automated and governed), shows where members disagree, and suggests the few investments that would "
     "move the team to the next level."

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select, update
 
 from dialogs.ports import ConcurrentTurn
-from dialogs.state import ConversationState, Phase
+from dialogs.state import ConversationState, Note, Phase
 from storage.conversations import SqlConversationStore
 from storage.database import Database
 from storage.models import Answer, Member, Response, Result, Round, Team, Workspace, utcnow
@@ -139,18 +139,73 @@ def test_a_member_result_is_stored_and_replaced_on_finishing_again(store: SqlCon
     assert result.payload == {"overall": 3, "dimensions": ["y"]} and result.response_id == response_id
 
 
-def test_a_new_model_version_keeps_the_open_round_and_each_answer_records_its_version(
-    store: SqlConversationStore, db: Database
-) -> None:
+def test_a_round_keeps_the_model_version_it_was_opened_on(store: SqlConversationStore, db: Database) -> None:
+    """Turns asking for a newer current version still run on the open round's version; its answers and results
+    record it; the next round opens on the newer version."""
     take_turn(store, person("U1"), {"q1": "a"})
     with store.turn(person("U1"), "2026.1") as turn:
-        assert turn.round_number == 1 and turn.state.answers == {"q1": "a"}
+        assert (turn.round_number, turn.model_version, turn.state.answers) == (1, MODEL, {"q1": "a"})
         turn.save(answered(turn.state, {"q2": "bb"}), source="test", levels={"q2": 2})
+    take_turn(store, person("U2"), {"q1": "a"}, phase=Phase.FINISHED, result={"overall": 1}, model_version="2026.1")
     with db.reading() as session:
         rounds = session.execute(select(Round.number, Round.model_version, Round.status)).all()
         versions = session.execute(select(Answer.question_id, Answer.model_version).order_by(Answer.id)).all()
+        assert session.scalar(select(Result.model_version)) == MODEL
     assert rounds == [(1, MODEL, "open")]
-    assert versions == [("q1", MODEL), ("q2", "2026.1")]
+    assert versions == [("q1", MODEL), ("q2", MODEL), ("q1", MODEL)]
+
+    with db.transaction() as session:
+        session.execute(update(Round).values(status="closed", closed_at=utcnow()))
+    with store.turn(person("U1"), "2026.1") as turn:
+        assert (turn.round_number, turn.model_version) == (2, "2026.1")
+        turn.save(answered(turn.state, {"q1": "a"}), source="test", levels={"q1": 1})
+    with db.reading() as session:
+        assert session.scalar(select(Round.model_version).where(Round.number == 2)) == "2026.1"
+        assert session.scalars(select(Answer.model_version).order_by(Answer.id.desc())).first() == "2026.1"
+
+
+def test_a_note_is_kept_on_a_new_answer_row_and_comes_back_with_the_state(
+    store: SqlConversationStore, db: Database
+) -> None:
+    who, evidence = person(), Note(text="see https://mlflow.example.com/m/7", link="https://mlflow.example.com/m/7")
+    take_turn(store, who, {"q1": "a", "q2": "bb"})
+    with store.turn(who, MODEL) as turn:
+        state = turn.state.model_copy(deep=True)
+        state.notes["q1"] = evidence
+        turn.save(state, source="test", levels={"q1": 1})  # only the noted answer is written again
+    with store.turn(who, MODEL) as turn:
+        assert turn.state.notes == {"q1": evidence} and turn.state.answers == {"q1": "a", "q2": "bb"}
+        turn.save(turn.state, source="test")  # the same note again: nothing new to write
+        changed = answered(turn.state, {"q1": "ccc"})  # another option: the note stays with the answer
+        turn.save(changed, source="test", levels={"q1": 3})
+    with store.turn(who, MODEL) as turn:
+        assert turn.state.notes == {"q1": evidence} and turn.state.answers["q1"] == "ccc"
+        cleared = turn.state.model_copy(deep=True)
+        cleared.notes.clear()
+        turn.save(cleared, source="test", levels={"q1": 3})
+    with store.turn(who, MODEL) as turn:
+        assert turn.state.notes == {} and turn.state.answers == {"q1": "ccc", "q2": "bb"}
+    with db.reading() as session:
+        rows = session.execute(
+            select(Answer.question_id, Answer.option_id, Answer.level, Answer.note, Answer.link).order_by(Answer.id)
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        ("q1", "a", 1, None, None),
+        ("q2", "bb", 2, None, None),
+        ("q1", "a", 1, evidence.text, evidence.link),
+        ("q1", "ccc", 3, evidence.text, evidence.link),
+        ("q1", "ccc", 3, None, None),
+    ]
+
+
+def test_an_answer_that_is_not_a_level_is_stored_without_one(store: SqlConversationStore, db: Database) -> None:
+    with store.turn(person(), MODEL) as turn:
+        state = answered(turn.state, {"profile": "online", "q1": "dont_know", "q2": "na_other"})
+        state.notes["q2"] = Note(text="no such system")
+        turn.save(state, source="test", levels={"profile": None, "q1": None, "q2": None})
+    with db.reading() as session:
+        rows = session.execute(select(Answer.question_id, Answer.level, Answer.note).order_by(Answer.id)).all()
+    assert [tuple(r) for r in rows] == [("profile", None, None), ("q1", None, None), ("q2", None, "no such system")]
 
 
 def test_a_paused_response_keeps_its_position(store: SqlConversationStore, db: Database) -> None:

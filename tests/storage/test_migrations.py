@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 TABLES = {
     *("workspaces", "teams", "members", "rounds", "responses", "answers", "results", "seen_events"),
     *("slack_bots", "slack_installations", "slack_oauth_states", "conversation_refs"),
-    *("checkin_settings", "schedules", "deliveries", "plan_items", "plan_events", "erasures"),
+    *("checkin_settings", "schedules", "deliveries", "plan_items", "plan_events", "erasures", "model_versions"),
 }
 
 

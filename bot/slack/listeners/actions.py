@@ -12,7 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.checkin_commands import mark_plan_item
 from bot.runtime import Runtime
 from bot.slack import PLATFORM
-from bot.slack.render import ActionValue, NoticeValue, escape
+from bot.slack.render import NOTE_CALLBACK, ActionValue, NoticeValue, escape, note_form, note_view
 from bot.slack.show import show, show_in_dm
 from checkins.plan import LABELS
 from dialogs.messages import Command, Input
@@ -40,7 +40,44 @@ def register(app: AsyncApp, bot: Runtime) -> None:
         await ack()
         channel = body.get("container", {}).get("channel_id") or body["channel"]["id"]
         ts = body.get("container", {}).get("message_ts")
-        bot.later(show(client, bot.model, channel, who, step, clicked_ts=ts), "posting the next question")
+        bot.later(show(client, channel, who, step, clicked_ts=ts), "posting the next question")
+
+    @app.action("note")
+    async def add_note(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
+        """An answered question's "Add a note" button: the form opens right after the acknowledgement (its
+        trigger id lasts three seconds)."""
+        try:
+            value = ActionValue.decode(action.get("value", ""))
+        except ValueError:
+            await ack()
+            return
+        await ack()
+        found = bot.model.question_by_id.get(value.question)
+        question = found.text if found else "Your answer"
+        view = note_view(value, question)
+        bot.later(client.views_open(trigger_id=body["trigger_id"], view=view), "opening the note form")
+
+    @app.view(NOTE_CALLBACK)
+    async def note_saved(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient) -> None:
+        """The note form: a bad link is answered on its field; the note is kept with the answer, and the DM says
+        so."""
+        try:
+            value = ActionValue.decode(view.get("private_metadata") or "")
+            note, link = note_form(view["state"]["values"])
+        except (AttributeError, KeyError, TypeError, ValueError):
+            await ack(response_action="errors", errors={"note": "This form could not be read; open it again."})
+            return
+        if link and not link.lower().startswith(("http://", "https://")):
+            await ack(response_action="errors", errors={"link": "Only http or https links can be kept as evidence."})
+            return
+        if not note and not link:
+            await ack(response_action="errors", errors={"note": "Write a note or give a link, or press Cancel."})
+            return
+        who = Participant(PLATFORM, body["team"]["id"], value.team, body["user"]["id"])
+        text = " ".join(part for part in (link, note) if part)
+        step = await bot.turn(who, Input(Command.NOTE, text, question_id=value.question, round=value.round))
+        await ack()
+        bot.later(show_in_dm(client, who, step), "confirming a note")
 
     @app.action(re.compile(r"^plan_(open|in_progress|done|not_for_us|snoozed)$"))
     async def plan_clicked(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
@@ -52,7 +89,7 @@ def register(app: AsyncApp, bot: Runtime) -> None:
             return
         user = body["user"]["id"]
         who = Participant(PLATFORM, body["team"]["id"], value.team, user)
-        investment = await bot.write(mark_plan_item, bot.model, who, value.investment, value.status, utcnow())
+        investment = await bot.write(mark_plan_item, bot.models, who, value.investment, value.status, utcnow())
         await ack()  # a button this bot did not write, or a team it does not know, changes nothing
         container = body.get("container", {})
         if investment is not None and container.get("message_ts"):
@@ -89,4 +126,4 @@ async def turn_in_dm(
     command's reply), then its messages go to the DM."""
     step = await bot.turn(who, Input(command))
     await ack(**acknowledgement)
-    bot.later(show_in_dm(client, bot.model, who, step), f"{command} outside the DM")
+    bot.later(show_in_dm(client, who, step), f"{command} outside the DM")

@@ -58,25 +58,25 @@ def register(app: AsyncApp, bot: Runtime) -> None:
             sent = f"I've sent you a direct message with your assessment for <#{who.team}>."
             await turn_in_dm(bot, ack, client, who, Command.START, response_type="ephemeral", text=sent)
         elif sub == "status":
-            status = await bot.read(team_status, bot.model, who)
+            status = await bot.read(team_status, bot.models, who)
             await ack(response_type="ephemeral", text=status_text(SLACK, status))
         elif sub == "summary":
             await ack(response_type="ephemeral", text="Posting the team summary in this channel.")
             bot.later(post_summary(client, bot, who), "posting a team summary")
         elif sub == "plan":
-            await ack(response_type="ephemeral", text=await bot.read(plan_text, bot.model, who, SLACK, utcnow()))
+            await ack(response_type="ephemeral", text=await bot.read(plan_text, bot.models, who, SLACK, utcnow()))
         elif sub == "schedule":
             await schedule(ack, client, bot, who, (command.get("text") or "").split()[1:], command.get("trigger_id"))
         elif sub == "org":
             if await is_admin(client, bot, who.user):
-                view = await bot.read(org_view, bot.model, platform=PLATFORM, workspace=who.workspace, now=utcnow())
+                view = await bot.read(org_view, bot.models, platform=PLATFORM, workspace=who.workspace, now=utcnow())
                 await ack(response_type="ephemeral", text=org_text(view, SLACK))
             else:
                 await ack(response_type="ephemeral", text=not_an_admin_text(SLACK))
         elif sub == "help":
-            await ack(response_type="ephemeral", text=help_text(SLACK, len(bot.model.questions)))
+            await ack(response_type="ephemeral", text=help_text(SLACK, bot.model.most_questions))
         else:
-            await ack(response_type="ephemeral", text=unknown_command_text(SLACK, sub, len(bot.model.questions)))
+            await ack(response_type="ephemeral", text=unknown_command_text(SLACK, sub, bot.model.most_questions))
 
 
 async def schedule(
@@ -109,7 +109,7 @@ async def is_admin(client: AsyncWebClient, bot: Runtime, user: str) -> bool:
 
 
 async def post_summary(client: AsyncWebClient, bot: Runtime, who: Participant) -> None:
-    summary = await bot.read(read_summary, bot.model, who, min_respondents=bot.min_respondents)
+    summary = await bot.read(read_summary, bot.models, who, min_respondents=bot.min_respondents)
     post = summary_payload(summary) if summary else {"text": nobody_finished_text(SLACK)}
     try:
         await client.chat_postMessage(channel=who.team, **post)

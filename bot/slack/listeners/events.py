@@ -36,7 +36,7 @@ def register(app: AsyncApp, bot: Runtime) -> None:
             return
         who = Participant(PLATFORM, workspace, team, user)
         step = await bot.turn(who, parse_text(event.get("text") or ""))
-        bot.later(show(client, bot.model, channel, who, step), "answering a DM")
+        bot.later(show(client, channel, who, step), "answering a DM")
 
     @app.event("message")
     async def other_messages() -> None:

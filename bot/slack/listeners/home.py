@@ -10,7 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.runtime import Runtime
 from bot.slack import PLATFORM
 from bot.slack.render import home_view
-from scoring.model import MaturityModel
+from dialogs.ports import ModelVersions
 from scoring.score import score
 from storage.database import Database
 from storage.reports import MemberTeam, member_overview, team_snapshot
@@ -21,19 +21,23 @@ def register(app: AsyncApp, bot: Runtime) -> None:
     async def home_opened(event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient) -> None:
         if event.get("tab", "home") != "home":
             return
-        teams, levels = await bot.read(overview_with_team_levels, bot.model, body["team_id"], event["user"])
-        view = home_view(bot.model, teams, levels)
+        teams, levels = await bot.read(overview_with_team_levels, bot.models, body["team_id"], event["user"])
+        view = home_view(teams, levels)
         bot.later(client.views_publish(user_id=event["user"], view=view), "publishing App Home")
 
 
 def overview_with_team_levels(
-    db: Database, model: MaturityModel, workspace: str, user: str
-) -> tuple[list[MemberTeam], dict[str, int | None]]:
-    """The member's teams and each team's aggregated level (a few queries per team; people have few teams)."""
+    db: Database, models: ModelVersions, workspace: str, user: str
+) -> tuple[list[MemberTeam], dict[str, tuple[int, str] | None]]:
+    """The member's teams and each team's aggregated level and its name (a few queries per team; people have
+    few teams)."""
     teams = member_overview(db, platform=PLATFORM, workspace=workspace, user=user)
-    levels: dict[str, int | None] = {}
+    levels: dict[str, tuple[int, str] | None] = {}
     for team in teams:
         snapshot = team_snapshot(db, platform=PLATFORM, workspace=workspace, team=team.team)
-        finished = snapshot.answer_sets if snapshot else []
-        levels[team.team] = score(model, finished).overall if finished else None
+        if snapshot is None or not snapshot.answer_sets:
+            levels[team.team] = None
+            continue
+        result = score(models.get(snapshot.model_version), snapshot.answer_sets)
+        levels[team.team] = (result.overall, result.overall_name)
     return teams, levels
