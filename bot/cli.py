@@ -70,11 +70,17 @@ def main_options(
 
 
 def _model_file(settings: Settings) -> tuple[str, MaturityModel]:
-    """The model file's text and model; a broken file is one line naming the file, the field and the problem."""
-    try:
-        return read_model_file(settings.model_file)
-    except ModelFileError as exc:
-        fail(str(exc), ExitCode.USAGE)
+    """The model file's text and model, read once per command; a broken file is one line naming the file, the
+    field and the problem."""
+    if settings.model_file not in _read:
+        try:
+            _read[settings.model_file] = read_model_file(settings.model_file)
+        except ModelFileError as exc:
+            fail(str(exc), ExitCode.USAGE)
+    return _read[settings.model_file]
+
+
+_read: dict[Path | None, tuple[str, MaturityModel]] = {}
 
 
 def _model(settings: Settings) -> MaturityModel:
@@ -186,11 +192,35 @@ def report(
         sys.stdout.write(json.dumps(context | result.to_dict(), indent=2, ensure_ascii=False) + "\n")
         return
     render_summary(out, summary)
-    if not models.is_stored(facts.model_version):
+    if not models.has(facts.model_version):
         out.print(
             f"[dim]This round was taken on model {escape(facts.model_version)}, which is not stored; scored with "
             f"{escape(models.current.version)}.[/dim]"
         )
+
+
+@app.command("new-round")
+def new_round(
+    team: TeamOption = None,
+    platform: Annotated[str, typer.Option("--platform", help="slack, teams or terminal.")] = PLATFORM,
+    workspace: Annotated[
+        str, typer.Option("--workspace", help="The Slack workspace or Teams tenant id (terminal: local).")
+    ] = TERMINAL_WORKSPACE,
+) -> None:
+    """Close the team's open round (its result is kept) and open the next on the current rubric. Rounds keep the
+    rubric version they were opened on; this is how a team without scheduled re-assessments moves to a new one."""
+    from storage.checkins import start_new_round
+    from storage.models import utcnow
+
+    settings = Settings()
+    _model_file(settings)
+    db = _open_db(settings)
+    team = team or settings.team
+    done = start_new_round(db, _models(settings, db), platform=platform, workspace=workspace, team=team, now=utcnow())
+    if done is None:
+        fail(f"no team named {team!r} on {platform}", ExitCode.NOT_FOUND)
+    closed = f"Closed round {done.closed} (rubric {done.closed_version}). " if done.closed else ""
+    out.print(f"{closed}Round {done.opened} of {team} is open on rubric {done.version}.", markup=False)
 
 
 @app.command()
@@ -257,7 +287,15 @@ def export(
     writer.writeheader()
     for record, _, rows in kinds:
         for row in rows:
-            writer.writerow({"record": record, **row})
+            writer.writerow({"record": record, **{key: _cell(value) for key, value in row.items()}})
+
+
+def _cell(value: object) -> object:
+    """A CSV cell a spreadsheet will not run: text people typed (a note, a name) that starts like a formula is
+    quoted as text (OWASP's advice against CSV injection)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
 
 
 @app.command()

@@ -66,7 +66,7 @@ def model_as_markdown(model: MaturityModel) -> str:
     names = model.dimension_by_id
     lines += ["", "## Overall level gates", ""]
     for gate in sorted(model.gates, key=lambda g: g.level):
-        needs = ", ".join(f"{names[d].name} {m}+" for d, m in gate.needs.items())
+        needs = ", ".join(f"{names[d].name if d in names else '`' + d + '`'} {m}+" for d, m in gate.needs.items())
         every = f"every assessed dimension at {gate.level}" if gate.every_dimension else ""
         lines.append(
             f"- Level {gate.level} needs " + "; ".join(p for p in (needs, every) if p) + " (and every gate below)."

@@ -91,14 +91,15 @@ def team_status(db: Database, models: ModelVersions, who: Participant) -> TeamSt
     here = next((t for t in mine if t.team == who.team), None)
     model = models.get(snapshot.model_version) if snapshot else models.current
     result = score(model, snapshot.answer_sets) if snapshot and snapshot.responses else None
+    questions = len(model.questions_for(result.profile)) if result and result.profile else model.most_questions
     return TeamStatus(
         round_number=snapshot.round_number if snapshot else None,
         finished=len(snapshot.responses) if snapshot else 0,
         in_progress=snapshot.in_progress if snapshot else 0,
         result=result,
         own_phase=here.phase if here else None,
-        own_answered=here.answered if here else 0,
-        questions=len(model.questions_for(result.profile)) if result and result.profile else model.most_questions,
+        own_answered=min(here.answered, questions) if here else 0,
+        questions=questions,
     )
 
 

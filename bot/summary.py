@@ -73,6 +73,7 @@ class TeamSummary:
     min_respondents: int
     not_applicable: tuple[NotApplicable, ...]  # questions the team answered "not applicable", with the reasons
     knowledge_gaps: int  # questions nobody who answered knew
+    unconfirmed: int  # of those, how many the overall level counts on
     notes: int  # answers carrying a note
     links: int  # answers carrying an evidence link
     plan: Counter[str]  # status -> how many of the plan's steps
@@ -111,7 +112,9 @@ def build_summary(models: ModelVersions, facts: SummaryFacts, *, min_respondents
         level_meaning=result.overall_summary,
         profile=result.profile_label,
         profile_votes=votes if sum(n for _, n in votes) >= min_respondents else (),
-        level_cap_note=result.level_cap_note if result.level_cap is not None else None,
+        level_cap_note=(
+            result.level_cap_note if result.level_cap is not None and result.overall >= result.level_cap else None
+        ),
         rubric_change=(
             (facts.previous.model_version, facts.model_version, tuple(model.changes_in(facts.model_version)))
             if changed and facts.previous
@@ -127,6 +130,7 @@ def build_summary(models: ModelVersions, facts: SummaryFacts, *, min_respondents
         min_respondents=min_respondents,
         not_applicable=result.not_applicable,
         knowledge_gaps=len(result.knowledge_gaps),
+        unconfirmed=len(result.unconfirmed),
         notes=facts.notes,
         links=facts.links,
         plan=Counter(e.status for e in entries),
@@ -229,7 +233,7 @@ def sections(summary: TeamSummary, style: Style) -> list[Section]:
                 (f"{votes}. Scored as {e(_lower_first(summary.profile or ''))}, what most chose.",),
             )
         )
-    if summary.level_cap_note and summary.overall.level < 4:
+    if summary.level_cap_note:
         found.append(Section("What production would add", (e(summary.level_cap_note),)))
     if summary.blockers:
         found.append(Section(f"Holding back level {summary.overall.level + 1}", (e(", ".join(summary.blockers)),)))
@@ -269,7 +273,14 @@ def sections(summary: TeamSummary, style: Style) -> list[Section]:
         found.append(Section(f"Watch out: {summary.pitfall.title.lower()}", (e(summary.pitfall.warning),)))
     footer = []
     if summary.knowledge_gaps:
-        footer.append(f'{summary.knowledge_gaps} question(s) nobody could answer ("don\'t know"), left out.')
+        counted_on = (
+            f"; level {summary.overall.level} holds only if the {summary.unconfirmed} it counts on are as good"
+            if summary.unconfirmed
+            else ""
+        )
+        footer.append(
+            f'{summary.knowledge_gaps} question(s) nobody could answer ("don\'t know"), left out{counted_on}.'
+        )
     if summary.unanswered:
         footer.append(f"{summary.unanswered} question(s) nobody answered, counted as level 0.")
     if summary.notes or summary.links:

@@ -57,8 +57,14 @@ def result_sections(result: Result) -> list[tuple[str, list[str]]]:
             )
         )
     if result.knowledge_gaps:
-        found.append(
-            ("Nobody could answer (left out)", [f"{g.question} Ask {g.who_knows}." for g in result.knowledge_gaps])
-        )
+        lines = [f"{g.question} Ask {g.who_knows}." for g in result.knowledge_gaps]
+        if result.unconfirmed:
+            confirm = f"Level {result.overall} holds only if the {len(result.unconfirmed)} marked * are as good:"
+            unsure = set(result.unconfirmed)
+            lines = [confirm] + [
+                ("* " if g.question_id in unsure else "") + line
+                for g, line in zip(result.knowledge_gaps, lines, strict=True)
+            ]
+        found.append(("Nobody could answer (left out)", lines))
     found += [(f"Watch out: {p.title.lower()}", [p.warning]) for p in result.pitfalls]
     return found

@@ -16,9 +16,11 @@ from dialogs.state import ConversationState, Note, Phase
 from scoring.model import NOT_APPLICABLE_WORDS, MaturityModel, Option, Question
 from scoring.score import Result, score_answers
 
-NOTE_LIMIT = 500  # characters kept of a note (what storage keeps)
-LINK = re.compile(r"(?<![\w])([A-Za-z][A-Za-z0-9+.-]*):(//\S+)")
-CLEAR_NOTE = frozenset({"clear", "delete", "remove", "none", "-"})
+NOTE_LIMIT = 500  # characters kept of a note, and of its link (what storage keeps)
+READ_LIMIT = 4 * NOTE_LIMIT  # what is read of a typed note at all: a pasted novel costs no more than this
+EVIDENCE = re.compile(r"https?://[^\s<>\"'`]+", re.IGNORECASE)  # the first http(s) link is the evidence link
+OTHER_LINK = re.compile(r"(?<![\w])([A-Za-z][A-Za-z0-9+.-]{0,20})://")  # s3://, ftp://: kept as text only
+CLEAR_NOTE = frozenset({"clear", "delete", "remove"})
 
 HELP_TEXT = (
     "Answer with the option's number (1), letter (a) or a few of its words. Other things you can type:\n"
@@ -215,8 +217,8 @@ def answer(model: MaturityModel, state: ConversationState, inp: Input) -> Step:
         before.append(
             Message(Kind.NOTE, f"Left out of the score; {model.who_knows(question)} could probably answer it.")
         )
-    if inp.note and inp.note.strip():
-        before.append(_keep_note(state, qid, question, inp.note))
+    if inp.note and inp.note.strip() and (kept := _keep_note(state, qid, question, inp.note)) is not None:
+        before.append(kept)
     return _ask(model, state, *before)
 
 
@@ -299,30 +301,44 @@ def note(model: MaturityModel, state: ConversationState, inp: Input) -> Step:
     question = model.question_by_id.get(qid)
     if question is None or qid not in state.answers:
         return Step(state, [Message(Kind.HINT, "Answer a question first: a note is kept with an answer.")])
-    if not inp.value.strip():
+    if not inp.value.strip() and not inp.link:
         example = "note see https://mlflow.example.com/#/models/churn"
         return Step(state, [Message(Kind.HINT, f"Type note and the note or a link after it, e.g. {example}")])
-    return Step(state, [_keep_note(state, qid, question, inp.value)])
+    kept = _keep_note(state, qid, question, inp.value, inp.link)
+    return Step(state, [kept or Message(Kind.NOTE, "That note is already kept with that answer.", question_id=qid)])
 
 
-def _keep_note(state: ConversationState, qid: str, question: Question, raw: str) -> Message:
-    text = " ".join(raw.split())
-    if text.lower() in CLEAR_NOTE:
+def _keep_note(
+    state: ConversationState, qid: str, question: Question, raw: str, link: str | None = None
+) -> Message | None:
+    """Keep ``raw`` (and ``link``, a form's link field) with the answer to ``qid``; the message to show, or None
+    when that very note is already kept. Only an http or https link becomes the evidence link; any other kind
+    (s3://, ftp://) stays part of the text."""
+    text = " ".join(raw[:READ_LIMIT].split())
+    if text.lower() in CLEAR_NOTE and not link:
         state.notes.pop(qid, None)
         return Message(Kind.NOTE, f"Note removed from your answer to '{question.text}'.", question_id=qid)
-    found = LINK.search(text)
-    if found and found.group(1).lower() not in ("http", "https"):
-        return Message(
-            Kind.HINT,
-            f"Only http or https links can be kept as evidence, not {found.group(1)[:20]}: links. The note was "
-            "not saved.",
-            question_id=qid,
-        )
-    kept = text[:NOTE_LIMIT]
-    link = found.group(0).rstrip(".,;:!?)]}'\"") if found and found.end() <= NOTE_LIMIT else None
-    state.notes[qid] = Note(text=kept, link=link)
-    shortened = " (shortened to 500 characters)" if len(text) > NOTE_LIMIT else ""
-    return Message(Kind.NOTE, f"Note kept with your answer to '{question.text}'{shortened}: {kept}", question_id=qid)
+    if link is not None:
+        link = link.strip()
+        if not EVIDENCE.fullmatch(link) or len(link) > NOTE_LIMIT:
+            hint = "Only an http or https link of up to 500 characters can be kept as evidence; nothing was saved."
+            return Message(Kind.HINT, hint, question_id=qid)
+    else:
+        found = EVIDENCE.search(text[:NOTE_LIMIT])
+        link = found.group(0).rstrip(".,;:!?)]}") if found else None
+    note = Note(text=text[:NOTE_LIMIT] or link or "", link=link)
+    if state.notes.get(qid) == note:
+        return None
+    state.notes[qid] = note
+    said = [f"Note kept with your answer to '{question.text}'"]
+    if len(text) > NOTE_LIMIT:
+        said.append(" (shortened to 500 characters)")
+    other = OTHER_LINK.search(text[:NOTE_LIMIT])
+    if other and other.group(1).lower() not in ("http", "https"):
+        said.append(f"; the {other.group(1)[:20]}:// address is kept as text, since only http or https links count")
+        said.append(" as evidence" if link is None else ", and the https link as evidence")
+    shown = note.text + (f" (evidence link: {link})" if link and link not in note.text else "")
+    return Message(Kind.NOTE, "".join(said) + f": {shown}", question_id=qid)
 
 
 def help_(model: MaturityModel, state: ConversationState, _: Input) -> Step:

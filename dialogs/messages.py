@@ -29,6 +29,7 @@ class Input:
     question_id: str | None = None  # set by buttons: the question the click belongs to, to catch stale clicks
     round: int | None = None  # set by buttons: the round the question was asked in, to catch closed rounds
     note: str | None = None  # a note sent with an answer (a card's text field); NOTE commands carry it in value
+    link: str | None = None  # NOTE from a form with a link field of its own: the evidence link, checked as given
 
 
 class Kind(StrEnum):

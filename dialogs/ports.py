@@ -80,4 +80,8 @@ class ModelVersions(Protocol):
 
     current: MaturityModel
 
-    def get(self, version: str) -> MaturityModel: ...
+    def exact(self, version: str) -> MaturityModel:
+        """The model of ``version``; raises LookupError when it cannot be had."""
+
+    def get(self, version: str) -> MaturityModel:
+        """The model of ``version``, or the current one standing in for it (for reports only)."""

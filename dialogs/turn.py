@@ -41,6 +41,17 @@ def closed_round(inp: Input) -> Step:
     return Step(ConversationState(), [note])
 
 
+def unknown_version(version: str) -> Step:
+    """A round on a rubric version this server cannot read: nothing changes rather than answers being recorded
+    against the wrong questions."""
+    note = Message(
+        Kind.NOTE,
+        f"Your team's current round uses rubric version {version}, which this server cannot read, so nothing "
+        "changed. Whoever runs the bot can start a new round (maturity-bot new-round) or restore that version.",
+    )
+    return Step(ConversationState(), [note])
+
+
 def run_turn(store: ConversationStore, models: ModelVersions, who: Participant, inp: Input, *, source: str) -> Step:
     """The turn runs on the model version of the team's round: a round opened before the model file changed
     keeps its questions and scoring; a new round opens on the current version."""
@@ -50,7 +61,10 @@ def run_turn(store: ConversationStore, models: ModelVersions, who: Participant, 
                 if inp.round is not None and inp.round != turn.round_number:
                     # Opening the turn may have opened a round or a response: none of it may stay.
                     raise _Discard(closed_round(inp))
-                model = models.get(turn.model_version)
+                try:
+                    model = models.exact(turn.model_version)
+                except LookupError:
+                    raise _Discard(unknown_version(turn.model_version)) from None
                 step = dataclasses.replace(handle(model, turn.state, inp), round=turn.round_number)
                 turn.save(
                     step.state,

@@ -12,6 +12,7 @@ from typing import Any
 
 MAX_LEVEL = 4
 WHO_KNOWS = "the people on the team who work on it day to day"
+DONT_KNOW_WORDS = {"dont know", "i dont know", "we dont know", "idk", "not sure", "unsure", "no idea"}
 
 
 def restate(raw: dict[str, Any]) -> dict[str, Any]:
@@ -26,12 +27,18 @@ def restate(raw: dict[str, Any]) -> dict[str, Any]:
         lifting = [i["id"] for i in same if dimension in i.get("lifts", [])]
         return lifting or [i["id"] for i in same]
 
+    # Format 2 checks more than the old loader did: options are listed lowest level first, and no keyword may be
+    # one "don't know" already answers to. An old file is put in that shape rather than refused.
     questions = [
         {
             **question,
             "options": [
-                {**option, "next": next_for(question["dimension"], int(option["level"]))}
-                for option in question["options"]
+                {
+                    **option,
+                    "keywords": [k for k in option.get("keywords", []) if str(k).lower() not in DONT_KNOW_WORDS],
+                    "next": next_for(question["dimension"], int(option["level"])),
+                }
+                for option in sorted(question["options"], key=lambda o: int(o["level"]))
             ],
         }
         for question in raw["questions"]

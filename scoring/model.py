@@ -117,7 +117,7 @@ class Question(_Strict):
     why: str
     options: list[Option] = Field(min_length=2)
     profile: bool = False
-    applies_to: list[Identifier] | None = None  # profile option ids; None: every team
+    applies_to: list[Identifier] | None = Field(default=None, min_length=1)  # profile option ids; None: every team
     not_applicable: list[Identifier] = []  # reason ids a team may give for "not applicable"
     who_knows: str | None = None  # overrides the dimension's
     sources: list[Identifier] = []
@@ -194,8 +194,11 @@ class Investment(_Strict):
     title: str
     why: str
     tools: list[str] = []
-    applies_to: list[Identifier] | None = None  # profiles it fits; None: every team
+    applies_to: list[Identifier] | None = Field(default=None, min_length=1)  # profiles it fits; None: every team
     sustains: bool = False  # advice on keeping a top-level practice up, named by level-4 options
+    # The answers that show a team already has it (question id -> level). Default: its own question one rung up
+    # from each option that names it. An investment named by several questions says which of them really show it.
+    establishes: dict[Identifier, LevelNumber] | None = None
 
     def fits(self, profile: str | None) -> bool:
         return self.applies_to is None or profile is None or profile in self.applies_to
@@ -214,9 +217,11 @@ class Pitfall(_Strict):
 
 
 class Gate(_Strict):
-    """To be at ``level`` overall, every dimension in ``needs`` must be at least at its minimum, and with
-    ``every_dimension`` every assessed dimension at ``level`` (every lower gate holding too). A dimension that
-    does not apply to the team blocks nothing; one nobody could assess (mostly "don't know") blocks."""
+    """To be at ``level`` overall, everything in ``needs`` must be at least at its minimum, and with
+    ``every_dimension`` every assessed dimension at ``level`` (every lower gate holding too). ``needs`` names
+    dimensions (their weakest answer counts) or single questions (a low gate can ask for the few practices that
+    define it, so one unrelated weak answer does not sink a team to 0). What does not apply to the team blocks
+    nothing; what nobody could assess (mostly "don't know") blocks."""
 
     level: Annotated[int, Field(ge=1, le=4)]
     needs: dict[Identifier, LevelNumber] = {}
@@ -271,6 +276,7 @@ class MaturityModel(_Strict):
         self._profile_is_sound()
         profiles = {o.id for o in self.profile_options}
         reasons = {r.id for r in self.not_applicable_reasons}
+        reasons_by_id = {r.id: r for r in self.not_applicable_reasons}
         sources = {s.id for s in self.sources}
         investments = {i.id: i for i in self.investments}
         if len(investments) != len(self.investments):
@@ -289,11 +295,20 @@ class MaturityModel(_Strict):
             for o in q.options:
                 _known(f"{where}.options[{o.id}].next", set(o.next), set(investments), "investment")
                 self._next_is_sound(q, o, investments)
+            typed = [
+                k.lower() for o in q.options_with(tuple(reasons_by_id[r] for r in q.not_applicable)) for k in o.keywords
+            ]
+            clash = sorted({k for k in typed if typed.count(k) > 1})
+            if clash:
+                raise ValueError(
+                    f"{where}: keywords {clash} would pick more than one answer (a reason's words included)"
+                )
         for d in dims:
             if not any(q.dimension == d for q in self.questions):
                 raise ValueError(f"dimensions[{d}]: no question belongs to it")
         for inv in self.investments:
             _known(f"investments[{inv.id}].applies_to", set(inv.applies_to or ()), profiles, "profile")
+            _known(f"investments[{inv.id}].establishes", set(inv.establishes or ()), set(qids), "question")
         named = {i for q in self.questions for o in q.options for i in o.next}
         unused = sorted(set(investments) - named)
         if unused:
@@ -303,7 +318,7 @@ class MaturityModel(_Strict):
         if sorted(g.level for g in self.gates) != list(range(1, MAX_LEVEL + 1)):
             raise ValueError("gates must be given once for each of levels 1, 2, 3 and 4")
         for g in self.gates:
-            _known(f"gates[{g.level}].needs", set(g.needs), set(dims), "dimension")
+            _known(f"gates[{g.level}].needs", set(g.needs), set(dims) | set(qids), "dimension or question")
             too_high = sorted(d for d, m in g.needs.items() if m > g.level)
             if too_high:
                 raise ValueError(f"gates[{g.level}].needs: {too_high} ask for more than level {g.level}")
@@ -369,14 +384,21 @@ class MaturityModel(_Strict):
         return {g.level: g for g in self.gates}
 
     @cached_property
-    def named_by(self) -> dict[str, tuple[tuple[str, int], ...]]:
-        """Investment id -> the (question id, level) of every option naming it: the rungs it moves a team off."""
-        found: dict[str, list[tuple[str, int]]] = {i.id: [] for i in self.investments}
-        for q in self.questions:
-            for o in q.options:
-                for i in o.next:
-                    found[i].append((q.id, o.level or 0))
-        return {i: tuple(rungs) for i, rungs in found.items()}
+    def established_by(self) -> dict[str, dict[str, int]]:
+        """Investment id -> the answers (question id -> level) that show a team already has it: what the file
+        says, else one rung above the highest option naming it on each question that names it."""
+        found: dict[str, dict[str, int]] = {}
+        for inv in self.investments:
+            if inv.establishes is not None:
+                found[inv.id] = dict(inv.establishes)
+                continue
+            rungs: dict[str, int] = {}
+            for q in self.questions:
+                for o in q.options:
+                    if inv.id in o.next:
+                        rungs[q.id] = max(rungs.get(q.id, 0), (o.level or 0) + 1)
+            found[inv.id] = rungs
+        return found
 
     @cached_property
     def _choices(self) -> dict[str, tuple[Option, ...]]:

@@ -202,6 +202,7 @@ class Result:
     not_applicable: tuple[NotApplicable, ...]
     unanswered: tuple[str, ...]  # question ids nobody answered
     respondents: int
+    unconfirmed: tuple[str, ...] = ()  # question ids the gates up to the overall level count on, that nobody knew
 
     def dimension(self, dimension_id: str) -> DimensionScore:
         return next(d for d in self.dimensions if d.id == dimension_id)
@@ -396,59 +397,76 @@ def score_dimensions(
     return dims, by_question
 
 
-def _gate_blocks(model: MaturityModel, level: int, dims: Mapping[str, DimensionScore]) -> list[str]:
-    """The dimensions that keep ``level``'s own gate from being met (a dimension not asked or not applicable
-    blocks nothing; one nobody could assess blocks)."""
+def requirements(model: MaturityModel, level: int, dims: Mapping[str, DimensionScore]) -> dict[str, int]:
+    """What the gate of ``level`` asks: dimension or question id -> minimum level."""
     gate = model.gate_by_level[level]
-    needs = dict(gate.needs)
-    if gate.every_dimension:
-        needs |= dict.fromkeys(dims, level)
-    blocked = []
-    for dimension_id, minimum in needs.items():
-        dim = dims.get(dimension_id)
-        if dim is None or dim.assessed is Assessed.NOT_APPLICABLE:
+    return dict(gate.needs) | (dict.fromkeys(dims, level) if gate.every_dimension else {})
+
+
+def _shortfalls(
+    needs: Mapping[str, int], dims: Mapping[str, DimensionScore], by_question: Mapping[str, QuestionScore]
+) -> dict[str, list[str]]:
+    """Dimension id -> the answers (question ids) below what ``needs`` asks, for each dimension that keeps the
+    gate from being met; an empty list when it blocks because nobody could assess it. What is not asked of the
+    team or is "not applicable" blocks nothing; what nobody knew blocks."""
+    short: dict[str, list[str]] = {}
+    for key, minimum in needs.items():
+        if key in dims:
+            dim = dims[key]
+            if dim.assessed is Assessed.NOT_APPLICABLE or (dim.level is not None and dim.level >= minimum):
+                continue
+            low = [q.question_id for q in dim.questions if q.level is not None and q.level < minimum]
+            found = short.setdefault(key, [])
+            found.extend(q for q in low if q not in found)
             continue
-        if dim.level is None or dim.level < minimum:
-            blocked.append(dimension_id)
-    return blocked
+        answer = by_question.get(key)
+        if answer is None or answer.status is Status.NOT_APPLICABLE:
+            continue
+        if answer.level is None or answer.level < minimum:
+            found = short.setdefault(answer.dimension, [])
+            if answer.level is not None and key not in found:
+                found.append(key)
+    return short
 
 
-def required_level(model: MaturityModel, dimension_id: str, level: int) -> int:
-    """What the gate of ``level`` asks of the dimension (0: nothing)."""
-    gate = model.gate_by_level[level]
-    return level if gate.every_dimension else gate.needs.get(dimension_id, 0)
-
-
-def overall_level(model: MaturityModel, dims: Mapping[str, DimensionScore]) -> int:
+def overall_level(
+    model: MaturityModel, dims: Mapping[str, DimensionScore], by_question: Mapping[str, QuestionScore]
+) -> int:
     """The highest level whose gate is met, every lower gate included (levels build on each other). Nothing
     assessed at all is level 0, not a vacuous 4."""
     if not any(d.assessed is Assessed.YES for d in dims.values()):
         return 0
     reached = 0
     for level in range(1, MAX_LEVEL + 1):
-        if _gate_blocks(model, level, dims):
+        if _shortfalls(requirements(model, level, dims), dims, by_question):
             break
         reached = level
     return reached
 
 
-def blockers(model: MaturityModel, dims: Mapping[str, DimensionScore], overall: int) -> tuple[str, ...]:
+def blockers(
+    model: MaturityModel, dims: Mapping[str, DimensionScore], by_question: Mapping[str, QuestionScore], overall: int
+) -> dict[str, list[str]]:
+    """The dimensions holding the level above ``overall`` back, weakest first (those nobody could assess first of
+    all), each with its answers that fall short."""
     if overall >= MAX_LEVEL:
-        return ()
+        return {}
     order = list(dims)
-    held_back = _gate_blocks(model, overall + 1, dims)
-    return tuple(sorted(held_back, key=lambda d: (-1 if dims[d].level is None else dims[d].level, order.index(d))))
+    short = _shortfalls(requirements(model, overall + 1, dims), dims, by_question)
+
+    def weakness(dimension_id: str) -> tuple[int, int]:
+        level = dims[dimension_id].level
+        return (-1 if level is None else level, order.index(dimension_id))
+
+    return {d: short[d] for d in sorted(short, key=weakness)}
 
 
 def _reported(model: MaturityModel, investment_id: str, by_question: Mapping[str, QuestionScore]) -> bool:
-    """The team's answers already show this practice: on some question it is past the highest rung that names
-    the investment."""
-    highest: dict[str, int] = {}
-    for question_id, level in model.named_by[investment_id]:
-        highest[question_id] = max(level, highest.get(question_id, 0))
+    """The team's answers already show this practice (``Investment.establishes``, by default its own question one
+    rung up)."""
     return any(
-        (s := by_question.get(qid)) is not None and s.status is Status.SCORED and (s.level or 0) > rung
-        for qid, rung in highest.items()
+        (s := by_question.get(qid)) is not None and s.status is Status.SCORED and (s.level or 0) >= level
+        for qid, level in model.established_by[investment_id].items()
     )
 
 
@@ -461,13 +479,23 @@ def _option_at(model: MaturityModel, question: Question, score: QuestionScore) -
 
 
 def _investment_for(
-    model: MaturityModel, option: Option, profile: str | None, by_question: Mapping[str, QuestionScore]
+    model: MaturityModel,
+    question: Question,
+    score: QuestionScore,
+    profile: str | None,
+    by_question: Mapping[str, QuestionScore],
 ) -> Investment | None:
-    for investment_id in option.next:
-        investment = model.investment_by_id[investment_id]
-        if investment.fits(profile) and not _reported(model, investment_id, by_question):
-            return investment
-    return None
+    """What moves this answer up: the first fitting investment its option names that the team does not already
+    have; if the team has them all (another answer shows it), the next rung's; and never nothing for an answer
+    that needs a step, whatever the other answers say."""
+    current = _option_at(model, question, score)
+    above = [o for o in question.options if (o.level or 0) > (current.level or 0) and (o.level or 0) < MAX_LEVEL]
+    for option in (current, *above):
+        for investment_id in option.next:
+            investment = model.investment_by_id[investment_id]
+            if investment.fits(profile) and not _reported(model, investment_id, by_question):
+                return investment
+    return next((model.investment_by_id[i] for i in current.next if model.investment_by_id[i].fits(profile)), None)
 
 
 def next_steps(
@@ -476,38 +504,40 @@ def next_steps(
     dims: Mapping[str, DimensionScore],
     by_question: Mapping[str, QuestionScore],
     reached: int,
-    blocking: Sequence[str],
+    blocking: Mapping[str, list[str]],
 ) -> tuple[NextStep, ...]:
-    """For each answer that holds a blocking dimension below what the gate above ``reached`` needs, the
-    investment its option names, ranked: first those that would clear a whole dimension, then those that move
-    the most answers, then the weakest answers first, then bank order. With nothing blocking (level 4), what
-    keeps each top answer there."""
+    """For each answer that falls short of what the gate above ``reached`` needs, the investment its option
+    names, ranked: first those that would clear a whole blocking dimension, then those for the questions only
+    this profile is asked (an LLM team's evaluations before generic advice), then those that move the most
+    answers, then the weakest answers first, then bank order. With nothing blocking (level 4), what keeps each
+    top answer there."""
     if not blocking:
         return _sustaining(model, profile, dims, by_question)
-    target = reached + 1
+    needs = requirements(model, reached + 1, dims)
     found: dict[str, list[tuple[QuestionScore, int]]] = {}  # investment id -> (answer, level it needs)
-    below: dict[str, list[str]] = {}  # dimension id -> its answers below what the gate needs
-    for dimension_id in blocking:
-        need = required_level(model, dimension_id, target)
-        for s in dims[dimension_id].questions:
-            if s.level is None or s.level >= need or s.status is Status.UNANSWERED:
-                continue
-            below.setdefault(dimension_id, []).append(s.question_id)
-            question = model.question_by_id[s.question_id]
-            investment = _investment_for(model, _option_at(model, question, s), profile, by_question)
+    for dimension_id, short in blocking.items():
+        for question_id in short:
+            answer = by_question[question_id]
+            if answer.status is Status.UNANSWERED:
+                continue  # listed as unanswered: the step is to answer it
+            need = max(needs.get(question_id, 0), needs.get(dimension_id, 0))
+            question = model.question_by_id[question_id]
+            investment = _investment_for(model, question, answer, profile, by_question)
             if investment is not None:
-                found.setdefault(investment.id, []).append((s, need))
+                found.setdefault(investment.id, []).append((answer, need))
     position = {q.id: n for n, q in enumerate(model.questions)}
+    own = {q.id for q in model.questions if q.applies_to is not None and len(q.applies_to) == 1}
 
     def clears(answers: list[tuple[QuestionScore, int]]) -> int:
-        """How many dimensions this one investment would bring up to what the gate needs."""
+        """How many blocking dimensions this one investment would bring up to what the gate needs."""
         lifted = {s.question_id for s, need in answers if need - (s.level or 0) == 1}
-        return sum(1 for d, ids in below.items() if set(ids) <= lifted)
+        return sum(1 for short in blocking.values() if short and set(short) <= lifted)
 
     ranked = sorted(
         found.items(),
         key=lambda item: (
             -clears(item[1]),
+            not any(s.question_id in own for s, _ in item[1]),
             -len(item[1]),
             min(s.level or 0 for s, _ in item[1]),
             min(position[s.question_id] for s, _ in item[1]),
@@ -564,21 +594,31 @@ def pitfalls_shown(
     return tuple(p for p in model.pitfalls if holds(p.low, True) and holds(p.high, False))
 
 
+def own_answers(model: MaturityModel, answers: Answers) -> dict[str, str]:
+    """A member's answers to the questions their own profile asks: one who changed profile keeps the answers
+    given before in storage, but they no longer count."""
+    asked = {q.id for q in model.questions_for(model.profile_of(dict(answers)))}
+    return {qid: oid for qid, oid in answers.items() if qid in asked}
+
+
 def score(model: MaturityModel, answer_sets: Sequence[Answers]) -> Result:
     """Score one member (one answer set) or a team (several)."""
+    answer_sets = [own_answers(model, answers) for answers in answer_sets]
     profile, votes = team_profile(model, answer_sets)
     dimensions, by_question = score_dimensions(model, answer_sets, profile)
     dims = {d.id: d for d in dimensions}
     chosen = model.profile_option(profile)
     cap = chosen.max_level if chosen is not None else None
-    reached = overall_level(model, dims)
+    reached = overall_level(model, dims, by_question)
     overall = reached if cap is None else min(reached, cap)
-    # A team at its profile's cap is held back by what it runs, not by a dimension; its next steps still aim at
-    # the level its practices would reach next.
-    practice = blockers(model, dims, reached)
-    blocking = practice if overall == reached else ()
+    # A team at its profile's cap is held back by what it runs, not by a dimension: nothing is shown as holding
+    # it back, and its next steps aim at the level its practices would reach next.
+    practice = blockers(model, dims, by_question, reached)
+    capped = cap is not None and overall >= cap
+    blocking = () if capped else tuple(practice)
     level = model.level(overall)
     texts = {q.id: q.text for q in model.questions}
+    strengths = tuple(d.id for d in dimensions if d.level is not None and d.level > overall)
     return Result(
         model_version=model.version,
         profile=profile,
@@ -586,13 +626,14 @@ def score(model: MaturityModel, answer_sets: Sequence[Answers]) -> Result:
         profile_votes=tuple((o.id, votes[o.id]) for o in model.profile_options if votes[o.id]),
         overall=overall,
         overall_name=level.name_for(profile),
-        overall_summary=level.summary_for(profile),
+        overall_summary=_summary(level.summary_for(profile), dims, strengths, blocking, overall),
         level_cap=cap,
         level_cap_note=chosen.max_level_note if chosen is not None else None,
         dimensions=dimensions,
-        strengths=tuple(d.id for d in dimensions if d.level is not None and d.level > overall),
+        strengths=strengths,
         blockers=blocking,
         next_steps=next_steps(model, profile, dims, by_question, reached, practice),
+        unconfirmed=_unconfirmed(model, dims, by_question, overall),
         pitfalls=pitfalls_shown(model, dims, by_question),
         disagreements=tuple(
             Disagreement(s.question_id, texts[s.question_id], s.low, s.high, s.respondents, s.said_not_applicable)
@@ -612,6 +653,40 @@ def score(model: MaturityModel, answer_sets: Sequence[Answers]) -> Result:
         ),
         unanswered=tuple(qid for qid, s in by_question.items() if s.status is Status.UNANSWERED),
         respondents=len(answer_sets),
+    )
+
+
+def _summary(
+    described: str,
+    dims: Mapping[str, DimensionScore],
+    strengths: tuple[str, ...],
+    blocking: tuple[str, ...],
+    overall: int,
+) -> str:
+    """The level's own description, unless the answers say otherwise: when dimensions already reach past the
+    level, the generic words ("training is handled by hand") would contradict them, so the result says what holds
+    the team at this level instead."""
+    if not strengths or not blocking:
+        return described
+    held = ", ".join(dims[d].name for d in blocking)
+    ahead = ", ".join(dims[d].name for d in strengths)
+    return (
+        f"The gates confirm level {overall}: {held} hold{'s' if len(blocking) == 1 else ''} the team here, while "
+        f"{ahead} already reach{'es' if len(strengths) == 1 else ''} further."
+    )
+
+
+def _unconfirmed(
+    model: MaturityModel, dims: Mapping[str, DimensionScore], by_question: Mapping[str, QuestionScore], overall: int
+) -> tuple[str, ...]:
+    """Answers nobody knew in what the gates up to ``overall`` ask for: the level holds only if they are at least
+    as good as the rest, so the result says so and whom to ask."""
+    asked: set[str] = set()
+    for level in range(1, overall + 1):
+        for key in requirements(model, level, dims):
+            asked |= {q.question_id for q in dims[key].questions} if key in dims else {key}
+    return tuple(
+        qid for qid, s in by_question.items() if qid in asked and s.status is Status.DONT_KNOW and s.level is None
     )
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, delete, or_, select
+from sqlalchemy import ColumnElement, Select, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from storage.database import Database
@@ -38,6 +38,7 @@ ANSWER_FIELDS = (
     "question",
     "option",
     "level",
+    "change",
     "note",
     "link",
     "source",
@@ -59,9 +60,19 @@ class AuditTrail:
 def export(db: Database, *, team: str | None = None, since: datetime | None = None) -> AuditTrail:
     """Everything an audit asks for, oldest first; ``team`` matches a team's id or name, ``since`` is inclusive."""
     trail = AuditTrail()
+    # A row whose option is the same as that answer's row before it only changed the note: "note", not "answer".
+    earlier = (
+        select(
+            Answer.id,
+            func.lag(Answer.option_id)
+            .over(partition_by=(Answer.response_id, Answer.attempt, Answer.question_id), order_by=Answer.id)
+            .label("earlier"),
+        )
+    ).subquery()
     with db.reading() as session:
         query = _in_teams(
-            select(Answer, Round.number, Member.external_id, Member.display_name, *_team_columns())
+            select(Answer, earlier.c.earlier, Round.number, Member.external_id, Member.display_name, *_team_columns())
+            .join(earlier, earlier.c.id == Answer.id)
             .join(Response, Response.id == Answer.response_id)
             .join(Member, Member.id == Response.member_id)
             .join(Round, Round.id == Response.round_id),
@@ -69,7 +80,7 @@ def export(db: Database, *, team: str | None = None, since: datetime | None = No
             team,
         )
         query = query.where(*_since(Answer.answered_at, since)).order_by(Answer.answered_at, Answer.id)
-        for answer, number, user, user_name, platform, workspace, team_id, team_name in session.execute(query):
+        for answer, was, number, user, user_name, platform, workspace, team_id, team_name in session.execute(query):
             trail.answers.append(
                 {
                     "answered_at": answer.answered_at.isoformat(),
@@ -84,6 +95,7 @@ def export(db: Database, *, team: str | None = None, since: datetime | None = No
                     "question": answer.question_id,
                     "option": answer.option_id,
                     "level": answer.level,
+                    "change": "note" if was == answer.option_id else "answer",
                     "note": answer.note,
                     "link": answer.link,
                     "source": answer.source,

@@ -43,7 +43,7 @@ from storage.models import (
     Team,
     Workspace,
 )
-from storage.queries import insert_for, latest_finished_rounds, members_of, open_round, upsert_result
+from storage.queries import find_team, insert_for, latest_finished_rounds, members_of, open_round, upsert_result
 from storage.reports import finished_answers
 
 CHAT_PLATFORMS = ("slack", "teams")  # where a team has a channel to hear from the bot
@@ -370,6 +370,32 @@ def _next_step_at(steps: list[tuple[str, datetime]], step: int, now: datetime) -
 
 
 _FIRE = {"nudge": _fire_nudge, "reassess": _fire_reassess, "round": _fire_round, "summary": _fire_summary}
+
+
+@dataclass(frozen=True)
+class NewRound:
+    closed: int | None  # the round closed, if one was open
+    closed_version: str | None
+    opened: int
+    version: str
+
+
+def start_new_round(
+    db: Database, models: ModelVersions, *, platform: str, workspace: str, team: str, now: datetime
+) -> NewRound | None:
+    """Close the team's open round (its team result stored on its own model version) and open the next on the
+    current version: how a team without scheduled re-assessments (the terminal, or check-ins set to none) moves
+    to a new rubric. None when the team is unknown. A round schedule still tracking the closed round lets go of
+    it at its next tick."""
+    with db.transaction() as session:
+        found = find_team(session, platform, workspace, team)
+        if found is None:
+            return None
+        closed = _close_open_round(session, models, found.id, now, FireReport())
+        new = open_round(session, found.id, models.current.version, opened_at=now)
+        return NewRound(
+            closed.number if closed else None, closed.model_version if closed else None, new.number, new.model_version
+        )
 
 
 def _close_open_round(

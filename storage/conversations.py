@@ -72,6 +72,14 @@ _SAVE_RESPONSE = (
     )
 )
 _ADD_ANSWERS = insert(_answers)
+_ROUND_VERSION = select(_rounds.c.model_version).where(_rounds.c.id == bindparam("round")).with_for_update()
+_ROUND_HAS_ANSWERS = (
+    select(_answers.c.id)
+    .join(_responses, _responses.c.id == _answers.c.response_id)
+    .where(_responses.c.round_id == bindparam("round"))
+    .limit(1)
+)
+_MOVE_ROUND = update(_rounds).where(_rounds.c.id == bindparam("round")).values(model_version=bindparam("version"))
 
 
 class SqlConversationStore:
@@ -222,7 +230,7 @@ def _open_turn(session: Session, who: Participant, model_version: str) -> SqlTur
             team_id=found.team_id,
             round_id=found.round_id,
             round_number=found.round_number,
-            model_version=found.round_model_version,
+            model_version=_round_version(session, found.round_id, found.round_model_version, model_version),
             answers=latest_answers(session, found.id, found.attempt),
         )
     workspace_id = _get_or_create(
@@ -240,9 +248,22 @@ def _open_turn(session: Session, who: Participant, model_version: str) -> SqlTur
         team_id=team_id,
         round_id=round_.id,
         round_number=round_.number,
-        model_version=round_.model_version,
+        model_version=_round_version(session, round_.id, round_.model_version, model_version),
         answers=latest_answers(session, response.id, response.attempt),
     )
+
+
+def _round_version(session: Session, round_id: int, version: str, current: str) -> str:
+    """The version the turn runs on: the round's own, except that a round on an older version in which nobody has
+    answered anything yet moves to the current one (nothing is lost, and the new rubric applies at once). The
+    round row is locked first, so two turns never disagree about it."""
+    if version == current:
+        return version
+    version = session.execute(_ROUND_VERSION, {"round": round_id}).scalar_one()
+    if version == current or session.execute(_ROUND_HAS_ANSWERS, {"round": round_id}).first() is not None:
+        return version
+    session.execute(_MOVE_ROUND, {"round": round_id, "version": current})
+    return current
 
 
 def _existing_response(session: Session, who: Participant) -> Row[Any] | None:

@@ -7,7 +7,7 @@ from functools import partial
 from sqlalchemy import select
 
 from scoring.catalog import ModelCatalog
-from scoring.model import MaturityModel, content_hash
+from scoring.model import MaturityModel, ModelFileError, content_hash, parse_model
 from storage.database import Database
 from storage.errors import StorageError
 from storage.models import ModelVersion, utcnow
@@ -20,15 +20,17 @@ class ModelVersionConflict(StorageError):
 
 def model_catalog(db: Database, text: str, model: MaturityModel, *, source: str) -> ModelCatalog:
     """The current model (stored first, so rounds opened on it can always be scored with it) and every stored
-    version, read from the database the first time a round on it is scored."""
+    version, parsed now; one stored later by another process is read the first time a round on it is met."""
     register(db, text, model, source=source)
-    return ModelCatalog(model, load=partial(stored_text, db))
+    with db.reading() as session:
+        stored = session.execute(select(ModelVersion.version, ModelVersion.content).order_by(ModelVersion.id)).all()
+    return ModelCatalog(model, load=partial(stored_text, db), stored=[(v, t) for v, t in stored if v != model.version])
 
 
 def register(db: Database, text: str, model: MaturityModel, *, source: str) -> bool:
     """Store the model file's text under its version, once; True when it was new. A version already stored with
     other content is refused: a changed file needs a new version, or rounds on the old one would change their
-    scoring."""
+    scoring. A change that leaves the model itself as it was (comments, layout) is not a change."""
     digest = content_hash(text)
     with db.transaction() as session:
         inserted = session.execute(
@@ -38,14 +40,23 @@ def register(db: Database, text: str, model: MaturityModel, *, source: str) -> b
             .returning(ModelVersion.id)
         ).scalar()  # a row comes back only if this call inserted it (rowcount is -1 on PostgreSQL here)
         stored = session.execute(
-            select(ModelVersion.content_hash, ModelVersion.stored_at).where(ModelVersion.version == model.version)
+            select(ModelVersion.content_hash, ModelVersion.content, ModelVersion.stored_at).where(
+                ModelVersion.version == model.version
+            )
         ).one()
-    if stored.content_hash != digest:
+    if stored.content_hash != digest and not _same_model(stored.content, model):
         raise ModelVersionConflict(
             f"{source}: model version {model.version!r} is already stored with different content (stored "
             f"{stored.stored_at:%Y-%m-%d}); give the changed file a new version, e.g. {model.version}-1"
         )
     return inserted is not None
+
+
+def _same_model(text: str, model: MaturityModel) -> bool:
+    try:
+        return parse_model(text, "the stored model").model_dump() == model.model_dump()
+    except ModelFileError:
+        return False
 
 
 def stored_text(db: Database, version: str) -> str | None:

@@ -91,7 +91,8 @@ TEAMS: tuple[Team, ...] = (
         "online",
         4,
         "Everything at the top, and every high-risk promotion waits for a recorded human approval under a "
-        "risk-tiered policy (EU AI Act Art. 14). Human oversight is the level-4 rung, not a cap.",
+        "risk-tiered policy the pipeline enforces (SR 11-7, EU AI Act change management). A person in the loop is "
+        "the level-4 rung, not a cap.",
         base=4,
     ),
     Team(

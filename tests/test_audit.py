@@ -148,3 +148,24 @@ def test_the_cli_exports_csv_and_forgets(database_url: str, db: Database) -> Non
     assert run("forget", "--user", "nobody", url=database_url).returncode == 4
     trail = json.loads(run("export", url=database_url).stdout)
     assert trail["answers"] == [] and [e["user"] for e in trail["erasures"]] == ["ana"]
+
+
+def test_the_export_tells_a_note_from_a_new_answer(db: Database) -> None:
+    assess(db, "ana", "faq_level_2")
+    rows = [r for r in export(db).answers if r["question"] == ASKED[1].id]
+    assert [(r["change"], r["note"]) for r in rows] == [("answer", None), ("note", f"{NOTE} {LINK}")]
+    assert rows[0]["option"] == rows[1]["option"]
+    assert {r["change"] for r in export(db).answers if r["question"] != ASKED[1].id} == {"answer"}
+
+
+def test_a_typed_note_that_looks_like_a_formula_is_text_in_the_csv(database_url: str, db: Database) -> None:
+    store = SqlConversationStore(db)
+    who = Participant("terminal", "local", "recsys", "ana")
+    run_turn(store, MODELS, who, Input(Command.START), source="terminal")
+    run_turn(store, MODELS, who, Input(Command.ANSWER, "online", question_id="system_type"), source="terminal")
+    formula = '=HYPERLINK("https://evil.example","click")'
+    run_turn(store, MODELS, who, Input(Command.NOTE, formula), source="terminal")
+    done = run("export", "--format", "csv", url=database_url)
+    noted = [r["note"] for r in csv.DictReader(io.StringIO(done.stdout)) if r["note"]]
+    assert noted == ["'" + formula]
+    assert json.loads(run("export", url=database_url).stdout)["answers"][-1]["note"] == formula, "JSON stays exact"

@@ -435,3 +435,19 @@ def test_chat_does_not_load_any_chat_platform_sdk(tmp_path: Path) -> None:
     imported = {line.split("|")[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
     assert "storage.conversations" in imported  # the measurement itself works
     assert not {m for m in imported if m.split(".")[0] in {"slack_bolt", "slack_sdk", "botbuilder", "aiohttp"}}
+
+
+def test_new_round_moves_a_terminal_team_to_the_current_rubric(database_url: str, tmp_path: Path) -> None:
+    expected, answers = PERSONAS["faq_level_2"]
+    assert run("chat", "--team", "recsys", "--user", "ana", url=database_url, stdin=typed(answers)).returncode == 0
+    done = run("new-round", "--team", "recsys", url=database_url)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == (
+        f"Closed round 1 (rubric {MODEL.version}). Round 2 of recsys is open on rubric {MODEL.version}."
+    )
+    report = json.loads(run("report", "--team", "recsys", "--json", url=database_url).stdout)
+    assert report["round"] == 1 and report["overall"] == expected, "round 2 has no finished answers yet"
+    again = run("chat", "--team", "recsys", "--user", "ana", url=database_url, stdin="1\n")
+    assert "question 1 of up to 26" in again.stdout
+    missing = run("new-round", "--team", "nobody", url=database_url)
+    assert missing.returncode == 4 and "no team named 'nobody'" in missing.stderr

@@ -99,7 +99,7 @@ def test_not_applicable_with_a_reason(model: MaturityModel) -> None:
         model,
         [
             ("n/a", "That fits more than one option"),
-            ("Not applicable: it makes no decisions about people", "left out of the score and listed"),
+            ("Not applicable: its outputs do not affect people", "left out of the score and listed"),
         ],
         state,
     )
@@ -124,8 +124,9 @@ def test_a_note_and_an_evidence_link_go_with_the_last_answer(model: MaturityMode
         [
             ("note", "Type note and the note or a link"),
             ("2", "question 3 of 26"),
+            ("note ftp://files.example.com/x", "ftp:// address is kept as text"),
             ("note see https://mlflow.example.com/#/models/churn.", "Note kept with your answer to"),
-            ("note ftp://files.example.com/x", "Only http or https links"),
+            ("note see https://mlflow.example.com/#/models/churn.", "already kept"),
         ],
         online(model),
     )
@@ -155,6 +156,23 @@ def test_a_note_sent_with_an_answer_from_a_card(model: MaturityModel) -> None:
 def test_a_note_is_kept_to_five_hundred_characters(model: MaturityModel) -> None:
     state = replay(model, [("2", "question 3"), ("note " + "x" * 600, "shortened to 500 characters")], online(model))
     assert len(state.notes["data_pipeline"].text) == 500
+
+
+def test_a_pasted_wall_of_text_is_read_only_so_far(model: MaturityModel) -> None:
+    """The link search never scans more than a bounded prefix, so a 40,000-character DM costs no more than a
+    short one (the regular expressions are bounded as well)."""
+    state = replay(model, [("2", "question 3"), ("note " + "a." * 20_000, "shortened")], online(model))
+    assert state.notes["data_pipeline"].text == "a." * 250 and state.notes["data_pipeline"].link is None
+
+
+def test_a_form_link_is_checked_as_given_and_kept_apart_from_the_text(model: MaturityModel) -> None:
+    state = replay(model, [("2", "question 3")], online(model))
+    bad = handle(model, state, Input(Command.NOTE, "see the audit", question_id="data_pipeline", link="s3://b/k"))
+    assert bad.messages[0].kind is Kind.HINT and bad.state.notes == {}
+    good = Input(Command.NOTE, "see the audit", question_id="data_pipeline", link="https://audit.example/7")
+    step = handle(model, state, good)
+    assert step.state.notes["data_pipeline"] == Note(text="see the audit", link="https://audit.example/7")
+    assert "(evidence link: https://audit.example/7)" in step.messages[0].text
 
 
 def test_back_shows_the_answer_already_given(model: MaturityModel) -> None:

@@ -139,3 +139,22 @@ def test_the_order_of_members_never_changes_a_team_result(members: list[dict[str
     shuffled = list(members)
     shuffle.shuffle(shuffled)
     assert score(MODEL, shuffled) == score(MODEL, members)
+
+
+@settings(max_examples=200, deadline=None)
+@given(answer_sets())
+def test_every_answer_short_of_the_next_gate_gets_a_step(answers: dict[str, str]) -> None:
+    from scoring.score import Status, blockers, overall_level, score_dimensions
+
+    profile = answers["system_type"]
+    dimensions, by_question = score_dimensions(MODEL, [answers], profile)
+    dims = {d.id: d for d in dimensions}
+    reached = overall_level(MODEL, dims, by_question)
+    short = {
+        qid
+        for ids in blockers(MODEL, dims, by_question, reached).values()
+        for qid in ids
+        if by_question[qid].status is Status.SCORED
+    }
+    stepped = {qid for step in score_answers(MODEL, answers).next_steps for qid in step.questions}
+    assert short <= stepped

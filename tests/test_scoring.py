@@ -216,7 +216,8 @@ def test_every_level_is_reachable_in_every_dimension_for_every_profile(model: Ma
         for dimension in model.dimensions_for(profile):
             asked = [q for q in model.questions_for(profile) if q.dimension == dimension.id]
             for level in range(MAX_LEVEL + 1):
-                given = build(model, profile, 4, {q.id: q.options[level].id for q in asked})
+                at = {q.id: next(o.id for o in q.options if o.level == level) for q in asked}
+                given = build(model, profile, 4, at)
                 assert score_answers(model, given).dimension(dimension.id).level == level, (profile, dimension.id)
 
 
@@ -359,3 +360,85 @@ def test_a_not_assessed_dimension_counts_only_its_dont_know_answers(mini: Maturi
     alpha = result.dimension("alpha")
     assert alpha.assessed is Assessed.UNKNOWN
     assert '1 of 2 questions were answered "don\'t know"' in alpha.explanation
+
+
+def test_answers_left_behind_by_a_change_of_profile_do_not_count(model: MaturityModel) -> None:
+    switched = build(model, "online", 4) | {"system_type": "batch", "rollout_online": "overwritten"}
+    switched |= {"rollout_batch": "automatic_fallback"}
+    online = build(model, "online", 4)
+    team = score(model, [switched, online])
+    assert team.profile == "online", "a tie goes to the profile listed first"
+    rollout = team.dimension("deployment").questions[2]
+    assert (rollout.question_id, rollout.respondents, rollout.level) == ("rollout_online", 1, 4)
+    assert team.overall == 4 and team.disagreements == ()
+
+
+# --- what the expert review found, each kept fixed --------------------------------------------------------------
+
+
+def test_one_weak_rollout_answer_does_not_sink_an_automated_team_to_level_zero(model: MaturityModel) -> None:
+    result = score_answers(model, build(model, "online", 3, {"rollout_online": "overwritten"}))
+    assert result.overall == 2 and result.blockers == ("deployment",)
+    assert result.next_steps[0].id == "keep_previous_version"
+
+
+def test_a_level_that_counts_on_an_answer_nobody_knew_says_so(model: MaturityModel) -> None:
+    result = score_answers(model, build(model, "online", 3, {"rollout_online": DONT_KNOW}))
+    assert result.overall == 3 and result.unconfirmed == ("rollout_online",)
+    assert score_answers(model, build(model, "online", 3)).unconfirmed == ()
+
+
+def test_the_level_description_never_contradicts_the_answers(model: MaturityModel) -> None:
+    held = score_answers(model, build(model, "online", 3, {"eu_ai_act": "scope_unchecked"}))
+    assert held.overall == 1 and "handled by hand" not in held.overall_summary
+    assert held.overall_summary.startswith("The gates confirm level 1: Governance & compliance holds the team here")
+    plain = score_answers(model, build(model, "online", 1))
+    assert plain.overall_summary == model.level(1).summary
+
+
+@pytest.mark.parametrize(
+    ("profile", "base", "answer", "first_step"),
+    [
+        ("batch", 2, {"model_versions": "bucket_naming"}, "model_registry"),
+        ("online", 3, {"release_path": "scripted_release"}, "ml_ci_cd"),
+        ("online", 3, {"rebuild_old_model": "cannot_rebuild"}, "record_run_inputs"),
+        ("online", 3, {"audit_trail": "git_history_only"}, "link_deployments_to_data"),
+        ("llm", 3, {"release_path": "scripted_release"}, "llm_ci_cd"),
+    ],
+)
+def test_the_answer_that_blocks_always_gets_a_step(
+    model: MaturityModel, profile: str, base: int, answer: dict[str, str], first_step: str
+) -> None:
+    """Another answer showing the practice moves the advice a rung up instead of leaving the gap without any."""
+    result = score_answers(model, build(model, profile, base, answer))
+    assert result.blockers and result.next_steps[0].id == first_step
+    assert next(iter(answer)) in result.next_steps[0].questions
+
+
+def test_a_research_lab_that_tracks_everything_is_not_told_it_trains_by_hand(model: MaturityModel) -> None:
+    lab = score_answers(model, build(model, "research", 3, {"training_pipeline": "orchestrated_pipeline"}))
+    assert lab.overall == 2 and lab.blockers == () and lab.overall_name == "Reproducible research"
+
+
+def test_an_empty_applies_to_and_keywords_that_clash_with_a_reason_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(ModelFileError, match="applies_to"):
+        load_model(_broken(tmp_path, lambda raw: raw["questions"][1].update(applies_to=[])))
+
+    def clash(raw: dict) -> None:
+        fairness = next(q for q in raw["questions"] if q["id"] == "fairness_checks")
+        fairness["options"][0]["keywords"].append("other")
+
+    with pytest.raises(ModelFileError, match=r"keywords \['other'\] would pick more than one answer"):
+        load_model(_broken(tmp_path, clash))
+
+
+def test_an_old_format_file_with_options_out_of_order_still_loads(tmp_path: Path) -> None:
+    raw = yaml.safe_load(FROZEN_2026_12.read_text())
+    raw["questions"][0]["options"].reverse()
+    raw["questions"][0]["options"][0]["keywords"].append("not sure")  # once allowed beside "don't know"
+    path = tmp_path / "adapted.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    old = load_model(path)
+    assert [o.level for o in old.questions[0].options] == [0, 1, 2, 3, 4]
+    _, given = PERSONAS_2026_12["faq_level_2"]
+    assert score_answers(old, given).overall == 2

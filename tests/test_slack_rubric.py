@@ -245,14 +245,14 @@ def test_not_applicable_reasons_sit_apart_from_the_levels_and_are_stored_without
     assert others == ["na_no_decisions_about_people", "na_other", "dont_know"]
     assert option_ids(buttons_in(message, "other:")) == others
     labels = [b["text"]["text"] for b in buttons_in(message, "other:")]
-    assert labels[0] == "6. Not applicable: it makes no decisions about people" and labels[-1] == "8. Don't know"
+    assert labels[0] == "6. Not applicable: its outputs do not affect people" and labels[-1] == "8. Don't know"
 
     assert click(server, message, "na_no_decisions_about_people", ts="400.1") == 200
     explained = "Not applicable is left out of the score"
     wait_until(lambda: any(explained in t for t in posted_texts(slack_api)), slack_api=slack_api)
     assert stored(database_url, question.id) == [("na_no_decisions_about_people", None, None, None)]
     answered = update_of(slack_api, "400.1")
-    assert "✅ Not applicable: it makes no decisions about people" in json.dumps(answered["blocks"], ensure_ascii=False)
+    assert "✅ Not applicable: its outputs do not affect people" in json.dumps(answered["blocks"], ensure_ascii=False)
     wait_until(lambda: question_id(questions_posted(slack_api)[-1]) == "eu_ai_act", slack_api=slack_api)
 
 
@@ -403,11 +403,11 @@ def test_a_typed_note_is_kept_with_the_last_answer(
     assert len(questions_posted(slack_api)) == 3  # a note asks nothing new
     kept = stored(database_url, qid)
 
-    # A link that is not http(s) is refused, and the kept note stays as it was.
+    # An address that is not http(s) stays text: it is never kept as an evidence link.
     ftp = dm_message(USER, "note see ftp://files.example.com/x")
     assert post(server, event(SECRET, ftp, team_id=WORKSPACE))[0] == 200
-    wait_until(lambda: any("Only http or https links" in t for t in posted_texts(slack_api)), slack_api=slack_api)
-    assert stored(database_url, qid) == kept
+    wait_until(lambda: any("ftp:// address is kept as text" in t for t in posted_texts(slack_api)), slack_api=slack_api)
+    assert stored(database_url, qid) == [*kept, (option, level, "see ftp://files.example.com/x", None)]
 
 
 # -- e. every button fits Slack's limits, and no option is lost to them ----------------------------------------------

@@ -209,26 +209,26 @@ def test_a_not_applicable_answer_with_a_note_from_the_card_over_http(
         wait_until(lambda n=n: len(personal.cards()) == n + 2)
     card_id, card = personal.cards()[-1]
     assert card["body"][1]["text"] == ASKED[asked].text
-    assert [s["actions"][0]["data"]["o"] for s in card["body"] if s.get("separator")] == ["na_no_engineered_features"]
+    assert [s["actions"][0]["data"]["o"] for s in card["body"] if s.get("separator")] == ["na_other"]
     [field] = [item for item in card["body"] if item["type"] == "Input.Text"]
     assert field["id"] == "note"
 
     link = "https://wiki.example.com/features"
-    data = {**option_data(card, "na_no_engineered_features"), "note": f"raw images only, see {link}"}
+    data = {**option_data(card, "na_other"), "note": f"raw images only, see {link}"}
     assert personal.submit(server, card_id, data) == 201
     wait_until(lambda: len(personal.cards()) == asked + 2)
     said = personal.texts()
     assert any("left out of the score" in t for t in said)
     assert any(t.startswith("Note kept with your answer to") and link in t for t in said)
     update = connector.calls_to("update")[-1]
-    assert update.activity_id == card_id and "Not applicable: no engineered features" in json.dumps(update.body)
+    assert update.activity_id == card_id and "Not applicable: another reason" in json.dumps(update.body)
     db = open_database(database_url)
     try:
         with db.reading() as session:
             row = session.scalars(
                 select(Answer).where(Answer.question_id == "feature_consistency").order_by(Answer.id.desc()).limit(1)
             ).one()
-        assert (row.option_id, row.level) == ("na_no_engineered_features", None)
+        assert (row.option_id, row.level) == ("na_other", None)
         assert (row.note, row.link) == (f"raw images only, see {link}", link)
     finally:
         db.close()

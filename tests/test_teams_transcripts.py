@@ -398,9 +398,9 @@ def test_a_not_applicable_option_follows_the_levels_and_is_recorded_without_a_le
     sets = option_sets(question)
     levels = [o for o in choices if o.level is not None]
     others = [o.id for o in choices[len(levels) :]]
-    assert others == ["na_no_engineered_features", "na_other", "dont_know"]  # after the levels, don't know last
-    assert [bool(s.get("separator")) for s in sets] == [False] * len(levels) + [True, False, False]
-    na = MODEL.option("feature_consistency", "na_no_engineered_features")
+    assert others == ["na_other", "dont_know"]  # after the levels, don't know last
+    assert [bool(s.get("separator")) for s in sets] == [False] * len(levels) + [True, False]
+    na = MODEL.option("feature_consistency", "na_other")
     assert na is not None and sets[len(levels)]["actions"][0]["title"] == f"{len(levels) + 1}. {na.label}"
 
     replies = chat.send(personal(value=option_submit(question, na.id), reply_to_id="card-na"))
@@ -408,7 +408,7 @@ def test_a_not_applicable_option_follows_the_levels_and_is_recorded_without_a_le
     [updated] = chat.updated
     assert updated.id == "card-na" and na.label in json.dumps(card(updated))
     row = latest_answer(db, "feature_consistency")
-    assert (row.option_id, row.level) == ("na_no_engineered_features", None)
+    assert (row.option_id, row.level) == ("na_other", None)
     assert latest_answer(db, "data_quality").level == 2  # a level answer keeps its level beside it
 
 
@@ -424,12 +424,12 @@ def test_a_note_sent_with_a_card_answer_is_kept_with_it_and_shown_back(chat: Cha
     row = latest_answer(db, "data_pipeline")
     assert (row.option_id, row.note, row.link) == (answers["data_pipeline"], f"see {link}", link)
 
-    question = replies[-1]  # the next card: a link that is not http(s) does not stop the answer
+    question = replies[-1]  # the next card: an address that is not http(s) stays text, never an evidence link
     value = {**option_submit(question, answers["data_quality"]), "note": "ftp://x"}
     replies = chat.send(personal(value=value, reply_to_id="c"))
-    assert any("Only http or https links" in t and "not saved" in t for t in texts(replies))
+    assert any("ftp:// address is kept as text" in t for t in texts(replies))
     row = latest_answer(db, "data_quality")
-    assert (row.option_id, row.note, row.link) == (answers["data_quality"], None, None)
+    assert (row.option_id, row.note, row.link) == (answers["data_quality"], "ftp://x", None)
 
     question = replies[-1]
     assert card(question)["body"][1]["text"] == ASKED[3].text

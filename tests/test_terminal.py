@@ -44,7 +44,7 @@ def test_the_terminal_asks_the_profile_first_and_keeps_na_dont_know_and_notes(db
     lines = [
         *until("fairness_checks", "online"),
         "n/a",
-        "it makes no decisions about people",
+        "its outputs do not affect people",
         "note a routing model; nobody is scored",
         "dont know",
         "note see https://wiki.example.com/ai-act",

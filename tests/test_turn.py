@@ -109,22 +109,17 @@ def test_a_typed_note_is_a_new_row_with_the_same_answer_and_comes_back_with_the_
     assert count(db, Answer) == 5
 
 
-def test_a_link_that_is_not_http_is_refused_and_nothing_is_written(store: SqlConversationStore, db: Database) -> None:
+def test_only_an_http_link_is_evidence_other_addresses_stay_text(store: SqlConversationStore, db: Database) -> None:
     turn(store, "start")
     turn(store, "online")
     turn(store, "versioned_datasets")
     turn(store, "note runbook at https://wiki.example.com/runbook")
-    before = rows(db)
-
-    for link in ("javascript://%0Aalert(1)", "file:///etc/passwd", "FTP://files.example.com/data"):
-        kinds = turn(store, f"note see {link}")
-        assert kinds == [Kind.HINT]
-    assert rows(db) == before
-    assert loaded_notes(store) == {
-        "data_pipeline": Note(
-            text="runbook at https://wiki.example.com/runbook", link="https://wiki.example.com/runbook"
-        )
-    }
+    for address in ("javascript://%0Aalert(1)", "file:///etc/passwd", "FTP://files.example.com/data"):
+        assert turn(store, f"note see {address}") == [Kind.NOTE]
+        assert loaded_notes(store) == {"data_pipeline": Note(text=f"see {address}", link=None)}
+    stored = [row for row in rows(db) if row[0] == "data_pipeline"]
+    assert [row[4] for row in stored] == [None, "https://wiki.example.com/runbook", None, None, None]
+    assert all(row[1] == "versioned_datasets" and row[2] == 2 for row in stored), "a note never changes the answer"
 
 
 def test_a_note_sent_with_an_answer_is_stored_in_the_same_row(store: SqlConversationStore, db: Database) -> None:
@@ -144,10 +139,10 @@ def test_not_applicable_and_dont_know_answers_store_no_level(store: SqlConversat
     turn(store, "online")
     turn(store, Input(Command.ANSWER, "dont_know", question_id=DATA.id))
     turn(store, Input(Command.ANSWER, "automatic_checks", question_id=ASKED[2].id))
-    turn(store, Input(Command.ANSWER, "na_no_engineered_features", question_id=FEATURES.id, note="raw text in"))
+    turn(store, Input(Command.ANSWER, "na_other", question_id=FEATURES.id, note="raw text in"))
     assert rows(db) == [
         ("system_type", "online", None, None, None),
         ("data_pipeline", "dont_know", None, None, None),
         ("data_quality", "automatic_checks", 2, None, None),
-        ("feature_consistency", "na_no_engineered_features", None, "raw text in", None),
+        ("feature_consistency", "na_other", None, "raw text in", None),
     ]

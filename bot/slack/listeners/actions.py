@@ -74,8 +74,8 @@ def register(app: AsyncApp, bot: Runtime) -> None:
             await ack(response_action="errors", errors={"note": "Write a note or give a link, or press Cancel."})
             return
         who = Participant(PLATFORM, body["team"]["id"], value.team, body["user"]["id"])
-        text = " ".join(part for part in (link, note) if part)
-        step = await bot.turn(who, Input(Command.NOTE, text, question_id=value.question, round=value.round))
+        inp = Input(Command.NOTE, note, question_id=value.question, round=value.round, link=link or None)
+        step = await bot.turn(who, inp)
         await ack()
         bot.later(show_in_dm(client, who, step), "confirming a note")
 
