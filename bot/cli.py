@@ -93,7 +93,7 @@ def _models(settings: Settings, db: Database) -> ModelCatalog:
 
     text, model = _model_file(settings)
     try:
-        return model_catalog(db, text, model, source=str(settings.model_file or "the bundled model"))
+        return model_catalog(db, text, model, source=str(settings.model_file or "the bundled model"), preload=False)
     except ModelVersionConflict as exc:
         fail(str(exc), ExitCode.USAGE)
 

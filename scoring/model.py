@@ -185,9 +185,6 @@ class Question(_Strict):
         unknown: a bank without a profile question asks everything)."""
         return self.applies_to is None or profile is None or profile in self.applies_to
 
-    def top(self) -> Option:
-        return self.options[-1]
-
 
 class Investment(_Strict):
     id: Identifier

@@ -18,13 +18,17 @@ class ModelVersionConflict(StorageError):
     """The same version string is already stored with different content."""
 
 
-def model_catalog(db: Database, text: str, model: MaturityModel, *, source: str) -> ModelCatalog:
+def model_catalog(db: Database, text: str, model: MaturityModel, *, source: str, preload: bool = True) -> ModelCatalog:
     """The current model (stored first, so rounds opened on it can always be scored with it) and every stored
-    version, parsed now; one stored later by another process is read the first time a round on it is met."""
+    version. ``preload`` (the server): parse them all now, so no turn waits on a second connection inside its
+    transaction; otherwise (a command line run) each is read the first time a round on it is met."""
     register(db, text, model, source=source)
-    with db.reading() as session:
-        stored = session.execute(select(ModelVersion.version, ModelVersion.content).order_by(ModelVersion.id)).all()
-    return ModelCatalog(model, load=partial(stored_text, db), stored=[(v, t) for v, t in stored if v != model.version])
+    stored: list[tuple[str, str]] = []
+    if preload:
+        with db.reading() as session:
+            rows = session.execute(select(ModelVersion.version, ModelVersion.content).order_by(ModelVersion.id))
+            stored = [(version, content) for version, content in rows if version != model.version]
+    return ModelCatalog(model, load=partial(stored_text, db), stored=stored)
 
 
 def register(db: Database, text: str, model: MaturityModel, *, source: str) -> bool:
@@ -32,6 +36,10 @@ def register(db: Database, text: str, model: MaturityModel, *, source: str) -> b
     other content is refused: a changed file needs a new version, or rounds on the old one would change their
     scoring. A change that leaves the model itself as it was (comments, layout) is not a change."""
     digest = content_hash(text)
+    with db.reading() as session:  # the usual start: already stored, and no write (SQLite's lock) is needed
+        known = session.scalar(select(ModelVersion.content_hash).where(ModelVersion.version == model.version))
+    if known == digest:
+        return False
     with db.transaction() as session:
         inserted = session.execute(
             insert_for(session, ModelVersion)
