@@ -258,6 +258,7 @@ class Result:
             "not_applicable_reasons": {n.question_id: {r: c for r, _, c in n.reasons} for n in self.not_applicable},
             "dont_know": list(self.dont_know),
             "unanswered": list(self.unanswered),
+            "unconfirmed": list(self.unconfirmed),
             "respondents": self.respondents,
         }
 
@@ -422,9 +423,13 @@ def _shortfalls(
         answer = by_question.get(key)
         if answer is None or answer.status is Status.NOT_APPLICABLE:
             continue
-        if answer.level is None or answer.level < minimum:
+        if answer.level is None:  # nobody knew: the question's dimension, assessed from the rest, stands in
+            dim = dims.get(answer.dimension)
+            if dim is None or dim.level is None or dim.level < minimum:
+                short.setdefault(answer.dimension, [])
+        elif answer.level < minimum:
             found = short.setdefault(answer.dimension, [])
-            if answer.level is not None and key not in found:
+            if key not in found:
                 found.append(key)
     return short
 
@@ -618,7 +623,7 @@ def score(model: MaturityModel, answer_sets: Sequence[Answers]) -> Result:
     blocking = () if capped else tuple(practice)
     level = model.level(overall)
     texts = {q.id: q.text for q in model.questions}
-    strengths = tuple(d.id for d in dimensions if d.level is not None and d.level > overall)
+    strengths = tuple(d.id for d in dimensions if d.level is not None and d.level > overall and d.id not in blocking)
     return Result(
         model_version=model.version,
         profile=profile,

@@ -133,7 +133,7 @@ TEAMS: tuple[Team, ...] = (
         base=3,
         answers={
             "token_cost": "logged_per_feature",
-            "fairness_checks": "na_no_decisions_about_people",
+            "fairness_checks": "review_before_release",
             "eu_ai_act": "obligations_mapped",
         },
         not_expected=("training_pipeline", "model_registry", "scheduled_data_pipeline"),
@@ -142,9 +142,9 @@ TEAMS: tuple[Team, ...] = (
         "Batch scoring team (monthly churn scores)",
         "batch",
         3,
-        "Monthly scores released through ML CI/CD within a day of approval; a new model scores in parallel with "
-        "the current one before it takes over, and late labels are tracked with proxies. A monthly run is not a "
-        "slow lead time, and no canary is expected of a batch job: level 3.",
+        "Monthly scores released through ML CI/CD within a day of passing their checks; a new model scores in "
+        "parallel with the current one before it takes over, and late labels are tracked with proxies. A monthly "
+        "run is not a slow lead time, and no canary is expected of a batch job: level 3.",
         base=3,
         answers={"incident_response": "owner_and_runbook", "service_objectives": "written_objectives"},
         not_expected=("canary_releases", "automatic_rollback"),

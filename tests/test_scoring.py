@@ -442,3 +442,37 @@ def test_an_old_format_file_with_options_out_of_order_still_loads(tmp_path: Path
     assert [o.level for o in old.questions[0].options] == [0, 1, 2, 3, 4]
     _, given = PERSONAS_2026_12["faq_level_2"]
     assert score_answers(old, given).overall == 2
+
+
+def test_dont_know_on_a_question_a_low_gate_names_leaves_it_to_the_dimension(model: MaturityModel) -> None:
+    known = score_answers(model, build(model, "online", 3, {"release_path": DONT_KNOW}))
+    assert known.overall == 3 and "release_path" in known.unconfirmed
+    assert known.to_dict()["unconfirmed"] == list(known.unconfirmed)
+    unknown = {q.id: DONT_KNOW for q in model.questions_for("online")[1:] if q.dimension == "deployment"}
+    nobody = score_answers(model, build(model, "online", 3, unknown))
+    assert nobody.overall == 0 and nobody.blockers == ("deployment",), "a dimension nobody knows still blocks"
+
+
+def test_a_dimension_that_holds_the_team_back_is_never_called_a_strength(model: MaturityModel) -> None:
+    result = score_answers(model, build(model, "online", 3, {"model_ownership": "one_person_unreviewed"}))
+    assert result.overall == 0 and "team" in result.blockers and "team" not in result.strengths
+    assert "Team practices already reach" not in result.overall_summary
+
+
+def test_pitfalls_speak_of_the_practice_that_is_missing(model: MaturityModel) -> None:
+    labels_late = score_answers(model, build(model, "online", 3, {"outcome_feedback": "compared_by_hand"}))
+    assert "skipping_monitoring" not in {p.id for p in labels_late.pitfalls}, "drift alerts are in place"
+    unwatched = score_answers(model, build(model, "online", 2, {"production_monitoring": "system_health"}))
+    assert "skipping_monitoring" in {p.id for p in unwatched.pitfalls}
+
+
+def test_a_managed_content_filter_does_not_hold_an_llm_team_below_level_two(model: MaturityModel) -> None:
+    filtered = score_answers(model, build(model, "llm", 2, {"guardrails": "provider_defaults"}))
+    assert filtered.overall == 2
+    unversioned = score_answers(model, build(model, "llm", 2, {"prompt_versioning": "in_git_unreviewed"}))
+    assert unversioned.overall == 1 and unversioned.next_steps[0].id == "reviewed_prompt_releases"
+
+
+def test_level_three_needs_each_deployment_traceable_to_its_data(model: MaturityModel) -> None:
+    untraced = score_answers(model, build(model, "online", 3, {"audit_trail": "tracking_records"}))
+    assert untraced.overall == 2 and untraced.next_steps[0].id == "link_deployments_to_data"
