@@ -83,6 +83,10 @@ class TeamSummary:
     result: Result  # the scored round, for whoever stores or prints it whole
 
     @property
+    def next_level(self) -> int:
+        return (self.overall.level or 0) + 1
+
+    @property
     def title(self) -> str:
         return f"Team summary, round {self.round_number}: level {self.overall.level}, {self.overall.name}"
 
@@ -219,12 +223,12 @@ def sections(summary: TeamSummary, style: Style) -> list[Section]:
     found: list[Section] = []
     if summary.rubric_change is not None:
         before, now, changes = summary.rubric_change
-        lines = (
+        changed = (
             f"Round {summary.previous_round} used rubric {e(before)}, this round {e(now)}: levels are compared "
             "dimension by dimension, and a dimension new in this version has no trend.",
             *(e(change) for change in changes),
         )
-        found.append(Section("The rubric changed", lines))
+        found.append(Section("The rubric changed", changed))
     if summary.profile_votes:
         votes = ", ".join(f"{n} {e(_lower_first(label))}" for label, n in summary.profile_votes)
         found.append(
@@ -236,7 +240,7 @@ def sections(summary: TeamSummary, style: Style) -> list[Section]:
     if summary.level_cap_note:
         found.append(Section("What production would add", (e(summary.level_cap_note),)))
     if summary.blockers:
-        found.append(Section(f"Holding back level {summary.overall.level + 1}", (e(", ".join(summary.blockers)),)))
+        found.append(Section(f"Holding back level {summary.next_level}", (e(", ".join(summary.blockers)),)))
     if summary.disagreements or summary.hidden_disagreements:
         lines = [
             f"{e(d.question)}: answers from level {d.low} to {d.high}, {d.spread} levels apart"
@@ -262,7 +266,7 @@ def sections(summary: TeamSummary, style: Style) -> list[Section]:
         counts = [f"{plan[DONE]} of {total} steps done"] + [
             f"{plan[status]} {LABELS[status]}" for status in (IN_PROGRESS, SNOOZED, NOT_FOR_US, OPEN) if plan[status]
         ]
-        found.append(Section(f"Plan toward level {summary.overall.level + 1}", (", ".join(counts) + ".",)))
+        found.append(Section(f"Plan toward level {summary.next_level}", (", ".join(counts) + ".",)))
     if summary.next_steps:
         steps = tuple(
             f"{b(e(investment.title))}" + (f" ({LABELS[status]})" if status != OPEN else "") + f": {e(investment.why)}"

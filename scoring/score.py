@@ -424,8 +424,8 @@ def _shortfalls(
         if answer is None or answer.status is Status.NOT_APPLICABLE:
             continue
         if answer.level is None:  # nobody knew: the question's dimension, assessed from the rest, stands in
-            dim = dims.get(answer.dimension)
-            if dim is None or dim.level is None or dim.level < minimum:
+            stand_in = dims.get(answer.dimension)
+            if stand_in is None or stand_in.level is None or stand_in.level < minimum:
                 short.setdefault(answer.dimension, [])
         elif answer.level < minimum:
             found = short.setdefault(answer.dimension, [])

@@ -10,7 +10,7 @@ posts them, and records the outcome (``finish_delivery``): a failure is retried 
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -236,7 +236,8 @@ def _round_moments(session: Session, team_ids: set[int]) -> dict[int, set[dateti
             Schedule.next_fire_at.is_not(None),
         )
     ):
-        moments.setdefault(team_id, set()).add(at)
+        if at is not None:  # never, by the query; the column may be empty in general
+            moments.setdefault(team_id, set()).add(at)
     return moments
 
 
@@ -363,7 +364,7 @@ def _summaries_owed(session: Session, cadences: dict[int, Cadence], now: datetim
     return owed
 
 
-def _next_step_at(steps: list[tuple[str, datetime]], step: int, now: datetime) -> datetime:
+def _next_step_at(steps: Sequence[tuple[str, datetime]], step: int, now: datetime) -> datetime:
     """When a round's next step (from index ``step``) is due; ``now`` when none is left ahead (a close that is
     already overdue happens at the next tick)."""
     return next((at for _, at in steps[step:] if at > now), now)
@@ -559,6 +560,7 @@ def finish_deliveries(db: Database, outcomes: list[Outcome], now: datetime) -> l
         for outcome in outcomes:
             job, error = outcome.job, outcome.error
             if error is None:
+                values: dict[str, object]
                 status, values = "sent", {"sent_at": now, "last_error": None}
             elif outcome.retry_at is not None and job.attempts < MAX_ATTEMPTS:
                 status, values = "pending", {"not_before": outcome.retry_at, "last_error": error[:500]}

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Row, bindparam, insert, select, update
+from sqlalchemy import ColumnElement, Row, Table, bindparam, insert, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -27,7 +27,7 @@ from storage.queries import insert_for, latest_answers, open_round, upsert_resul
 # The statements every turn runs, built once on the tables (plain Core: no ORM bookkeeping per turn, and a built
 # statement keeps its compiled form and cache key between runs).
 _responses, _rounds, _teams, _workspaces, _members, _answers = (
-    model.__table__ for model in (Response, Round, Team, Workspace, Member, Answer)
+    cast(Table, model.__table__) for model in (Response, Round, Team, Workspace, Member, Answer)
 )
 _EXISTING_RESPONSE = (
     select(
@@ -286,7 +286,7 @@ def _existing_response(session: Session, who: Participant) -> Row[Any] | None:
 
 def _get_or_create(session: Session, model: type[Base], key: dict[str, Any], **names: str | None) -> int:
     """The id of the row with ``key``, inserting it if missing; names given are brought up to date."""
-    table = model.__table__
+    table = cast(Table, model.__table__)
     wanted = {column: value for column, value in names.items() if value is not None}
     where: list[ColumnElement[bool]] = [table.c[column] == value for column, value in key.items()]
     query = select(table.c.id, *(table.c[column] for column in wanted)).where(*where)

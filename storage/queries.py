@@ -34,7 +34,7 @@ def insert_for(session: Session, model: type[Base]) -> postgresql.Insert | sqlit
     return sqlite.insert(model)
 
 
-def latest_answer_ids(*, attempt_of: Any) -> Select[tuple[int]]:
+def latest_answer_ids(*, attempt_of: Any) -> Select[int]:
     """Ids of the answers that count: the newest per (response, question) in the attempt ``attempt_of`` gives
     (a value or a column correlated with the response)."""
     return (
@@ -60,7 +60,7 @@ def latest_answers(session: Session, response_id: int, attempt: int) -> dict[str
     return {question: (option, note, link) for question, option, note, link in rows}
 
 
-def team_of(platform: str, workspace: str, team: str) -> Select[tuple[Team]]:
+def team_of(platform: str, workspace: str, team: str) -> Select[Team]:
     return (
         select(Team)
         .join(Workspace, Workspace.id == Team.workspace_id)
@@ -130,7 +130,7 @@ def find_team(session: Session, platform: str, workspace: str, team: str) -> Tea
     return session.scalars(team_of(platform, workspace, team)).first()
 
 
-def latest_round(team_id: int) -> Select[tuple[Round]]:
+def latest_round(team_id: int) -> Select[Round]:
     return select(Round).where(Round.team_id == team_id).order_by(Round.number.desc()).limit(1)
 
 

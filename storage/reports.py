@@ -149,7 +149,7 @@ def last_team(db: Database, *, platform: str, workspace: str, user: str) -> str 
         return session.scalar(_member_teams(platform, workspace, user).with_only_columns(Team.external_id).limit(1))
 
 
-def _member_teams(platform: str, workspace: str, user: str) -> Select[tuple[Team]]:
+def _member_teams(platform: str, workspace: str, user: str) -> Select[Team]:
     """The member's response in each team's latest round, most recently active first (columns to be chosen)."""
     later = aliased(Round)
     latest = select(func.max(later.id)).where(later.team_id == Team.id).correlate(Team).scalar_subquery()

@@ -15,7 +15,9 @@ from storage.events import first_sighting, forget_sighting
 
 def register(app: AsyncApp, bot: Runtime) -> None:
     @app.middleware
-    async def once_per_event(body: dict[str, Any], next: Callable[[], Awaitable[None]]) -> BoltResponse | None:
+    async def once_per_event(
+        body: dict[str, Any], next: Callable[[], Awaitable[BoltResponse | None]]
+    ) -> BoltResponse | None:
         """Deduplicate on ``event_id``, not on the retry header: a retry may be the first delivery that got
         through, and then it must be handled."""
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None

@@ -27,12 +27,12 @@ async def show(
     async def show_answered(message: Message) -> None:
         await client.chat_update(
             channel=channel,
-            ts=clicked_ts,
+            ts=clicked_ts or "",
             text=f"{message.question_text}: {message.answer_label}",
             blocks=answered_blocks(message, who.team, step.round),
         )
 
-    await present(step, post=post, show_answered=show_answered if clicked_ts else None)
+    await present(step, post=post, show_answered=show_answered if clicked_ts else None)  # only with a ts
 
 
 async def show_in_dm(client: AsyncWebClient, who: Participant, step: Step) -> None:

@@ -120,7 +120,7 @@ def register(app: AsyncApp, bot: Runtime) -> None:
 
 
 async def turn_in_dm(
-    bot: Runtime, ack: AsyncAck, client: AsyncWebClient, who: Participant, command: Command, **acknowledgement: str
+    bot: Runtime, ack: AsyncAck, client: AsyncWebClient, who: Participant, command: Command, **acknowledgement: Any
 ) -> None:
     """A turn asked for outside the DM: it is committed, acknowledged (with ``acknowledgement``, e.g. a slash
     command's reply), then its messages go to the DM."""
