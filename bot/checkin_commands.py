@@ -10,17 +10,17 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.app.results import current_result
 from bot.replies import Style
 from checkins.cadence import Cadence, describe, every_text, parse_time, parse_weekday
 from checkins.plan import LABELS, next_nudge_item, plan_for, ready_to_reassess
 from dialogs.ports import ModelVersions, Participant
 from scoring.model import Investment
-from scoring.score import score
 from storage.checkins import cadence_columns, cadence_of, reschedule
 from storage.database import Database
 from storage.models import CheckinSettings, Member
-from storage.plan import latest_answer_sets, set_status, statuses
-from storage.queries import find_team
+from storage.plan import set_status, statuses
+from storage.queries import find_team, latest_finished_rounds
 
 SCHEDULE_USAGE = (
     "`{c} show`, `{c} pause`, `{c} resume`, `{c} nudge tue 10:00`, `{c} every 6 weeks` (0: no re-assessment "
@@ -37,10 +37,10 @@ def plan_text(db: Database, models: ModelVersions, who: Participant, style: Styl
     """The team's plan: its next steps in order, each with its status, the current focus marked."""
     with db.reading() as session:
         team = find_team(session, who.platform, who.workspace, who.team)
-        latest = latest_answer_sets(session, team.id) if team else None
-        if team is None or latest is None or not latest.answer_sets:
+        current = current_result(session, models, team.id) if team else None
+        if team is None or current is None:
             return f"No plan yet: the team gets one when somebody finishes the assessment (`{style.command('start')}`)."
-        result = score(models.get(latest.model_version), latest.answer_sets)
+        result = current.result
         entries = plan_for(result, statuses(session, team.id))
     focus = next_nudge_item(entries, now)
     lines = [style.bold(f"The plan toward level {result.overall + 1}") + " (blockers' steps first):"]
@@ -63,9 +63,9 @@ def mark_plan_item(
     if investment is None:
         with db.reading() as session:
             team = find_team(session, who.platform, who.workspace, who.team)
-            latest = latest_answer_sets(session, team.id) if team else None
-        if latest is not None:
-            investment = models.get(latest.model_version).investment_by_id.get(investment_id)
+            version = latest_finished_rounds(session, [team.id]).get(team.id) if team else None
+        if version is not None:
+            investment = models.get(version.model_version).investment_by_id.get(investment_id)
     if investment is None or status not in LABELS:
         return None
     known = set_status(

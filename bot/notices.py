@@ -10,17 +10,17 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.app.results import TeamResult, current_results
 from bot.replies import Style
 from bot.summary import TeamSummary, build_summary
 from checkins.cadence import describe, local_time, round_steps
 from checkins.plan import DONE, IN_PROGRESS, NOT_FOR_US, SNOOZED, Stored, next_nudge_item, plan_for, ready_to_reassess
 from dialogs.ports import ModelVersions
-from scoring.score import MIN_RESPONDENTS_TO_NAME, score
+from scoring.score import MIN_RESPONDENTS_TO_NAME
 from storage.checkins import DeliveryJob, cadence_of
 from storage.database import Database
 from storage.models import CheckinSettings, Member, Response, Round
-from storage.plan import latest_answer_sets_for, statuses_for
-from storage.queries import RoundAnswers
+from storage.plan import statuses_for
 from storage.summaries import summary_facts
 
 PLAN_ACTIONS = ((DONE, "Done"), (IN_PROGRESS, "In progress"), (NOT_FOR_US, "Not for us"), (SNOOZED, "Snooze a week"))
@@ -62,7 +62,7 @@ def notices_for(
             style,
             now,
             min_respondents,
-            answers=latest_answer_sets_for(session, nudged) if nudged else {},
+            results=current_results(session, models, nudged),
             plans=statuses_for(session, nudged) if nudged else {},
         )
         return [_notice(batch, job) for job in jobs]
@@ -77,7 +77,7 @@ class _Batch:
     style: Style
     now: datetime
     min_respondents: int
-    answers: dict[int, RoundAnswers]
+    results: dict[int, TeamResult]
     plans: dict[int, dict[str, Stored]]
     rounds: dict[tuple[int, object], _RoundFacts | None] = field(default_factory=dict)  # N invitations, one read
 
@@ -86,10 +86,10 @@ def _notice(batch: _Batch, job: DeliveryJob) -> Notice | None:
     session, style, now = batch.session, batch.style, batch.now
     where = style.channel(job.team, job.team_name)
     if job.kind == "nudge":
-        latest = batch.answers.get(job.team_id)
-        if latest is None or not latest.answer_sets:
+        current = batch.results.get(job.team_id)
+        if current is None:
             return None
-        result = score(batch.models.get(latest.model_version), latest.answer_sets)
+        result = current.result
         entries = plan_for(result, batch.plans.get(job.team_id, {}))
         item = next_nudge_item(entries, now)
         if item is None:

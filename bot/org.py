@@ -8,10 +8,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from bot.app.results import current_results
 from bot.replies import Style
 from dialogs.ports import ModelVersions
 from scoring.model import MAX_LEVEL
-from scoring.score import score
 from storage.database import Database
 from storage.org import workspace_teams
 
@@ -31,10 +31,14 @@ def org_view(db: Database, models: ModelVersions, *, platform: str, workspace: s
     """Blocking (storage): call it off the event loop. Each team is scored on its round's own model version;
     dimensions are counted by name, the current model's first."""
     view = OrgView(dimensions={d.name: [0] * (MAX_LEVEL + 2) for d in models.current.dimensions})
-    for facts in workspace_teams(db, platform=platform, workspace=workspace):
+    with db.reading() as session:
+        teams = workspace_teams(session, platform=platform, workspace=workspace)
+        results = current_results(session, models, [t.team_id for t in teams])
+    for facts in teams:
         view.teams += 1
-        if facts.answer_sets and facts.model_version:
-            result = score(models.get(facts.model_version), facts.answer_sets)
+        current = results.get(facts.team_id)
+        if current is not None:
+            result = current.result
             view.assessed += 1
             view.at_level[result.overall] += 1
             for dimension in result.dimensions:

@@ -10,11 +10,13 @@ import difflib
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.app.results import current_result
 from dialogs.ports import ModelVersions, Participant
 from dialogs.state import Phase
-from scoring.score import Result, score
+from scoring.score import Result
 from storage.database import Database
-from storage.reports import member_overview, team_snapshot
+from storage.queries import find_team, latest_round
+from storage.reports import finished_answers, member_teams
 
 # The commands, with what each does: the help texts, the typo suggestions and the Teams command menu.
 COMMANDS: tuple[tuple[str, str], ...] = (
@@ -75,28 +77,35 @@ def not_started_text(style: Style) -> str:
 class TeamStatus:
     """Counts and levels only: never anyone's answers."""
 
-    round_number: int | None
-    finished: int
+    round_number: int | None  # the team's latest round
+    finished: int  # in that round
     in_progress: int
-    result: Result | None  # the team's aggregate, once somebody has finished
+    result: Result | None  # the team's current result, once somebody has finished a round
+    result_round: int | None  # the round it is from: the latest one anyone finished
     own_phase: Phase | None  # None: the asking member has not started in this team
     own_answered: int
     questions: int
 
 
 def team_status(db: Database, models: ModelVersions, who: Participant) -> TeamStatus:
-    """Blocking (storage): run it off the event loop. The round is scored on its own model version."""
-    snapshot = team_snapshot(db, platform=who.platform, workspace=who.workspace, team=who.team)
-    mine = member_overview(db, platform=who.platform, workspace=who.workspace, user=who.user)
+    """Blocking (storage): run it off the event loop; one read. The level is the team's current result (the plan
+    and the summary read the same one), the counts are the latest round's."""
+    with db.reading() as session:
+        team = find_team(session, who.platform, who.workspace, who.team)
+        round_ = session.scalars(latest_round(team.id)).first() if team else None
+        done = finished_answers(session, round_.id) if round_ else None
+        current = current_result(session, models, team.id) if team else None
+        mine = member_teams(session, platform=who.platform, workspace=who.workspace, user=who.user)
     here = next((t for t in mine if t.team == who.team), None)
-    model = models.get(snapshot.model_version) if snapshot else models.current
-    result = score(model, snapshot.answer_sets) if snapshot and snapshot.responses else None
-    questions = len(model.questions_for(result.profile)) if result and result.profile else model.most_questions
+    model = models.get(round_.model_version) if round_ else models.current
+    profile = current.result.profile if current else None
+    questions = len(model.questions_for(profile)) if profile else model.most_questions
     return TeamStatus(
-        round_number=snapshot.round_number if snapshot else None,
-        finished=len(snapshot.responses) if snapshot else 0,
-        in_progress=snapshot.in_progress if snapshot else 0,
-        result=result,
+        round_number=round_.number if round_ else None,
+        finished=len(done.members) if done else 0,
+        in_progress=done.started - len(done.members) if done else 0,
+        result=current.result if current else None,
+        result_round=current.round_number if current else None,
         own_phase=here.phase if here else None,
         own_answered=min(here.answered, questions) if here else 0,
         questions=questions,
@@ -110,7 +119,8 @@ def status_text(style: Style, status: TeamStatus) -> str:
         )
     lines = []
     if status.result is not None:
-        lines.append(style.bold(f"Team level {status.result.overall}, {status.result.overall_name}."))
+        since = f" (round {status.result_round})" if status.result_round != status.round_number else ""
+        lines.append(style.bold(f"Team level {status.result.overall}, {status.result.overall_name}{since}."))
     lines.append(f"Round {status.round_number}: {status.finished} finished, {status.in_progress} in progress.")
     if status.own_phase is None:
         lines.append(f"You have not started yet: type `{style.command('start')}`.")

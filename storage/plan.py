@@ -45,7 +45,7 @@ def latest_answer_sets_for(session: Session, team_ids: Collection[int]) -> dict[
     for row in finished_answer_rows(session, team_of_round):
         by_response.setdefault(row.response_id, {})[row.question_id] = row.option_id
         round_of[row.response_id] = row.round_id
-    found = {team_id: RoundAnswers(round_.model_version, []) for team_id, round_ in rounds.items()}
+    found = {team_id: RoundAnswers(round_.number, round_.model_version, []) for team_id, round_ in rounds.items()}
     for response_id, answers in by_response.items():
         found[team_of_round[round_of[response_id]]].answer_sets.append(answers)
     return found

@@ -122,6 +122,7 @@ def finished_answer_rows(session: Session, round_ids: Collection[int]) -> Iterab
 class RoundAnswers:
     """A round's finished answer sets (never who gave them), with the model version they are scored on."""
 
+    round_number: int
     model_version: str
     answer_sets: list[dict[str, str]]
 

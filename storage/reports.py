@@ -5,7 +5,7 @@ Each function is a handful of queries whatever the team size (answers of all res
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Select, distinct, func, select
@@ -126,20 +126,29 @@ class MemberTeam:
     phase: Phase
     answered: int  # answers in the current attempt
     overall: int | None  # the member's last result in this round, if any
+    team_id: int = field(default=0, compare=False)  # storage's own id, for reading more about the team
 
 
 def member_overview(db: Database, *, platform: str, workspace: str, user: str) -> list[MemberTeam]:
     """Every team of this member in the workspace (latest round each), most recently active first."""
+    with db.reading() as session:
+        return member_teams(session, platform=platform, workspace=workspace, user=user)
+
+
+def member_teams(session: Session, *, platform: str, workspace: str, user: str) -> list[MemberTeam]:
+    """``member_overview`` inside a unit of work the caller owns."""
     answered = (
         select(func.count(distinct(Answer.question_id)))
         .where(Answer.response_id == Response.id, Answer.attempt == Response.attempt)
         .scalar_subquery()
     )
     overall = select(Result.overall).where(Result.response_id == Response.id).limit(1).scalar_subquery()
-    columns = (Team.external_id, Team.name, Round.number, Response.status, answered, overall)
-    with db.reading() as session:
-        rows = session.execute(_member_teams(platform, workspace, user).with_only_columns(*columns)).all()
-    return [MemberTeam(t, name or t, number, Phase(status), n, level) for t, name, number, status, n, level in rows]
+    columns = (Team.external_id, Team.name, Round.number, Response.status, answered, overall, Team.id)
+    rows = session.execute(_member_teams(platform, workspace, user).with_only_columns(*columns)).all()
+    return [
+        MemberTeam(t, name or t, number, Phase(status), n, level, team_id)
+        for t, name, number, status, n, level, team_id in rows
+    ]
 
 
 def last_team(db: Database, *, platform: str, workspace: str, user: str) -> str | None:

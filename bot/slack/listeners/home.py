@@ -7,13 +7,13 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.app.results import current_results
 from bot.runtime import Runtime
 from bot.slack import PLATFORM
 from bot.slack.render import home_view
 from dialogs.ports import ModelVersions
-from scoring.score import score
 from storage.database import Database
-from storage.reports import MemberTeam, member_overview, team_snapshot
+from storage.reports import MemberTeam, member_teams
 
 
 def register(app: AsyncApp, bot: Runtime) -> None:
@@ -29,15 +29,12 @@ def register(app: AsyncApp, bot: Runtime) -> None:
 def overview_with_team_levels(
     db: Database, models: ModelVersions, workspace: str, user: str
 ) -> tuple[list[MemberTeam], dict[str, tuple[int, str] | None]]:
-    """The member's teams and each team's aggregated level and its name (a few queries per team; people have
-    few teams)."""
-    teams = member_overview(db, platform=PLATFORM, workspace=workspace, user=user)
+    """The member's teams and each team's current level and its name; one read, whatever the number of teams."""
+    with db.reading() as session:
+        teams = member_teams(session, platform=PLATFORM, workspace=workspace, user=user)
+        results = current_results(session, models, [t.team_id for t in teams])
     levels: dict[str, tuple[int, str] | None] = {}
     for team in teams:
-        snapshot = team_snapshot(db, platform=PLATFORM, workspace=workspace, team=team.team)
-        if snapshot is None or not snapshot.answer_sets:
-            levels[team.team] = None
-            continue
-        result = score(models.get(snapshot.model_version), snapshot.answer_sets)
-        levels[team.team] = (result.overall, result.overall_name)
+        current = results.get(team.team_id)
+        levels[team.team] = (current.result.overall, current.result.overall_name) if current else None
     return teams, levels
