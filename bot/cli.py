@@ -113,6 +113,7 @@ UserOption = Annotated[str | None, typer.Option("--user", "-u", help="Who is ans
 @app.command()
 def chat(team: TeamOption = None, user: UserOption = None) -> None:
     """Take (or resume) the assessment in the terminal. Reads one answer per line, so it can be piped."""
+    from bot.runtime import Runtime
     from bot.terminal import chat as run_chat
     from dialogs.ports import Participant
     from storage.conversations import SqlConversationStore
@@ -128,8 +129,10 @@ def chat(team: TeamOption = None, user: UserOption = None) -> None:
     db = _open_db(settings)
     models = _models(settings, db)
     out.print(f"[bold]MLOps maturity assessment[/bold] for team [bold]{escape(team)}[/bold] as {escape(user)}")
+    store = SqlConversationStore(db)
+    bot = Runtime(store, db, models, min_respondents=settings.disagreement_min_respondents)
     try:
-        run_chat(SqlConversationStore(db), models, who, stdin=sys.stdin, console=out)
+        run_chat(store, models, who, stdin=sys.stdin, console=out, bot=bot)
     except DatabaseUnavailable as exc:
         fail(f"{exc}. Every answer before this one is saved; run the same command to resume.", ExitCode.UNAVAILABLE)
 

@@ -3,10 +3,11 @@ renders the neutral messages with rich. It works from a keyboard or from piped s
 
 from __future__ import annotations
 
+import asyncio
 import shlex
 from collections.abc import Iterable
 from dataclasses import replace
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from rich.console import Console
 from rich.markup import escape
@@ -19,14 +20,25 @@ from dialogs.engine import Step
 from dialogs.messages import Command, Input, Kind, Message, QuestionView
 from dialogs.parse import parse_text
 from dialogs.ports import ConversationStore, ModelVersions, Participant, StoreUnavailable
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 from dialogs.state import Phase
 from dialogs.turn import run_turn
 from scoring.score import Result
 
 SOURCE = "terminal"
+CLI_COMMANDS = {"start": "maturity-bot chat", "summary": "maturity-bot report", "org": "maturity-bot org"}
+
+
+def terminal_command(sub: str) -> str:
+    """How a command is given at the terminal: its own ``maturity-bot`` command, or typed in ``maturity-bot chat``."""
+    return CLI_COMMANDS.get(sub, f"{sub} (typed in maturity-bot chat)")
+
+
 TERMINAL = Style(
     bold=lambda text: f"[bold]{text}[/bold]",
-    command=lambda sub: f"maturity-bot {sub}",
+    command=terminal_command,
     escape=escape,
     channel=lambda team, name: escape(name or team),
 )
@@ -128,11 +140,40 @@ class Renderer:
                 self.console.print(escape(message.text), style=STYLE.get(message.kind, ""))
 
 
+TEAM_COMMANDS = ("status", "summary", "plan", "schedule", "org")  # typed in the chat: the team's, not the engine's
+
+
+async def team_command(bot: Runtime, who: Participant, line: str, console: Console) -> None:
+    """A team command typed in the chat, through the same router as Slack and Teams. The person at the terminal
+    administers the local workspace."""
+    from bot.app.commands import PostSummary, Reply, run_command  # here: the chat starts without it
+
+    async def is_admin() -> bool:
+        return True
+
+    outcome = await run_command(bot, who, line, TERMINAL, is_admin=is_admin, forms=False)
+    if isinstance(outcome, PostSummary):
+        summary = await outcome.read()
+        if summary is None:
+            console.print("No one in this team has finished the assessment yet.", markup=False)
+        else:
+            render_summary(console, summary)
+    elif isinstance(outcome, Reply):
+        console.print(outcome.text)
+
+
 def chat(
-    store: ConversationStore, models: ModelVersions, who: Participant, *, stdin: IO[str], console: Console
+    store: ConversationStore,
+    models: ModelVersions,
+    who: Participant,
+    *,
+    stdin: IO[str],
+    console: Console,
+    bot: Runtime | None = None,
 ) -> Phase:
     """Run the conversation until the result is shown or input ends. Every turn is committed as it happens; a
-    turn the database could not take is reported and may be typed again, and the chat carries on."""
+    turn the database could not take is reported and may be typed again, and the chat carries on. With ``bot``,
+    the team's commands (status, summary, plan, schedule, org) can be typed too."""
     view = Renderer(console)
     step = run_turn(store, models, who, Input(Command.START), source=SOURCE)
     view.render(step.messages)
@@ -172,6 +213,12 @@ def chat(
                 resume_hint()
             return step.state.phase
         if not line.strip():
+            continue
+        if bot is not None and line.split()[0].lower() in TEAM_COMMANDS:
+            try:
+                asyncio.run(team_command(bot, who, line, console))
+            except StoreUnavailable as exc:
+                console.print(f"Not available right now: {exc}. Type it again in a moment.", style="red", markup=False)
             continue
         inp = parse_text(line)
         if inp.command is Command.ANSWER and view.on_screen is not None:

@@ -15,29 +15,18 @@ from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.schema import ChannelAccount, ConversationParameters
 from botbuilder.schema.teams import TeamInfo
 
+from bot.app.commands import PostSummary, ScheduleForm, Start, run_command
 from bot.checkin_commands import (
     Asker,
     change_schedule,
-    current_schedule,
     mark_plan_item,
-    plan_text,
-    schedule_command,
-    schedule_text,
-    wants_change,
 )
-from bot.org import org_text, org_view
 from bot.replies import (
-    help_text,
     nobody_finished_text,
-    not_an_admin_text,
     not_started_text,
-    status_text,
-    team_status,
-    unknown_command_text,
 )
 from bot.runtime import Runtime
 from bot.steps import present
-from bot.summary import read_summary
 from bot.teams import PLATFORM
 from bot.teams.cards import (
     TEAMS,
@@ -114,42 +103,29 @@ class TeamsBot(TeamsActivityHandler):
 
     async def _in_team(self, turn_context: TurnContext, where: Where, text: str) -> None:
         """A mention in a channel or a message in a group chat: the team's commands."""
-        sub = text.lower().split(" ")[0] if text else "start"
-        if sub == "start":
-            await self._start(turn_context, where)
-        elif sub in TEAM_COMMANDS:
-            await self._team_command(turn_context, text.split()[1:], sub, where.participant())
-        elif sub == "help":
-            await turn_context.send_activity(help_text(TEAMS, self.bot.model.most_questions))
-        else:
-            await turn_context.send_activity(unknown_command_text(TEAMS, sub, self.bot.model.most_questions))
+        await self._command(turn_context, where.participant(), text, where)
 
-    async def _team_command(self, turn_context: TurnContext, args: list[str], sub: str, who: Participant) -> None:
-        if sub == "status":
-            await turn_context.send_activity(status_text(TEAMS, await self.bot.read(team_status, self.bot.models, who)))
-        elif sub == "summary":
-            await self._summary(turn_context, who)
-        elif sub == "plan":
-            await turn_context.send_activity(await self.bot.read(plan_text, self.bot.models, who, TEAMS, utcnow()))
-        elif sub == "org":  # Teams tells a bot nothing about tenant admins: MATURITY_BOT_ADMINS decides
-            if who.user not in self.bot.admins:
-                await turn_context.send_activity(not_an_admin_text(TEAMS))
-                return
-            view = await self.bot.read(
-                org_view, self.bot.models, platform=PLATFORM, workspace=who.workspace, now=utcnow()
-            )
-            await turn_context.send_activity(org_text(view, TEAMS))
-        else:  # Teams tells a bot nothing about tenant admins: the owner, or MATURITY_BOT_ADMINS
-            asker = Asker(who, admin=who.user in self.bot.admins)
-            if wants_change(args):
-                await turn_context.send_activity(await self.bot.write(schedule_command, asker, args, TEAMS, utcnow()))
-                return
-            current = await self.bot.read(current_schedule, asker)  # read once: for the card, or for the text
-            if not args and current is not None and current.may_change:
-                card = schedule_card(current, who.team)
-                await turn_context.send_activity(card_activity(card, "Check-in settings"))
-                return
-            await turn_context.send_activity(schedule_text(current, TEAMS))
+    async def _command(self, turn_context: TurnContext, who: Participant, text: str, where: Where) -> None:
+        """Every command goes through the one router; this only turns its outcome into activities. Teams tells a
+        bot nothing about tenant admins, so MATURITY_BOT_ADMINS decides."""
+
+        async def is_admin() -> bool:
+            return who.user in self.bot.admins
+
+        outcome = await run_command(self.bot, who, text, TEAMS, is_admin=is_admin)
+        if isinstance(outcome, Start):
+            await self._start(turn_context, where)
+        elif isinstance(outcome, PostSummary):
+            summary = await outcome.read()
+            if summary is None:
+                await turn_context.send_activity(nobody_finished_text(TEAMS))
+            else:
+                await send_summary(turn_context.send_activity, summary)
+        elif isinstance(outcome, ScheduleForm):
+            card = schedule_card(outcome.current, who.team)
+            await turn_context.send_activity(card_activity(card, "Check-in settings"))
+        else:
+            await turn_context.send_activity(outcome.text)
 
     async def _in_personal_chat(self, turn_context: TurnContext, where: Where, text: str) -> None:
         """Typed answers and commands go to the team the person worked on last, as in a Slack DM."""
@@ -160,7 +136,7 @@ class TeamsBot(TeamsActivityHandler):
         who = where.participant(team)
         words = text.lower().split()
         if words and words[0] in TEAM_COMMANDS:  # the team's commands, answered here, privately
-            await self._team_command(turn_context, text.split()[1:], words[0], who)
+            await self._command(turn_context, who, text, where)
         else:
             step = await self.bot.turn(who, parse_text(text))
             await self._show(turn_context, who, step)
@@ -248,13 +224,6 @@ class TeamsBot(TeamsActivityHandler):
             await turn_context.send_activity(NO_PERSONAL_CHAT)
             return
         await turn_context.send_activity("I've sent you a personal message with the assessment for this channel.")
-
-    async def _summary(self, turn_context: TurnContext, who: Participant) -> None:
-        summary = await self.bot.read(read_summary, self.bot.models, who, min_respondents=self.bot.min_respondents)
-        if summary is None:
-            await turn_context.send_activity(nobody_finished_text(TEAMS))
-        else:
-            await send_summary(turn_context.send_activity, summary)
 
     async def _show(
         self, turn_context: TurnContext, who: Participant, step: Step, *, card_id: str | None = None

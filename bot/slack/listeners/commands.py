@@ -2,37 +2,20 @@
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.checkin_commands import (
-    Asker,
-    change_schedule,
-    current_schedule,
-    plan_text,
-    schedule_command,
-    schedule_text,
-    wants_change,
-)
-from bot.org import org_text, org_view
-from bot.replies import (
-    help_text,
-    nobody_finished_text,
-    not_an_admin_text,
-    status_text,
-    team_status,
-    unknown_command_text,
-)
+from bot.app.commands import PostSummary, ScheduleForm, Start, run_command
+from bot.checkin_commands import Asker, change_schedule
+from bot.replies import nobody_finished_text
 from bot.runtime import Runtime
 from bot.slack import PLATFORM
 from bot.slack.chart_upload import upload_chart
 from bot.slack.listeners.actions import turn_in_dm
 from bot.slack.render import SCHEDULE_CALLBACK, SLACK, schedule_form, schedule_view, summary_payload
-from bot.summary import read_summary
 from dialogs.messages import Command
 from dialogs.ports import Participant
 from storage.models import utcnow
@@ -52,49 +35,28 @@ def participant(command: dict[str, Any]) -> Participant:
 def register(app: AsyncApp, bot: Runtime) -> None:
     @app.command("/maturity")
     async def maturity(ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient) -> None:
-        sub = (command.get("text") or "").strip().lower().split(" ")[0]
+        """Every subcommand goes through the one router; this only turns its outcome into Slack calls."""
         who = participant(command)
-        if sub in ("", "start"):
+        trigger_id = command.get("trigger_id")
+        outcome = await run_command(
+            bot,
+            who,
+            command.get("text") or "",
+            SLACK,
+            is_admin=lambda: is_admin(client, bot, who.user),
+            forms=bool(trigger_id),
+        )
+        if isinstance(outcome, Start):
             sent = f"I've sent you a direct message with your assessment for <#{who.team}>."
             await turn_in_dm(bot, ack, client, who, Command.START, response_type="ephemeral", text=sent)
-        elif sub == "status":
-            status = await bot.read(team_status, bot.models, who)
-            await ack(response_type="ephemeral", text=status_text(SLACK, status))
-        elif sub == "summary":
+        elif isinstance(outcome, PostSummary):
             await ack(response_type="ephemeral", text="Posting the team summary in this channel.")
-            bot.later(post_summary(client, bot, who), "posting a team summary")
-        elif sub == "plan":
-            await ack(response_type="ephemeral", text=await bot.read(plan_text, bot.models, who, SLACK, utcnow()))
-        elif sub == "schedule":
-            await schedule(ack, client, bot, who, (command.get("text") or "").split()[1:], command.get("trigger_id"))
-        elif sub == "org":
-            if await is_admin(client, bot, who.user):
-                view = await bot.read(org_view, bot.models, platform=PLATFORM, workspace=who.workspace, now=utcnow())
-                await ack(response_type="ephemeral", text=org_text(view, SLACK))
-            else:
-                await ack(response_type="ephemeral", text=not_an_admin_text(SLACK))
-        elif sub == "help":
-            await ack(response_type="ephemeral", text=help_text(SLACK, bot.model.most_questions))
+            bot.later(post_summary(client, outcome, who), "posting a team summary")
+        elif isinstance(outcome, ScheduleForm):
+            await client.views_open(trigger_id=trigger_id, view=schedule_view(outcome.current, who.team))
+            await ack()
         else:
-            await ack(response_type="ephemeral", text=unknown_command_text(SLACK, sub, bot.model.most_questions))
-
-
-async def schedule(
-    ack: AsyncAck, client: AsyncWebClient, bot: Runtime, who: Participant, args: list[str], trigger_id: str | None
-) -> None:
-    """Typed changes, or (with no words) the settings: as a form for whoever may change them, as text otherwise."""
-    if wants_change(args):
-        asker = Asker(who, admin=await is_admin(client, bot, who.user))
-        await ack(response_type="ephemeral", text=await bot.write(schedule_command, asker, args, SLACK, utcnow()))
-        return
-    current = await bot.read(current_schedule, Asker(who, admin=False))  # read once: for the form, or the text
-    if not args and current is not None and not current.may_change and await is_admin(client, bot, who.user):
-        current = dataclasses.replace(current, may_change=True)  # users.info only for a team that is not theirs
-    if not args and trigger_id and current is not None and current.may_change:
-        await client.views_open(trigger_id=trigger_id, view=schedule_view(current, who.team))
-        await ack()
-        return
-    await ack(response_type="ephemeral", text=schedule_text(current, SLACK))
+            await ack(response_type="ephemeral", text=outcome.text)
 
 
 async def is_admin(client: AsyncWebClient, bot: Runtime, user: str) -> bool:
@@ -108,8 +70,8 @@ async def is_admin(client: AsyncWebClient, bot: Runtime, user: str) -> bool:
     return bool(info.get("is_admin") or info.get("is_owner") or info.get("is_primary_owner"))
 
 
-async def post_summary(client: AsyncWebClient, bot: Runtime, who: Participant) -> None:
-    summary = await bot.read(read_summary, bot.models, who, min_respondents=bot.min_respondents)
+async def post_summary(client: AsyncWebClient, outcome: PostSummary, who: Participant) -> None:
+    summary = await outcome.read()
     post = summary_payload(summary) if summary else {"text": nobody_finished_text(SLACK)}
     try:
         await client.chat_postMessage(channel=who.team, **post)
