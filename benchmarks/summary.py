@@ -22,9 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import update
 
+from bot.app.summary import read_summary
 from bot.chart import summary_chart
 from bot.slack.render import summary_payload
-from bot.summary import read_summary
 from bot.teams.cards import summary_card
 from dialogs.messages import Command, Input
 from dialogs.ports import Participant

@@ -10,7 +10,7 @@ import logging
 import textwrap
 from collections.abc import Sequence
 
-from bot.summary import TeamSummary, Trend
+from bot.app.summary import TeamSummary, Trend
 from scoring.model import MAX_LEVEL
 
 log = logging.getLogger("maturity_bot.chart")

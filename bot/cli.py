@@ -113,7 +113,7 @@ UserOption = Annotated[str | None, typer.Option("--user", "-u", help="Who is ans
 @app.command()
 def chat(team: TeamOption = None, user: UserOption = None) -> None:
     """Take (or resume) the assessment in the terminal. Reads one answer per line, so it can be piped."""
-    from bot.runtime import Runtime
+    from bot.app.runtime import Runtime
     from bot.terminal import chat as run_chat
     from dialogs.ports import Participant
     from storage.conversations import SqlConversationStore
@@ -147,7 +147,7 @@ def report(
 ) -> None:
     """The team summary: levels and their trend, participation, where members disagree, the plan and next steps
     (the same summary the chat platforms post)."""
-    from bot.summary import build_summary
+    from bot.app.summary import build_summary
     from bot.terminal import render_summary
     from storage.queries import find_team
     from storage.reports import save_team_result
@@ -237,7 +237,7 @@ def org(
     the teams overdue for a re-assessment."""
     from datetime import UTC, datetime
 
-    from bot.org import org_text, org_view
+    from bot.app.org import org_text, org_view
     from bot.terminal import TERMINAL
 
     settings = Settings()

@@ -14,47 +14,27 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
 
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.notices import Notice, notices_for
-from bot.replies import Style
-from bot.runtime import Runtime
-from storage.checkins import DeliveryJob, FireReport, Outcome, claim_deliveries, finish_deliveries, fire_due
-from storage.models import utcnow
+from bot.app.clock import now
+from bot.app.deliveries import (
+    DeliveryJob,
+    FireReport,
+    Outbox,
+    Outcome,
+    Retry,
+    Undeliverable,
+    claim_deliveries,
+    finish_deliveries,
+    fire_due,
+)
+from bot.app.notices import Notice, notices_for
+from bot.app.runtime import Runtime
 
 log = logging.getLogger("maturity_bot.scheduler")
-
-
-class Retry(Exception):
-    """The post did not go out, and may later: ``after`` is the platform's Retry-After, in seconds, if it gave one."""
-
-    def __init__(self, reason: str, after: float | None = None) -> None:
-        super().__init__(reason)
-        self.after = after
-
-    @classmethod
-    def after_header(cls, reason: str, retry_after: object) -> Retry:
-        """A Retry with the seconds of an HTTP Retry-After header, when it holds a number."""
-        try:
-            return cls(reason, float(str(retry_after)))
-        except ValueError:
-            return cls(reason)
-
-
-class Undeliverable(Exception):
-    """The post can never go out as addressed (channel gone, bot removed): not retried."""
-
-
-class Outbox(Protocol):
-    style: Style
-
-    async def send(self, job: DeliveryJob, notice: Notice) -> None:
-        """Post ``notice`` to the job's team channel, or privately to its recipient. Raises Retry or
-        Undeliverable; returns only once the platform has accepted the post."""
 
 
 class Pacer:
@@ -98,7 +78,7 @@ class CheckinScheduler:
     pace: float = 1.0  # seconds between posts to one channel
     batch: int = 200
     concurrency: int = 32
-    clock: Callable[[], datetime] = utcnow
+    clock: Callable[[], datetime] = now
     _pacer: Pacer = field(init=False)
     _scheduler: AsyncIOScheduler | None = field(default=None, init=False)
     _ticking: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)

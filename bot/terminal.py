@@ -13,8 +13,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from bot.replies import Style
-from bot.summary import TeamSummary, lead, sections
+from bot.app.replies import Style
+from bot.app.summary import TeamSummary, lead, sections
 from bot.text import level_bar, percent, result_sections
 from dialogs.engine import Step
 from dialogs.messages import Command, Input, Kind, Message, QuestionView
@@ -22,7 +22,7 @@ from dialogs.parse import parse_text
 from dialogs.ports import ConversationStore, ModelVersions, Participant, StoreUnavailable
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from bot.app.runtime import Runtime
 from dialogs.state import Phase
 from dialogs.turn import run_turn
 from scoring.score import Result

@@ -1,5 +1,5 @@
 """What a team summary is made of, read in one go: a round's finished answers, how many took part, the previous
-round's levels and the plan's statuses. The words are ``bot/summary.py``'s job."""
+round's levels and the plan's statuses. The words are ``bot/app/summary.py``'s job."""
 
 from __future__ import annotations
 

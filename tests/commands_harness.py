@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from rich.console import Console
 
-from bot.runtime import Runtime
+from bot.app.runtime import Runtime
 from bot.terminal import team_command
 from dialogs.messages import Command, Input
 from dialogs.ports import Participant

@@ -3,11 +3,11 @@ the same round (the latest anyone finished) on the same model version, also afte
 
 from __future__ import annotations
 
+from bot.app.checkins import plan_text
+from bot.app.home import overview_with_team_levels
+from bot.app.org import org_view
+from bot.app.replies import status_text, team_status
 from bot.app.results import current_result
-from bot.checkin_commands import plan_text
-from bot.org import org_view
-from bot.replies import status_text, team_status
-from bot.slack.listeners.home import overview_with_team_levels
 from bot.terminal import TERMINAL
 from dialogs.messages import Command, Input
 from dialogs.ports import Participant

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from PIL import Image
 
+from bot.app.summary import Trend
 from bot.chart import WIDTH_PX, chart_height, levels_chart
-from bot.summary import Trend
 from scoring.model import default_model
 from scoring.score import score_answers
 from tests.personas import PERSONAS, PROFILE

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from bot.checkin_commands import Asker, schedule_command
+from bot.app.checkins import Asker, schedule_command
 from bot.slack.render import SLACK
 from checkins.cadence import Cadence
 from dialogs.messages import Command, Input
@@ -251,7 +251,7 @@ def test_a_lease_that_runs_out_makes_the_delivery_claimable_again(db: Database) 
 
 
 def test_a_snoozed_step_waits_a_week_then_comes_back(db: Database) -> None:
-    from bot.notices import notices_for
+    from bot.app.notices import notices_for
     from storage.checkins import DeliveryJob
     from storage.plan import set_status
 

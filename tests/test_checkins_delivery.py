@@ -18,9 +18,9 @@ from PIL import Image
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import select
 
+from bot.app.checkins import Asker, Current, schedule_command
+from bot.app.runtime import Runtime
 from bot.chart import WIDTH_PX, chart_height
-from bot.checkin_commands import Asker, Current, schedule_command
-from bot.runtime import Runtime
 from bot.scheduler import CheckinScheduler, Pacer
 from bot.server.compose import build_app
 from bot.settings import Settings

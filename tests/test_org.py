@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.org import org_text, org_view
+from bot.app.org import org_text, org_view
 from bot.slack.render import SLACK
 from scoring.catalog import ModelCatalog
 from scoring.model import MAX_LEVEL, default_model

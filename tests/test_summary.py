@@ -13,10 +13,10 @@ from PIL import Image
 from rich.console import Console
 from sqlalchemy import update
 
+from bot.app.replies import Style
+from bot.app.summary import TeamSummary, chart_description, lead, read_summary, sections
 from bot.chart import WIDTH_PX, chart_height, summary_chart
-from bot.replies import Style
 from bot.slack.render import SLACK, summary_payload
-from bot.summary import TeamSummary, chart_description, lead, read_summary, sections
 from bot.teams.cards import TEAMS, summary_card
 from bot.terminal import TERMINAL, render_summary
 from checkins.plan import DONE, IN_PROGRESS

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from bot.replies import COMMANDS
+from bot.app.replies import COMMANDS
 from bot.teams.package import PackageError, build_manifest, package_bytes, parse_app_id, write_package
 from scoring.model import default_model
 from tests.test_cli import run

@@ -18,7 +18,7 @@ from botbuilder.schema import Activity, ConversationAccount, ConversationParamet
 from PIL import Image
 from sqlalchemy import select, update
 
-from bot.runtime import Runtime
+from bot.app.runtime import Runtime
 from bot.teams.cards import SUBMIT_KEY
 from bot.teams.handler import HELLO_PERSONAL, HELLO_TEAM, NOT_OUR_CARD, TeamsBot
 from scoring.model import read_model_file

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 
-from bot.checkin_commands import (
+from bot.app.checkins import (
     Asker,
     Current,
     current_schedule,
@@ -20,8 +20,8 @@ from bot.checkin_commands import (
     schedule_text,
     wants_change,
 )
-from bot.org import org_text, org_view
-from bot.replies import (
+from bot.app.org import org_text, org_view
+from bot.app.replies import (
     Style,
     help_text,
     not_an_admin_text,
@@ -29,8 +29,8 @@ from bot.replies import (
     team_status,
     unknown_command_text,
 )
-from bot.runtime import Runtime
-from bot.summary import TeamSummary, read_summary
+from bot.app.runtime import Runtime
+from bot.app.summary import TeamSummary, read_summary
 from dialogs.ports import Participant
 from storage.models import utcnow
 

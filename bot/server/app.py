@@ -17,20 +17,24 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.signature import SignatureVerifier
-from sqlalchemy import text
 
 from bot.server.observability import Metrics
-from storage.database import Database, DatabaseUnavailable
+from dialogs.ports import StoreUnavailable
 
 log = logging.getLogger("maturity_bot.server")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def create_web_app(
-    *, db: Database, metrics: Metrics, slack: tuple[AsyncApp, str] | None = None, teams: Handler | None = None
+    *,
+    health: Callable[[], None],
+    metrics: Metrics,
+    slack: tuple[AsyncApp, str] | None = None,
+    teams: Handler | None = None,
 ) -> web.Application:
-    """``slack`` is the Bolt app and its signing secret, ``teams`` the handler of Teams' ``/api/messages``; either
-    is None when that platform is off."""
+    """``health`` raises StoreUnavailable when the service cannot work (blocking: run in a thread); ``slack`` is the
+    Bolt app and its signing secret, ``teams`` the handler of Teams' ``/api/messages``; either is None when that
+    platform is off."""
 
     @web.middleware
     async def measure(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -51,13 +55,9 @@ def create_web_app(
         return response
 
     async def healthz(_: web.Request) -> web.Response:
-        def ping() -> None:
-            with db.reading() as session:
-                session.execute(text("SELECT 1"))
-
         try:
-            await asyncio.to_thread(ping)
-        except DatabaseUnavailable as exc:
+            await asyncio.to_thread(health)
+        except StoreUnavailable as exc:
             return web.json_response({"status": "unavailable", "database": str(exc)}, status=503)
         return web.json_response({"status": "ok"})
 

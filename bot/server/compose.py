@@ -12,7 +12,8 @@ import aiohttp
 from aiohttp import web
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.runtime import Runtime
+from bot.app.health import database_answers
+from bot.app.runtime import Runtime
 from bot.server.app import Handler, create_web_app
 from bot.server.observability import Metrics, configure_logging
 from bot.settings import Settings
@@ -24,7 +25,7 @@ from storage.model_versions import model_catalog
 if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncApp
 
-    from bot.scheduler import Outbox
+    from bot.app.deliveries import Outbox
 
 log = logging.getLogger("maturity_bot.server")
 SOCKET_MODE_NO_SECRET = "unused-in-socket-mode"
@@ -99,7 +100,9 @@ def build_app(settings: Settings) -> web.Application:
     teams = build_teams(settings, bot)
     if teams is not None:
         outboxes["teams"] = teams[1]
-    app = create_web_app(db=db, metrics=metrics, slack=slack, teams=teams[0] if teams else None)
+    app = create_web_app(
+        health=partial(database_answers, db), metrics=metrics, slack=slack, teams=teams[0] if teams else None
+    )
     if settings.scheduler and outboxes:
         from bot.scheduler import CheckinScheduler
 

@@ -7,7 +7,7 @@ from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler, AsyncServerErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.runtime import Runtime
+from bot.app.runtime import Runtime
 from bot.slack.listeners import register
 from bot.slack.manifest import bot_scopes
 from storage.database import Database

@@ -8,8 +8,8 @@ import logging
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.app.summary import TeamSummary, chart_description
 from bot.chart import draw_summary_chart
-from bot.summary import TeamSummary, chart_description
 
 log = logging.getLogger("maturity_bot.slack")
 

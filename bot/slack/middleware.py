@@ -8,9 +8,9 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.response import BoltResponse
 
-from bot.runtime import Runtime
+from bot.app.conversations import first_sighting, forget_sighting
+from bot.app.runtime import Runtime
 from bot.slack import PLATFORM
-from storage.events import first_sighting, forget_sighting
 
 
 def register(app: AsyncApp, bot: Runtime) -> None:

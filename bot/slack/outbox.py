@@ -8,11 +8,10 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.notices import Notice
-from bot.scheduler import Retry, Undeliverable
+from bot.app.deliveries import DeliveryJob, Retry, Undeliverable
+from bot.app.notices import Notice
 from bot.slack.chart_upload import upload_chart
 from bot.slack.render import SLACK, notice_payload
-from storage.checkins import DeliveryJob
 
 # Slack's answers that no retry will change: the channel or person is gone, or the bot was removed.
 PERMANENT = frozenset(

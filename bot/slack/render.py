@@ -6,17 +6,17 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from bot.checkin_commands import Current, ScheduleForm
-from bot.notices import Notice
-from bot.replies import Style
-from bot.summary import TeamSummary, lead, sections
+from bot.app.checkins import Current, ScheduleForm
+from bot.app.home import MemberTeam
+from bot.app.notices import Notice
+from bot.app.replies import Style
+from bot.app.summary import TeamSummary, lead, sections
 from bot.text import level_bar, result_sections
 from checkins.cadence import DAY_NAMES
 from dialogs.engine import NOTE_LIMIT
 from dialogs.messages import Kind, Message, QuestionView
 from dialogs.state import Phase
 from scoring.score import Result
-from storage.reports import MemberTeam
 
 Block = dict[str, Any]
 BUTTON_TEXT_LIMIT = 75  # Slack's limit for a button's plain_text

@@ -26,7 +26,6 @@ from msrest.authentication import Authentication
 
 from bot.settings import Settings
 from dialogs.ports import StoreUnavailable
-from storage.database import DatabaseUnavailable
 
 log = logging.getLogger("maturity_bot.teams")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -76,7 +75,7 @@ class CachedCredentials(ServiceClientCredentialsFactory):
 
 async def _tell_the_person(turn_context: TurnContext, error: Exception) -> None:
     """A turn that failed saved nothing; the person hears so instead of silence."""
-    if isinstance(error, DatabaseUnavailable | StoreUnavailable):
+    if isinstance(error, StoreUnavailable):
         log.warning("Teams turn failed, database unavailable: %s", error)
         text = UNAVAILABLE
     else:

@@ -13,10 +13,10 @@ from typing import Any
 from botbuilder.core import CardFactory, MessageFactory
 from botbuilder.schema import Activity
 
-from bot.checkin_commands import Current, ScheduleForm
-from bot.notices import Notice
-from bot.replies import Style
-from bot.summary import TeamSummary, chart_description, lead, sections
+from bot.app.checkins import Current, ScheduleForm
+from bot.app.notices import Notice
+from bot.app.replies import Style
+from bot.app.summary import TeamSummary, chart_description, lead, sections
 from bot.text import level_bar, result_sections
 from checkins.cadence import DAY_NAMES
 from dialogs.engine import NOTE_LIMIT

@@ -9,9 +9,9 @@ from typing import Any
 from botbuilder.core import TurnContext
 from botbuilder.schema import Activity, ChannelAccount
 
+from bot.app.conversations import PERSONAL, Reference
 from bot.teams import PLATFORM
 from dialogs.ports import Participant
-from storage.references import PERSONAL, Reference
 
 THREAD_SUFFIX = ";messageid="  # a channel conversation id names the thread after this
 

@@ -15,17 +15,19 @@ from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.schema import ChannelAccount, ConversationParameters
 from botbuilder.schema.teams import TeamInfo
 
-from bot.app.commands import PostSummary, ScheduleForm, Start, run_command
-from bot.checkin_commands import (
+from bot.app.checkins import (
     Asker,
     change_schedule,
     mark_plan_item,
 )
-from bot.replies import (
+from bot.app.clock import now
+from bot.app.commands import PostSummary, ScheduleForm, Start, run_command
+from bot.app.conversations import PERSONAL, first_sighting, forget_sighting, last_team, remember
+from bot.app.replies import (
     nobody_finished_text,
     not_started_text,
 )
-from bot.runtime import Runtime
+from bot.app.runtime import Runtime
 from bot.steps import present
 from bot.teams import PLATFORM
 from bot.teams.cards import (
@@ -46,10 +48,6 @@ from dialogs.engine import Step
 from dialogs.messages import Command, Input, Message
 from dialogs.parse import parse_text
 from dialogs.ports import Participant
-from storage.events import first_sighting, forget_sighting
-from storage.models import utcnow
-from storage.references import PERSONAL, remember
-from storage.reports import last_team
 
 log = logging.getLogger("maturity_bot.teams")
 TEAM_COMMANDS = ("status", "summary", "plan", "schedule", "org")  # also typed in the personal chat, for the last team
@@ -155,7 +153,7 @@ class TeamsBot(TeamsActivityHandler):
         if settings is not None:
             team, form = settings
             asker = Asker(where.participant(team), admin=where.user in self.bot.admins)
-            reply = await self.bot.write(change_schedule, asker, form.apply, TEAMS, utcnow())
+            reply = await self.bot.write(change_schedule, asker, form.apply, TEAMS, now())
             await turn_context.send_activity(reply)
             return
         try:
@@ -172,7 +170,7 @@ class TeamsBot(TeamsActivityHandler):
     ) -> None:
         """A nudge's button: the plan records the new status and the nudge card says who set it."""
         who = where.participant(team)
-        investment = await self.bot.write(mark_plan_item, self.bot.models, who, investment_id, status, utcnow())
+        investment = await self.bot.write(mark_plan_item, self.bot.models, who, investment_id, status, now())
         if investment is None:
             await turn_context.send_activity(NOT_OUR_CARD)
             return

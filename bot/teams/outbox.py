@@ -6,14 +6,13 @@ from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import ConversationReference, ErrorResponseException
 
-from bot.notices import Notice
-from bot.runtime import Runtime
-from bot.scheduler import Retry, Undeliverable
+from bot.app.conversations import personal_conversation, team_conversation
+from bot.app.deliveries import DeliveryJob, Retry, Undeliverable
+from bot.app.notices import Notice
+from bot.app.runtime import Runtime
 from bot.teams import PLATFORM
 from bot.teams.cards import TEAMS, notice_activity
 from bot.teams.summary_post import send_summary
-from storage.checkins import DeliveryJob
-from storage.references import personal_conversation, team_conversation
 
 RETRYABLE = frozenset({412, 429, 500, 502, 503, 504})  # what Microsoft's rate-limit guidance says to retry
 

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from PIL import Image, ImageDraw
 
-from bot.replies import COMMANDS  # the command menu lists the commands the help text describes
+from bot.app.replies import COMMANDS  # the command menu lists the commands the help text describes
 from bot.version import installed_version
 
 MANIFEST_SCHEMA: Final = "https://developer.microsoft.com/en-us/json-schemas/teams/v1.19/MicrosoftTeams.schema.json"

@@ -9,8 +9,8 @@ from collections.abc import Awaitable, Callable
 
 from botbuilder.schema import Activity, ErrorResponseException
 
+from bot.app.summary import TeamSummary
 from bot.chart import draw_summary_chart
-from bot.summary import TeamSummary
 from bot.teams.cards import summary_activity
 
 log = logging.getLogger("maturity_bot.teams")

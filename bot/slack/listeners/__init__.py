@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.runtime import Runtime
+from bot.app.runtime import Runtime
 from bot.slack import middleware
 from bot.slack.listeners import actions, commands, events, home
 

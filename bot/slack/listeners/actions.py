@@ -9,15 +9,15 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.checkin_commands import mark_plan_item
-from bot.runtime import Runtime
+from bot.app.checkins import mark_plan_item
+from bot.app.clock import now
+from bot.app.runtime import Runtime
 from bot.slack import PLATFORM
 from bot.slack.render import NOTE_CALLBACK, ActionValue, NoticeValue, escape, note_form, note_view
 from bot.slack.show import show, show_in_dm
 from checkins.plan import LABELS
 from dialogs.messages import Command, Input
 from dialogs.ports import Participant
-from storage.models import utcnow
 
 NAVIGATION = {"back": Command.BACK, "skip": Command.SKIP, "why": Command.WHY}
 
@@ -89,7 +89,7 @@ def register(app: AsyncApp, bot: Runtime) -> None:
             return
         user = body["user"]["id"]
         who = Participant(PLATFORM, body["team"]["id"], value.team, user)
-        investment = await bot.write(mark_plan_item, bot.models, who, value.investment, value.status, utcnow())
+        investment = await bot.write(mark_plan_item, bot.models, who, value.investment, value.status, now())
         await ack()  # a button this bot did not write, or a team it does not know, changes nothing
         container = body.get("container", {})
         if investment is not None and container.get("message_ts"):

@@ -8,17 +8,17 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.app.checkins import Asker, change_schedule
+from bot.app.clock import now
 from bot.app.commands import PostSummary, ScheduleForm, Start, run_command
-from bot.checkin_commands import Asker, change_schedule
-from bot.replies import nobody_finished_text
-from bot.runtime import Runtime
+from bot.app.replies import nobody_finished_text
+from bot.app.runtime import Runtime
 from bot.slack import PLATFORM
 from bot.slack.chart_upload import upload_chart
 from bot.slack.listeners.actions import turn_in_dm
 from bot.slack.render import SCHEDULE_CALLBACK, SLACK, schedule_form, schedule_view, summary_payload
 from dialogs.messages import Command
 from dialogs.ports import Participant
-from storage.models import utcnow
 
 
 def participant(command: dict[str, Any]) -> Participant:
@@ -99,7 +99,7 @@ def register_views(app: AsyncApp, bot: Runtime) -> None:
             await ack(response_action="errors", errors={"timezone": "This form could not be read; open it again."})
             return
         asker = Asker(who, await is_admin(client, bot, user))
-        reply = await bot.write(change_schedule, asker, form.apply, SLACK, utcnow())
+        reply = await bot.write(change_schedule, asker, form.apply, SLACK, now())
         if not reply.startswith("Done"):
             await ack(response_action="errors", errors={_field_of(reply): reply})
             return

@@ -11,14 +11,14 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.replies import not_started_text
-from bot.runtime import Runtime
+from bot.app.conversations import last_team
+from bot.app.replies import not_started_text
+from bot.app.runtime import Runtime
 from bot.slack import PLATFORM
 from bot.slack.render import SLACK
 from bot.slack.show import show
 from dialogs.parse import parse_text
 from dialogs.ports import Participant
-from storage.reports import last_team
 
 
 async def typed_by_a_person_in_a_dm(event: dict[str, Any]) -> bool:

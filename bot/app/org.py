@@ -8,8 +8,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from bot.app.replies import Style
 from bot.app.results import current_results
-from bot.replies import Style
 from dialogs.ports import ModelVersions
 from scoring.model import MAX_LEVEL
 from storage.database import Database

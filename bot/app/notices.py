@@ -10,9 +10,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.app.replies import Style
 from bot.app.results import TeamResult, current_results
-from bot.replies import Style
-from bot.summary import TeamSummary, build_summary
+from bot.app.summary import TeamSummary, build_summary
 from checkins.cadence import describe, local_time, round_steps
 from checkins.plan import DONE, IN_PROGRESS, NOT_FOR_US, SNOOZED, Stored, next_nudge_item, plan_for, ready_to_reassess
 from dialogs.ports import ModelVersions

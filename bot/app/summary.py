@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from bot.replies import Style
+from bot.app.replies import Style
 from bot.text import NEXT_STEPS_SHOWN
 from checkins.plan import DONE, IN_PROGRESS, LABELS, NOT_FOR_US, OPEN, SETTLED, SNOOZED, plan_for
 from dialogs.ports import ModelVersions, Participant

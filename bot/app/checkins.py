@@ -10,8 +10,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.app.replies import Style
 from bot.app.results import current_result
-from bot.replies import Style
 from checkins.cadence import Cadence, describe, every_text, parse_time, parse_weekday
 from checkins.plan import LABELS, next_nudge_item, plan_for, ready_to_reassess
 from dialogs.ports import ModelVersions, Participant
