@@ -212,7 +212,7 @@ def new_round(
 ) -> None:
     """Close the team's open round (its result is kept) and open the next on the current rubric. Rounds keep the
     rubric version they were opened on; this is how a team without scheduled re-assessments moves to a new one."""
-    from storage.checkins import start_new_round
+    from bot.app.schedules import start_new_round
     from storage.models import utcnow
 
     settings = Settings()

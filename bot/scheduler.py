@@ -1,7 +1,7 @@
 """The check-in scheduler of one server process.
 
 APScheduler's AsyncIOScheduler only drives a short periodic tick (in memory: no job store is shared between
-processes). Each tick asks the database what is due (``storage.checkins.fire_due``), claims the deliveries that
+processes). Each tick fires what is due (``bot.app.schedules.fire_due``), claims the deliveries that
 are ready, and posts them through each platform's ``Outbox``: paced per channel, retried with backoff (or after
 the platform's Retry-After) when a post fails, never posted twice once it succeeded.
 """
@@ -21,18 +21,19 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.app.clock import now
 from bot.app.deliveries import (
+    STALE,
     DeliveryJob,
-    FireReport,
     Outbox,
     Outcome,
     Retry,
     Undeliverable,
     claim_deliveries,
     finish_deliveries,
-    fire_due,
 )
 from bot.app.notices import Notice, notices_for
 from bot.app.runtime import Runtime
+from bot.app.schedules import FireReport, fire_due
+from checkins.states import DeliveryStatus
 
 log = logging.getLogger("maturity_bot.scheduler")
 
@@ -155,14 +156,14 @@ class CheckinScheduler:
     @staticmethod
     def _count(outcome: Outcome, posted: bool, status: str, result: TickResult) -> None:
         job = outcome.job
-        if status == "sent":
+        if status == DeliveryStatus.SENT:
             if posted:
                 result.sent += 1
             else:
                 result.dropped += 1
-        elif status == "stale":
+        elif status == STALE:
             log.warning("delivery %s (%s): lease ran out and another sender took it over", job.id, job.kind)
-        elif status == "pending":
+        elif status == DeliveryStatus.PENDING:
             result.retried += 1
             log.warning("delivery %s (%s) will be retried: %s", job.id, job.kind, outcome.error)
         else:

@@ -15,16 +15,16 @@ from rich.table import Table
 
 from bot.app.replies import Style
 from bot.app.summary import TeamSummary, lead, sections
+from bot.app.turns import TurnStore, take_turn
 from bot.text import level_bar, percent, result_sections
 from dialogs.engine import Step
 from dialogs.messages import Command, Input, Kind, Message, QuestionView
 from dialogs.parse import parse_text
-from dialogs.ports import ConversationStore, ModelVersions, Participant, StoreUnavailable
+from dialogs.ports import ModelVersions, Participant, StoreUnavailable
 
 if TYPE_CHECKING:
     from bot.app.runtime import Runtime
 from dialogs.state import Phase
-from dialogs.turn import run_turn
 from scoring.score import Result
 
 SOURCE = "terminal"
@@ -163,7 +163,7 @@ async def team_command(bot: Runtime, who: Participant, line: str, console: Conso
 
 
 def chat(
-    store: ConversationStore,
+    store: TurnStore,
     models: ModelVersions,
     who: Participant,
     *,
@@ -175,12 +175,12 @@ def chat(
     turn the database could not take is reported and may be typed again, and the chat carries on. With ``bot``,
     the team's commands (status, summary, plan, schedule, org) can be typed too."""
     view = Renderer(console)
-    step = run_turn(store, models, who, Input(Command.START), source=SOURCE)
+    step = take_turn(store, models, who, Input(Command.START), source=SOURCE)
     view.render(step.messages)
 
     def turn(inp: Input) -> Step | None:
         try:
-            return run_turn(store, models, who, inp, source=SOURCE)
+            return take_turn(store, models, who, inp, source=SOURCE)
         except StoreUnavailable as exc:
             console.print(
                 f"Not saved: {exc}. Everything before it is safe; type it again in a moment.",

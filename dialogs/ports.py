@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from dialogs.state import ConversationState
 from scoring.model import MaturityModel
@@ -68,8 +68,11 @@ class Turn(Protocol):
         not know the model itself. Every answer that is new or changed needs one (ValueError otherwise)."""
 
 
-class ConversationStore(Protocol):
-    def turn(self, who: Participant, model_version: str) -> AbstractContextManager[Turn]:
+TurnT_co = TypeVar("TurnT_co", bound=Turn, covariant=True)
+
+
+class ConversationStore(Protocol[TurnT_co]):
+    def turn(self, who: Participant, model_version: str) -> AbstractContextManager[TurnT_co]:
         """Open (creating as needed) the workspace, team, member, the team's open round (a new one is opened on
         ``model_version``) and the member's response, lock the response, and commit on clean exit."""
 

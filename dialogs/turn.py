@@ -7,14 +7,17 @@ A lost race with another writer on the same response is retried on fresh state.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
+from typing import TypeVar
 
 from dialogs.engine import Step, handle
 from dialogs.messages import Input, Kind, Message
-from dialogs.ports import ConcurrentTurn, ConversationStore, ModelVersions, Participant
+from dialogs.ports import ConcurrentTurn, ConversationStore, ModelVersions, Participant, Turn
 from dialogs.state import ConversationState
 from scoring.model import MaturityModel
 
 RETRIES = 5
+T = TypeVar("T", bound=Turn)
 
 
 def answer_levels(model: MaturityModel, answers: dict[str, str]) -> dict[str, int | None]:
@@ -52,9 +55,18 @@ def unknown_version(version: str) -> Step:
     return Step(ConversationState(), [note])
 
 
-def run_turn(store: ConversationStore, models: ModelVersions, who: Participant, inp: Input, *, source: str) -> Step:
+def run_turn(
+    store: ConversationStore[T],
+    models: ModelVersions,
+    who: Participant,
+    inp: Input,
+    *,
+    source: str,
+    finished: Callable[[T], None] | None = None,
+) -> Step:
     """The turn runs on the model version of the team's round: a round opened before the model file changed
-    keeps its questions and scoring; a new round opens on the current version."""
+    keeps its questions and scoring; a new round opens on the current version. ``finished`` is called in the
+    turn's transaction when the person has just finished (the application's work that must commit with it)."""
     for attempt in range(RETRIES):
         try:
             with store.turn(who, models.current.version) as turn:
@@ -72,6 +84,8 @@ def run_turn(store: ConversationStore, models: ModelVersions, who: Participant, 
                     result=step.result.to_dict() if step.result else None,
                     levels=answer_levels(model, step.state.answers),
                 )
+                if step.result is not None and finished is not None:
+                    finished(turn)
             return step
         except _Discard as discarded:
             return discarded.step

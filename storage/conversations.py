@@ -203,9 +203,6 @@ class SqlTurn:
                 ],
             )
         if result is not None:
-            from storage.checkins import ensure_checkins  # here: the terminal chat starts faster without it
-
-            ensure_checkins(session, team_id=self.team_id, now=now)  # a team's first finish starts its check-ins
             upsert_result(
                 session,
                 round_id=self.round_id,

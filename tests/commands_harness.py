@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from rich.console import Console
 
 from bot.app.runtime import Runtime
+from bot.app.turns import take_turn
 from bot.terminal import team_command
 from dialogs.messages import Command, Input
 from dialogs.ports import Participant
-from dialogs.turn import run_turn
 from scoring.model import read_model_file
 from storage.conversations import SqlConversationStore
 from storage.database import Database
@@ -58,9 +58,9 @@ def finish(db: Database, who: Participant, answers: dict[str, str]) -> None:
     text, model = read_model_file()
     models = model_catalog(db, text, model, source="the bundled model")
     store = SqlConversationStore(db)
-    run_turn(store, models, who, Input(Command.START), source=who.platform)
+    take_turn(store, models, who, Input(Command.START), source=who.platform)
     for question in model.questions_for(model.profile_of(answers)):
-        run_turn(store, models, who, Input(Command.ANSWER, answers[question.id], question_id=question.id), source="t")
+        take_turn(store, models, who, Input(Command.ANSWER, answers[question.id], question_id=question.id), source="t")
 
 
 @contextmanager

@@ -8,14 +8,14 @@ from bot.app.home import overview_with_team_levels
 from bot.app.org import org_view
 from bot.app.replies import status_text, team_status
 from bot.app.results import current_result
+from bot.app.schedules import start_new_round
+from bot.app.turns import take_turn
 from bot.terminal import TERMINAL
 from dialogs.messages import Command, Input
 from dialogs.ports import Participant
-from dialogs.turn import run_turn
 from scoring.catalog import ModelCatalog
 from scoring.model import default_model
 from scoring.score import score_answers
-from storage.checkins import start_new_round
 from storage.conversations import SqlConversationStore
 from storage.database import Database
 from storage.models import utcnow
@@ -29,16 +29,16 @@ ANA = Participant("slack", "T1", "C1", "U1", team_name="recsys")
 
 def finish(db: Database, who: Participant, answers: dict[str, str]) -> None:
     store = SqlConversationStore(db)
-    run_turn(store, MODELS, who, Input(Command.START), source="slack")
+    take_turn(store, MODELS, who, Input(Command.START), source="slack")
     for question in ASKED:
-        run_turn(store, MODELS, who, Input(Command.ANSWER, answers[question.id], question_id=question.id), source="s")
+        take_turn(store, MODELS, who, Input(Command.ANSWER, answers[question.id], question_id=question.id), source="s")
 
 
 def test_every_reader_agrees_on_the_result_after_a_new_round_opens(db: Database) -> None:
     expected, answers = PERSONAS["faq_level_2"]
     finish(db, ANA, answers)
     start_new_round(db, MODELS, platform="slack", workspace="T1", team="C1", now=utcnow())
-    run_turn(SqlConversationStore(db), MODELS, ANA, Input(Command.START), source="slack")  # round 2, unfinished
+    take_turn(SqlConversationStore(db), MODELS, ANA, Input(Command.START), source="slack")  # round 2, unfinished
 
     with db.reading() as session:
         team = find_team(session, "slack", "T1", "C1")
@@ -59,7 +59,7 @@ def test_every_reader_agrees_on_the_result_after_a_new_round_opens(db: Database)
 
 
 def test_a_team_nobody_has_finished_has_no_result_anywhere(db: Database) -> None:
-    run_turn(SqlConversationStore(db), MODELS, ANA, Input(Command.START), source="slack")
+    take_turn(SqlConversationStore(db), MODELS, ANA, Input(Command.START), source="slack")
     status = team_status(db, MODELS, ANA)
     assert status.result is None and status.result_round is None and status.round_number == 1
     assert plan_text(db, MODELS, ANA, TERMINAL, utcnow()).startswith("No plan yet")

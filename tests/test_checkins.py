@@ -13,15 +13,16 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.app.checkins import Asker, schedule_command
+from bot.app.deliveries import claim_deliveries, finish_delivery
+from bot.app.schedules import fire_due, reschedule
+from bot.app.turns import take_turn
 from bot.slack.render import SLACK
 from checkins.cadence import Cadence
 from dialogs.messages import Command, Input
 from dialogs.ports import Participant
-from dialogs.turn import run_turn
 from scoring.catalog import ModelCatalog
 from scoring.model import DEFAULT_MODEL_FILE, default_model, parse_model
 from scoring.score import score
-from storage.checkins import claim_deliveries, finish_delivery, fire_due, reschedule
 from storage.conversations import SqlConversationStore
 from storage.database import Database
 from storage.model_versions import model_catalog, stored_text
@@ -42,9 +43,9 @@ TUESDAY_10 = datetime(2026, 3, 3, 10, 0, tzinfo=UTC)
 def finish(db: Database, user: str, *, team: str = "C1", platform: str = "slack") -> None:
     store = SqlConversationStore(db)
     who = Participant(platform, "T1", team, user)
-    run_turn(store, MODELS, who, Input(Command.START), source="test")
+    take_turn(store, MODELS, who, Input(Command.START), source="test")
     for question in ASKED:
-        run_turn(store, MODELS, who, Input(Command.ANSWER, ANSWERS[question.id], question_id=question.id), source="t")
+        take_turn(store, MODELS, who, Input(Command.ANSWER, ANSWERS[question.id], question_id=question.id), source="t")
 
 
 def deliveries(db: Database, **where: object) -> list[Delivery]:
@@ -129,7 +130,7 @@ def test_a_nudge_keeps_its_local_time_across_the_daylight_saving_change(
 def test_a_reassessment_round_invites_reminds_and_closes_with_a_summary(db: Database) -> None:
     finish(db, "U1")
     store = SqlConversationStore(db)
-    run_turn(store, MODELS, Participant("slack", "T1", "C1", "U2"), Input(Command.START), source="test")  # unfinished
+    take_turn(store, MODELS, Participant("slack", "T1", "C1", "U2"), Input(Command.START), source="test")  # unfinished
     reassess = schedule(db, "reassess").next_fire_at
     assert reassess is not None
     report = fire_due(db, MODELS, reassess, grace=GRACE)
@@ -146,9 +147,9 @@ def test_a_reassessment_round_invites_reminds_and_closes_with_a_summary(db: Data
     assert first_reminder is not None and first_reminder > reassess
     finish_round_two = SqlConversationStore(db)
     who = Participant("slack", "T1", "C1", "U1")
-    run_turn(finish_round_two, MODELS, who, Input(Command.START), source="test")
+    take_turn(finish_round_two, MODELS, who, Input(Command.START), source="test")
     for question in ASKED:
-        run_turn(
+        take_turn(
             finish_round_two,
             MODELS,
             who,
@@ -185,9 +186,9 @@ def test_a_round_opened_on_an_older_model_closes_with_that_models_scoring(db: Da
     answers = {q.id: q.options[3].id for q in old.questions} | {unsure: "dont_know"}
     store = SqlConversationStore(db)
     who = Participant("slack", "T1", "C1", "U1")
-    run_turn(store, old_models, who, Input(Command.START), source="test")
+    take_turn(store, old_models, who, Input(Command.START), source="test")
     for question in old.questions:
-        run_turn(
+        take_turn(
             store, old_models, who, Input(Command.ANSWER, answers[question.id], question_id=question.id), source="t"
         )
     old_result = score(old, [answers])

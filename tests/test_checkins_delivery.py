@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from bot.app.checkins import Asker, Current, schedule_command
 from bot.app.runtime import Runtime
+from bot.app.turns import take_turn
 from bot.chart import WIDTH_PX, chart_height
 from bot.scheduler import CheckinScheduler, Pacer
 from bot.server.compose import build_app
@@ -32,7 +33,6 @@ from bot.teams.outbox import TeamsOutbox
 from checkins.cadence import Cadence
 from dialogs.messages import Command, Input
 from dialogs.ports import Participant
-from dialogs.turn import run_turn
 from scoring.catalog import ModelCatalog
 from scoring.model import default_model
 from storage.checkins import cadence_of
@@ -69,9 +69,9 @@ def slack_api() -> Iterator[FakeSlackApi]:
 def finish(db: Database, user: str, *, platform: str = "slack", workspace: str = "T1", team: str = "C1") -> None:
     store = SqlConversationStore(db)
     who = Participant(platform, workspace, team, user)
-    run_turn(store, MODELS, who, Input(Command.START), source="test")
+    take_turn(store, MODELS, who, Input(Command.START), source="test")
     for question in ASKED:
-        run_turn(store, MODELS, who, Input(Command.ANSWER, ANSWERS[question.id], question_id=question.id), source="t")
+        take_turn(store, MODELS, who, Input(Command.ANSWER, ANSWERS[question.id], question_id=question.id), source="t")
 
 
 def slack_scheduler(db: Database, slack_api: FakeSlackApi, clock: Clock, **kw: Any) -> CheckinScheduler:

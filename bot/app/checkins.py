@@ -12,11 +12,12 @@ from sqlalchemy.orm import Session
 
 from bot.app.replies import Style
 from bot.app.results import current_result
+from bot.app.schedules import reschedule
 from checkins.cadence import Cadence, describe, every_text, parse_time, parse_weekday
 from checkins.plan import LABELS, next_nudge_item, plan_for, ready_to_reassess
 from dialogs.ports import ModelVersions, Participant
 from scoring.model import Investment
-from storage.checkins import cadence_columns, cadence_of, reschedule
+from storage.checkins import cadence_columns, cadence_of
 from storage.database import Database
 from storage.models import CheckinSettings, Member
 from storage.plan import set_status, statuses

@@ -1,4 +1,5 @@
-"""What the platforms' outboxes see of a check-in delivery, and how they report back: the delivery ports.
+"""Delivering check-ins: the sender's use cases (claim what is ready under a lease, record how each send went)
+and the ports the platforms' outboxes implement.
 
 The scheduler (an adapter driving the tick) and each platform's outbox meet here, so neither imports the other
 and neither reads storage: a delivery arrives as a ``DeliveryJob``, goes out as a ``Notice``, and a platform that
@@ -7,17 +8,20 @@ did not take it raises ``Retry`` or ``Undeliverable``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.app.notices import Notice
 from bot.app.replies import Style
-from storage.checkins import DeliveryJob, FireReport, Outcome, claim_deliveries, finish_deliveries, fire_due
+from checkins.rules import after_send
+from storage.checkins import DeliveryJob, record_send
+from storage.checkins import claim_deliveries as claim
+from storage.database import Database
 
-# The tick's use cases (fire what is due, claim what is ready, record how each send went): the scheduler drives
-# them, storage runs them in their own units of work.
 __all__ = [
+    "STALE",
     "DeliveryJob",
-    "FireReport",
     "Notice",
     "Outbox",
     "Outcome",
@@ -25,8 +29,43 @@ __all__ = [
     "Undeliverable",
     "claim_deliveries",
     "finish_deliveries",
-    "fire_due",
+    "finish_delivery",
 ]
+STALE = "stale"  # a sender's late answer after its lease ran out: nothing was recorded
+
+
+def claim_deliveries(db: Database, now: datetime, *, limit: int = 100, lease: timedelta) -> list[DeliveryJob]:
+    """Pending deliveries whose time has come (and any whose sender died mid-lease), leased to this sender."""
+    with db.transaction() as session:
+        return claim(session, now, limit=limit, lease=lease)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How one send went: ``error`` None for sent; with ``retry_at`` the delivery is tried again then."""
+
+    job: DeliveryJob
+    error: str | None = None
+    retry_at: datetime | None = None
+
+
+def finish_delivery(
+    db: Database, job: DeliveryJob, now: datetime, *, error: str | None = None, retry_at: datetime | None = None
+) -> str:
+    return finish_deliveries(db, [Outcome(job, error, retry_at)], now)[0]
+
+
+def finish_deliveries(db: Database, outcomes: list[Outcome], now: datetime) -> list[str]:
+    """Record sends' outcomes in one transaction; returns each delivery's new status, or "stale" for a sender
+    whose lease ran out (the delivery was claimed again since, and nothing changes)."""
+    statuses = []
+    with db.transaction() as session:
+        for outcome in outcomes:
+            sent, may_retry = outcome.error is None, outcome.retry_at is not None
+            status = after_send(sent=sent, may_retry=may_retry, attempts=outcome.job.attempts)
+            recorded = record_send(session, outcome.job, status, now, error=outcome.error, retry_at=outcome.retry_at)
+            statuses.append(status if recorded else STALE)
+    return statuses
 
 
 class Retry(Exception):

@@ -11,10 +11,10 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from bot.app.turns import TurnStore, take_turn
 from dialogs.engine import Step
 from dialogs.messages import Input
-from dialogs.ports import ConversationStore, ModelVersions, Participant
-from dialogs.turn import run_turn
+from dialogs.ports import ModelVersions, Participant
 from scoring.model import MaturityModel
 from scoring.score import MIN_RESPONDENTS_TO_NAME
 from storage.database import Database
@@ -25,7 +25,7 @@ T = TypeVar("T")
 
 @dataclass
 class Runtime:
-    store: ConversationStore
+    store: TurnStore
     db: Database
     models: ModelVersions  # the current model, and each older round's own version
     on_turn: Callable[[str], None] = lambda platform: None  # metrics hook, given the platform
@@ -41,7 +41,7 @@ class Runtime:
 
     async def turn(self, who: Participant, inp: Input) -> Step:
         """Committed when this returns: storage is synchronous, so it runs in a worker thread."""
-        call = functools.partial(run_turn, self.store, self.models, who, inp, source=who.platform)
+        call = functools.partial(take_turn, self.store, self.models, who, inp, source=who.platform)
         step = await asyncio.get_running_loop().run_in_executor(self.storage_threads, call)
         self.on_turn(who.platform)
         return step

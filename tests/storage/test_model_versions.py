@@ -500,7 +500,7 @@ def test_a_round_nobody_has_answered_in_moves_to_the_new_version(db: Database) -
 
 
 def test_a_round_with_answers_keeps_its_version_until_a_new_round(db: Database) -> None:
-    from storage.checkins import start_new_round
+    from bot.app.schedules import start_new_round
 
     store = SqlConversationStore(db)
     ana = Participant("terminal", "local", "recsys", "ana")
