@@ -26,6 +26,7 @@ from bot.app.summary import read_summary
 from bot.chart import summary_chart
 from bot.slack.render import summary_payload
 from bot.teams.cards import summary_card
+from checkins.states import RoundStatus
 from dialogs.messages import Command, Input
 from dialogs.ports import Participant
 from dialogs.turn import run_turn
@@ -34,7 +35,7 @@ from scoring.model import read_model_file
 from storage.conversations import SqlConversationStore
 from storage.database import Database, open_database
 from storage.model_versions import model_catalog
-from storage.models import ROUND_CLOSED, Round
+from storage.models import Round
 
 MODEL_TEXT, MODEL = read_model_file()
 PROFILE = "online"
@@ -75,7 +76,7 @@ def main() -> None:
         models = model_catalog(db, MODEL_TEXT, MODEL, source="the bundled model")
         answer_round(db, models, args.members, rng)
         with db.transaction() as session:
-            session.execute(update(Round).values(status=ROUND_CLOSED))
+            session.execute(update(Round).values(status=RoundStatus.CLOSED))
         answer_round(db, models, args.members, rng)
 
         read_ms, summary = timed(lambda: read_summary(db, models, TEAM), args.repeat)

@@ -326,7 +326,7 @@ class DeliveryJob:
     """One claimed delivery with what the sender needs to address and render it."""
 
     id: int
-    kind: str
+    kind: DeliveryKind
     payload: dict[str, Any]
     team_id: int
     platform: str
@@ -362,7 +362,7 @@ def claim_deliveries(session: Session, now: datetime, *, limit: int, lease: time
         jobs.append(
             DeliveryJob(
                 delivery.id,
-                delivery.kind,
+                DeliveryKind(delivery.kind),
                 dict(delivery.payload),
                 team_id,
                 platform,

@@ -17,11 +17,12 @@ from sqlalchemy import ColumnElement, Row, Table, bindparam, insert, select, upd
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from checkins.states import RoundStatus
 from dialogs.ports import ConcurrentTurn, Participant
 from dialogs.state import ConversationState, Note, Phase
 from storage.database import Database
 from storage.errors import is_retryable
-from storage.models import ROUND_OPEN, Answer, Base, Member, Response, Round, Team, Workspace, utcnow
+from storage.models import Answer, Base, Member, Response, Round, Team, Workspace, utcnow
 from storage.queries import insert_for, latest_answers, open_round, upsert_result
 
 # The statements every turn runs, built once on the tables (plain Core: no ORM bookkeeping per turn, and a built
@@ -49,7 +50,7 @@ _EXISTING_RESPONSE = (
         _teams.c.external_id == bindparam("team"),
         _members.c.workspace_id == _workspaces.c.id,
         _members.c.external_id == bindparam("user"),
-        _rounds.c.status == ROUND_OPEN,
+        _rounds.c.status == RoundStatus.OPEN,
     )
     .with_for_update(of=_responses)
 )

@@ -7,6 +7,7 @@ Datetimes are timezone-aware UTC in Python, whatever the database does with them
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -27,6 +28,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from checkins.states import DeliveryStatus, PlanStatus, RoundStatus, ScheduleKind
+from dialogs.state import Phase
 from storage.slack_tables import define_slack_tables
 
 NAMING_CONVENTION = {
@@ -42,14 +45,12 @@ NAME = String(255)
 KEY = String(100)  # question, option and model version ids from the maturity model file
 NOTE_LENGTH = 500  # dialogs.engine.NOTE_LIMIT
 
-ROUND_OPEN, ROUND_CLOSED = "open", "closed"
 SCOPE_MEMBER, SCOPE_TEAM = "member", "team"
-# Each list below mirrors its owner's values (a check constraint in the schema): a new value needs a migration.
-PHASES = ("new", "asking", "paused", "finished")  # dialogs.state.Phase
-# Scheduled check-ins: what a schedule fires, and where a delivery stands.
-SCHEDULE_KINDS = ("nudge", "reassess", "round", "summary")
-DELIVERY_STATES = ("pending", "sending", "sent", "failed", "skipped")
-PLAN_STATES = ("open", "in_progress", "done", "not_for_us", "snoozed")  # checkins.plan.STATUSES
+
+
+def _one_of(column: str, values: type[StrEnum]) -> CheckConstraint:
+    """A column that holds one of an enumeration's values (a new value needs a migration)."""
+    return CheckConstraint(f"{column} IN (" + ", ".join(f"'{value}'" for value in values) + ")", name=column)
 
 
 def utcnow() -> datetime:
@@ -124,13 +125,13 @@ class Round(Base):
     __tablename__ = "rounds"
     __table_args__ = (
         UniqueConstraint("team_id", "number"),
-        CheckConstraint(f"status IN ('{ROUND_OPEN}', '{ROUND_CLOSED}')", name="status"),
+        _one_of("status", RoundStatus),
         Index(
             "ux_rounds_open_team",
             "team_id",
             unique=True,
-            sqlite_where=text(f"status = '{ROUND_OPEN}'"),
-            postgresql_where=text(f"status = '{ROUND_OPEN}'"),
+            sqlite_where=text(f"status = '{RoundStatus.OPEN}'"),
+            postgresql_where=text(f"status = '{RoundStatus.OPEN}'"),
         ),
     )
 
@@ -138,7 +139,7 @@ class Round(Base):
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
     number: Mapped[int] = mapped_column(Integer)
     model_version: Mapped[str] = mapped_column(KEY)
-    status: Mapped[str] = mapped_column(String(16), default=ROUND_OPEN)
+    status: Mapped[str] = mapped_column(String(16), default=RoundStatus.OPEN)
     opened_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
@@ -149,14 +150,14 @@ class Response(Base):
     __tablename__ = "responses"
     __table_args__ = (
         UniqueConstraint("round_id", "member_id"),
-        CheckConstraint("status IN (" + ", ".join(f"'{p}'" for p in PHASES) + ")", name="status"),
+        _one_of("status", Phase),
         Index("ix_responses_member_id", "member_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
-    status: Mapped[str] = mapped_column(String(16), default="new")
+    status: Mapped[str] = mapped_column(String(16), default=Phase.NEW)
     attempt: Mapped[int] = mapped_column(Integer, default=1)
     position: Mapped[str | None] = mapped_column(KEY)
     navigation: Mapped[dict[str, Any]] = mapped_column(JSON)
@@ -295,7 +296,7 @@ class Schedule(Base):
     __tablename__ = "schedules"
     __table_args__ = (
         UniqueConstraint("team_id", "kind"),
-        CheckConstraint("kind IN (" + ", ".join(f"'{k}'" for k in SCHEDULE_KINDS) + ")", name="kind"),
+        _one_of("kind", ScheduleKind),
         Index("ix_schedules_next_fire_at", "next_fire_at"),
     )
 
@@ -315,7 +316,7 @@ class Delivery(Base):
     __tablename__ = "deliveries"
     __table_args__ = (
         UniqueConstraint("schedule_id", "fire_at", "recipient"),
-        CheckConstraint("status IN (" + ", ".join(f"'{s}'" for s in DELIVERY_STATES) + ")", name="status"),
+        _one_of("status", DeliveryStatus),
         Index("ix_deliveries_status_not_before", "status", "not_before"),
     )
 
@@ -325,7 +326,7 @@ class Delivery(Base):
     recipient: Mapped[str] = mapped_column(ID, default="")  # a member's platform id, or '' for the team
     kind: Mapped[str] = mapped_column(String(16))  # nudge, invite, reminder, summary, announce
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str] = mapped_column(String(16), default=DeliveryStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     not_before: Mapped[datetime] = mapped_column(UtcDateTime)  # the next attempt, after a failure's backoff
     lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime)  # while "sending"
@@ -338,11 +339,11 @@ class PlanItem(Base):
     """Where a team stands on one key investment of the model; ``PlanEvent`` keeps every change."""
 
     __tablename__ = "plan_items"
-    __table_args__ = (CheckConstraint("status IN (" + ", ".join(f"'{s}'" for s in PLAN_STATES) + ")", name="status"),)
+    __table_args__ = (_one_of("status", PlanStatus),)
 
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True)
     investment_id: Mapped[str] = mapped_column(KEY, primary_key=True)
-    status: Mapped[str] = mapped_column(String(16), default="open")
+    status: Mapped[str] = mapped_column(String(16), default=PlanStatus.OPEN)
     snoozed_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_by: Mapped[str | None] = mapped_column(ID)

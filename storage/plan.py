@@ -9,10 +9,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from checkins.plan import SNOOZE, SNOOZED, STATUSES, Stored
-from storage.database import Database
+from checkins.plan import Stored
+from checkins.states import PlanStatus
 from storage.models import PlanEvent, PlanItem
-from storage.queries import RoundAnswers, find_team, finished_answer_rows, insert_for, latest_finished_rounds
+from storage.queries import RoundAnswers, finished_answer_rows, insert_for, latest_finished_rounds
 
 
 def statuses(session: Session, team_id: int) -> dict[str, Stored]:
@@ -24,7 +24,7 @@ def statuses_for(session: Session, team_ids: Collection[int]) -> dict[int, dict[
     """``statuses`` of many teams in one query."""
     found: dict[int, dict[str, Stored]] = {team_id: {} for team_id in team_ids}
     for row in session.scalars(select(PlanItem).where(PlanItem.team_id.in_(team_ids))):
-        found[row.team_id][row.investment_id] = Stored(row.status, row.snoozed_until)
+        found[row.team_id][row.investment_id] = Stored(PlanStatus(row.status), row.snoozed_until)
     return found
 
 
@@ -51,32 +51,21 @@ def latest_answer_sets_for(session: Session, team_ids: Collection[int]) -> dict[
     return found
 
 
-def set_status(
-    db: Database,
-    *,
-    platform: str,
-    workspace: str,
-    team: str,
+def record_status(
+    session: Session,
+    team_id: int,
     investment_id: str,
-    status: str,
+    status: PlanStatus,
+    *,
+    snoozed_until: datetime | None,
     by_user: str | None,
     source: str,
     now: datetime,
-) -> bool:
-    """Record a plan change (snoozing sets the week); False when the team is unknown."""
-    if status not in STATUSES:
-        raise ValueError(f"unknown plan status {status!r}")
-    snoozed_until = now + SNOOZE if status == SNOOZED else None
-    with db.transaction() as session:
-        found = find_team(session, platform, workspace, team)
-        if found is None:
-            return False
-        values = {"status": status, "snoozed_until": snoozed_until, "updated_at": now, "updated_by": by_user}
-        stmt = insert_for(session, PlanItem).values(team_id=found.id, investment_id=investment_id, **values)
-        session.execute(stmt.on_conflict_do_update(index_elements=["team_id", "investment_id"], set_=values))
-        session.add(
-            PlanEvent(
-                team_id=found.id, investment_id=investment_id, status=status, by_user=by_user, source=source, at=now
-            )
-        )
-        return True
+) -> None:
+    """Keep a plan item's new status, and the change as an event."""
+    values = {"status": status, "snoozed_until": snoozed_until, "updated_at": now, "updated_by": by_user}
+    stmt = insert_for(session, PlanItem).values(team_id=team_id, investment_id=investment_id, **values)
+    session.execute(stmt.on_conflict_do_update(index_elements=["team_id", "investment_id"], set_=values))
+    session.add(
+        PlanEvent(team_id=team_id, investment_id=investment_id, status=status, by_user=by_user, source=source, at=now)
+    )

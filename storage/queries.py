@@ -11,8 +11,8 @@ from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from checkins.states import RoundStatus
 from storage.models import (
-    ROUND_OPEN,
     SCOPE_MEMBER,
     SCOPE_TEAM,
     Answer,
@@ -142,7 +142,7 @@ def open_round(session: Session, team_id: int, model_version: str, *, opened_at:
     replicas in a rolling deploy never fight over the round. Closing rounds is the scheduler's job, and it opens
     the next at its slot (``opened_at``; default now).
     """
-    query = select(Round).where(Round.team_id == team_id, Round.status == ROUND_OPEN)
+    query = select(Round).where(Round.team_id == team_id, Round.status == RoundStatus.OPEN)
     current = session.scalars(query).first()
     if current is not None:
         return current
@@ -155,7 +155,7 @@ def open_round(session: Session, team_id: int, model_version: str, *, opened_at:
         team_id=team_id,
         number=last + 1,
         model_version=model_version,
-        status=ROUND_OPEN,
+        status=RoundStatus.OPEN,
         opened_at=opened_at or utcnow(),
     )
     session.add(new)

@@ -10,7 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from checkins.plan import Stored
-from storage.models import ROUND_OPEN, SCOPE_TEAM, Response, Result, Round, Team
+from checkins.states import RoundStatus
+from storage.models import SCOPE_TEAM, Response, Result, Round, Team
 from storage.plan import statuses
 from storage.queries import latest_finished_rounds, latest_round, members_of
 from storage.reports import finished_answers
@@ -60,7 +61,7 @@ def summary_facts(session: Session, team_id: int, round_number: int | None = Non
         team=team.external_id,
         team_name=team.name or team.external_id,
         round_number=round_.number,
-        round_open=round_.status == ROUND_OPEN,
+        round_open=round_.status == RoundStatus.OPEN,
         model_version=round_.model_version,
         answer_sets=done.answer_sets,
         notes=done.notes,

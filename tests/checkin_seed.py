@@ -10,21 +10,11 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from checkins.cadence import Cadence
+from checkins.states import RoundStatus
 from scoring.model import MaturityModel
 from storage.checkins import cadence_columns
 from storage.database import Database
-from storage.models import (
-    ROUND_OPEN,
-    Answer,
-    Base,
-    CheckinSettings,
-    Member,
-    Response,
-    Round,
-    Schedule,
-    Team,
-    Workspace,
-)
+from storage.models import Answer, Base, CheckinSettings, Member, Response, Round, Schedule, Team, Workspace
 
 
 def _insert_ids(session: Session, table: type[Base], rows: list[dict[str, Any]]) -> list[int]:
@@ -77,7 +67,7 @@ def seed_teams(
                     "team_id": t,
                     "number": 1,
                     "model_version": model.version,
-                    "status": ROUND_OPEN,
+                    "status": RoundStatus.OPEN,
                     "opened_at": opened_at,
                 }
                 for t in team_ids

@@ -18,6 +18,7 @@ from bot.app.schedules import fire_due, reschedule
 from bot.app.turns import take_turn
 from bot.slack.render import SLACK
 from checkins.cadence import Cadence
+from checkins.states import DeliveryKind, RoundStatus
 from dialogs.messages import Command, Input
 from dialogs.ports import Participant
 from scoring.catalog import ModelCatalog
@@ -26,7 +27,7 @@ from scoring.score import score
 from storage.conversations import SqlConversationStore
 from storage.database import Database
 from storage.model_versions import model_catalog, stored_text
-from storage.models import ROUND_CLOSED, ROUND_OPEN, CheckinSettings, Delivery, Response, Result, Round, Schedule, Team
+from storage.models import CheckinSettings, Delivery, Response, Result, Round, Schedule, Team
 from tests.checkin_seed import seed_teams
 from tests.personas import ASKED, PERSONAS
 from tests.storage.helpers import count
@@ -252,27 +253,18 @@ def test_a_lease_that_runs_out_makes_the_delivery_claimable_again(db: Database) 
 
 
 def test_a_snoozed_step_waits_a_week_then_comes_back(db: Database) -> None:
+    from bot.app.checkins import mark_plan_item
     from bot.app.notices import notices_for
     from storage.checkins import DeliveryJob
-    from storage.plan import set_status
 
     seed_teams(db, MODEL, 1, answers=ANSWERS, due_at=TUESDAY_10, opened_at=MONDAY)
     with db.reading() as session:
         team_id = session.scalars(select(Team.id)).one()
-    job = DeliveryJob(0, "nudge", {}, team_id, "slack", "T0001", "C00000", None, "", 1, TUESDAY_10)
+    job = DeliveryJob(0, DeliveryKind.NUDGE, {}, team_id, "slack", "T0001", "C00000", None, "", 1, TUESDAY_10)
     first = notices_for(db, MODELS, [job], SLACK, TUESDAY_10)[0]
     assert first is not None and first.investment is not None
-    set_status(
-        db,
-        platform="slack",
-        workspace="T0001",
-        team="C00000",
-        investment_id=first.investment,
-        status="snoozed",
-        by_user="U1",
-        source="slack",
-        now=TUESDAY_10,
-    )
+    who = Participant("slack", "T0001", "C00000", "U1")
+    assert mark_plan_item(db, MODELS, who, first.investment, "snoozed", TUESDAY_10) is not None
     during = notices_for(db, MODELS, [job], SLACK, TUESDAY_10 + timedelta(days=6))[0]
     assert during is not None and during.investment != first.investment  # the next step meanwhile
     after = notices_for(db, MODELS, [job], SLACK, TUESDAY_10 + timedelta(days=7, seconds=1))[0]
@@ -312,7 +304,7 @@ def add_round(session: Session, team_id: int, member_id: int, number: int, *, fi
         team_id=team_id,
         number=number,
         model_version=MODEL.version,
-        status=ROUND_CLOSED if finished else ROUND_OPEN,
+        status=RoundStatus.CLOSED if finished else RoundStatus.OPEN,
         opened_at=opened,
         closed_at=opened if finished else None,
     )
@@ -346,7 +338,7 @@ def test_a_summary_cadence_posts_the_latest_finished_round_every_two_weeks(db: D
     # Round 2 finished and closed, round 3 open with nobody finished yet: the summary is round 2's.
     with db.transaction() as session:
         team_id, member_id = session.execute(select(Round.team_id, Response.member_id).join(Response)).one()
-        session.execute(update(Round).values(status=ROUND_CLOSED, closed_at=MONDAY))
+        session.execute(update(Round).values(status=RoundStatus.CLOSED, closed_at=MONDAY))
         add_round(session, team_id, member_id, 2, finished=True)
         add_round(session, team_id, member_id, 3, finished=False)
     fire_due(db, MODELS, TUESDAY_10 + timedelta(weeks=4), grace=GRACE)

@@ -13,13 +13,14 @@ from PIL import Image
 from rich.console import Console
 from sqlalchemy import update
 
+from bot.app.checkins import mark_plan_item
 from bot.app.replies import Style
 from bot.app.summary import TeamSummary, chart_description, lead, read_summary, sections
 from bot.chart import WIDTH_PX, chart_height, summary_chart
 from bot.slack.render import SLACK, summary_payload
 from bot.teams.cards import TEAMS, summary_card
 from bot.terminal import TERMINAL, render_summary
-from checkins.plan import DONE, IN_PROGRESS
+from checkins.states import PlanStatus, RoundStatus
 from dialogs.messages import Command, Input
 from dialogs.ports import Participant
 from dialogs.turn import run_turn
@@ -30,8 +31,7 @@ from storage.audit import forget
 from storage.conversations import SqlConversationStore
 from storage.database import Database
 from storage.model_versions import model_catalog, stored_text
-from storage.models import ROUND_CLOSED, ROUND_OPEN, Round, utcnow
-from storage.plan import set_status
+from storage.models import Round, utcnow
 from storage.queries import find_team
 from storage.reports import save_team_result
 from tests.personas import PERSONAS
@@ -70,8 +70,8 @@ def close_round(db: Database) -> None:
         assert team is not None
         session.execute(
             update(Round)
-            .where(Round.team_id == team.id, Round.status == ROUND_OPEN)
-            .values(status=ROUND_CLOSED, closed_at=utcnow())
+            .where(Round.team_id == team.id, Round.status == RoundStatus.OPEN)
+            .values(status=RoundStatus.CLOSED, closed_at=utcnow())
         )
 
 
@@ -173,23 +173,13 @@ def test_plan_progress_next_steps_and_a_pitfall(db: Database) -> None:
     result = score_answers(MODEL, answers)
     first, second = result.next_steps[0], result.next_steps[1]
     now = datetime.now(tz=UTC)
-    for investment, status in ((first, DONE), (second, IN_PROGRESS)):
-        set_status(
-            db,
-            platform="slack",
-            workspace="T1",
-            team="C1",
-            investment_id=investment.id,
-            status=status,
-            by_user="U1",
-            source="test",
-            now=now,
-        )
+    for investment, status in ((first, PlanStatus.DONE), (second, PlanStatus.IN_PROGRESS)):
+        assert mark_plan_item(db, MODELS, Participant("slack", "T1", "C1", "U1"), investment.id, status, now)
     summary = summary_of(db)
-    assert summary.plan[DONE] == 1 and summary.plan[IN_PROGRESS] == 1
+    assert summary.plan[PlanStatus.DONE] == 1 and summary.plan[PlanStatus.IN_PROGRESS] == 1
     assert summary.plan.total() == len(result.next_steps)
     assert [i.id for i, _ in summary.next_steps] == [i.id for i in result.next_steps[1:4]]  # the done one is gone
-    assert summary.next_steps[0][1] == IN_PROGRESS
+    assert summary.next_steps[0][1] == PlanStatus.IN_PROGRESS
     by_heading = {s.heading: s.lines for s in sections(summary, SLACK)}
     plan = by_heading["Plan toward level 3"][0]
     assert plan.startswith(f"1 of {len(result.next_steps)} steps done, 1 in progress")

@@ -21,12 +21,13 @@ from sqlalchemy import select, update
 from bot.app.runtime import Runtime
 from bot.teams.cards import SUBMIT_KEY
 from bot.teams.handler import HELLO_PERSONAL, HELLO_TEAM, NOT_OUR_CARD, TeamsBot
+from checkins.states import RoundStatus
 from scoring.model import read_model_file
 from scoring.score import score_answers
 from storage.conversations import SqlConversationStore
 from storage.database import Database
 from storage.model_versions import model_catalog
-from storage.models import ROUND_OPEN, Answer, ConversationRef, Response, Round, utcnow
+from storage.models import Answer, ConversationRef, Response, Round, utcnow
 from tests import teams_activities as a
 from tests.personas import ASKED, PERSONAS
 from tests.storage.helpers import count
@@ -197,7 +198,9 @@ def test_an_old_card_and_a_closed_round_change_nothing_and_say_so(chat: Chat, db
     replies = chat.send(personal(value=option_submit(question, ASKED[0].options[3].id), reply_to_id="c"))
     assert "no longer the current one" in texts(replies)[0] and not chat.updated
     with db.transaction() as session:
-        session.execute(update(Round).where(Round.status == ROUND_OPEN).values(status="closed", closed_at=utcnow()))
+        session.execute(
+            update(Round).where(Round.status == RoundStatus.OPEN).values(status="closed", closed_at=utcnow())
+        )
     replies = chat.send(personal(value=first, reply_to_id="card-1"))
     assert "round 1, which has closed" in texts(replies)[0]
     assert count(db, Answer) == 1

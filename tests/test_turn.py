@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select, update
 
+from checkins.states import RoundStatus
 from dialogs.messages import Command, Input, Kind
 from dialogs.parse import parse_text
 from dialogs.ports import Participant
@@ -15,7 +16,7 @@ from scoring.catalog import ModelCatalog
 from scoring.model import default_model
 from storage.conversations import SqlConversationStore
 from storage.database import Database
-from storage.models import ROUND_OPEN, Answer, Response, Round, utcnow
+from storage.models import Answer, Response, Round, utcnow
 from tests.personas import ASKED
 from tests.storage.helpers import count
 
@@ -64,7 +65,9 @@ def test_a_click_from_a_closed_round_is_answered_with_a_note_and_saves_nothing(d
     assert batch is not None
     run_turn(store, MODELS, WHO, Input(Command.START), source="test")
     with db.transaction() as session:
-        session.execute(update(Round).where(Round.status == ROUND_OPEN).values(status="closed", closed_at=utcnow()))
+        session.execute(
+            update(Round).where(Round.status == RoundStatus.OPEN).values(status="closed", closed_at=utcnow())
+        )
 
     click = Input(Command.ANSWER, batch.id, question_id=first.id, round=1)
     step = run_turn(store, MODELS, WHO, click, source="test")

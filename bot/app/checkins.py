@@ -14,13 +14,14 @@ from bot.app.replies import Style
 from bot.app.results import current_result
 from bot.app.schedules import reschedule
 from checkins.cadence import Cadence, describe, every_text, parse_time, parse_weekday
-from checkins.plan import LABELS, next_nudge_item, plan_for, ready_to_reassess
+from checkins.plan import LABELS, next_nudge_item, plan_for, ready_to_reassess, snoozed_until
+from checkins.states import PlanStatus
 from dialogs.ports import ModelVersions, Participant
 from scoring.model import Investment
 from storage.checkins import cadence_columns, cadence_of
 from storage.database import Database
 from storage.models import CheckinSettings, Member
-from storage.plan import set_status, statuses
+from storage.plan import record_status, statuses
 from storage.queries import find_team, latest_finished_rounds
 
 SCHEDULE_USAGE = (
@@ -54,33 +55,42 @@ def plan_text(db: Database, models: ModelVersions, who: Participant, style: Styl
     return "\n".join(lines)
 
 
+@dataclasses.dataclass(frozen=True)
+class PlanChange:
+    investment: Investment
+    label: str  # its new status, in words
+
+
 def mark_plan_item(
     db: Database, models: ModelVersions, who: Participant, investment_id: str, status: str, now: datetime
-) -> Investment | None:
-    """A nudge's button: record the plan item's new status, set by ``who``; the investment, or None (nothing
-    written) when the button is not one this bot wrote or the team is unknown. A nudge about an investment of
+) -> PlanChange | None:
+    """A nudge's button: record the plan item's new status, set by ``who``; None (nothing written) when the
+    button is not one this bot wrote or the team is unknown. A nudge about an investment of
     an older model version names it by the version of the team's latest round."""
-    investment = models.current.investment_by_id.get(investment_id)
-    if investment is None:
-        with db.reading() as session:
-            team = find_team(session, who.platform, who.workspace, who.team)
-            version = latest_finished_rounds(session, [team.id]).get(team.id) if team else None
-        if version is not None:
-            investment = models.get(version.model_version).investment_by_id.get(investment_id)
-    if investment is None or status not in LABELS:
+    if status not in LABELS:
         return None
-    known = set_status(
-        db,
-        platform=who.platform,
-        workspace=who.workspace,
-        team=who.team,
-        investment_id=investment_id,
-        status=status,
-        by_user=who.user,
-        source=who.platform,
-        now=now,
-    )
-    return investment if known else None
+    new = PlanStatus(status)
+    with db.transaction() as session:
+        team = find_team(session, who.platform, who.workspace, who.team)
+        if team is None:
+            return None
+        investment = models.current.investment_by_id.get(investment_id)
+        if investment is None:
+            latest = latest_finished_rounds(session, [team.id]).get(team.id)
+            investment = models.get(latest.model_version).investment_by_id.get(investment_id) if latest else None
+        if investment is None:
+            return None
+        record_status(
+            session,
+            team.id,
+            investment_id,
+            new,
+            snoozed_until=snoozed_until(new, now),
+            by_user=who.user,
+            source=who.platform,
+            now=now,
+        )
+        return PlanChange(investment, LABELS[new])
 
 
 @dataclasses.dataclass(frozen=True)

@@ -14,7 +14,8 @@ from bot.app.replies import Style
 from bot.app.results import TeamResult, current_results
 from bot.app.summary import TeamSummary, build_summary
 from checkins.cadence import describe, local_time, round_steps
-from checkins.plan import DONE, IN_PROGRESS, NOT_FOR_US, SNOOZED, Stored, next_nudge_item, plan_for, ready_to_reassess
+from checkins.plan import Stored, next_nudge_item, plan_for, ready_to_reassess
+from checkins.states import DeliveryKind, PlanStatus
 from dialogs.ports import ModelVersions
 from scoring.score import MIN_RESPONDENTS_TO_NAME
 from storage.checkins import DeliveryJob, cadence_of
@@ -23,7 +24,12 @@ from storage.models import CheckinSettings, Member, Response, Round
 from storage.plan import statuses_for
 from storage.summaries import summary_facts
 
-PLAN_ACTIONS = ((DONE, "Done"), (IN_PROGRESS, "In progress"), (NOT_FOR_US, "Not for us"), (SNOOZED, "Snooze a week"))
+PLAN_ACTIONS = (
+    (PlanStatus.DONE, "Done"),
+    (PlanStatus.IN_PROGRESS, "In progress"),
+    (PlanStatus.NOT_FOR_US, "Not for us"),
+    (PlanStatus.SNOOZED, "Snooze a week"),
+)
 
 
 @dataclass(frozen=True)
@@ -55,7 +61,7 @@ def notices_for(
     """The notice each delivery carries, or None when there is nothing worth saying any more (a nudge for a
     team whose plan is all done). One read for the whole batch. Blocking: call it off the event loop."""
     with db.reading() as session:
-        nudged = {job.team_id for job in jobs if job.kind == "nudge"}
+        nudged = {job.team_id for job in jobs if job.kind is DeliveryKind.NUDGE}
         batch = _Batch(
             session,
             models,
@@ -85,7 +91,7 @@ class _Batch:
 def _notice(batch: _Batch, job: DeliveryJob) -> Notice | None:
     session, style, now = batch.session, batch.style, batch.now
     where = style.channel(job.team, job.team_name)
-    if job.kind == "nudge":
+    if job.kind is DeliveryKind.NUDGE:
         current = batch.results.get(job.team_id)
         if current is None:
             return None
@@ -102,20 +108,20 @@ def _notice(batch: _Batch, job: DeliveryJob) -> Notice | None:
             return None
         i = item.investment
         tools = f" For example: {', '.join(i.tools)}." if i.tools else ""
-        lead = "Still on" if item.status == IN_PROGRESS else "This week's step"
+        lead = "Still on" if item.status == PlanStatus.IN_PROGRESS else "This week's step"
         return Notice(
             f"{lead} toward level {result.overall + 1} for {where}: {style.bold(i.title)}. {i.why}{tools}",
             actions=tuple(Action(label, "plan", status) for status, label in PLAN_ACTIONS),
             investment=i.id,
         )
     settings = session.get(CheckinSettings, job.team_id)
-    if job.kind == "announce":
+    if job.kind is DeliveryKind.ANNOUNCE:
         cadence = describe(cadence_of(settings)) if settings else "none"
         return Notice(
             f"Check-ins are on for {where}. {cadence} The owner of the team or a workspace admin can change "
             f"them with `{style.command('schedule')}`; `{style.command('plan')}` shows the team's plan."
         )
-    if job.kind == "summary":
+    if job.kind is DeliveryKind.SUMMARY:
         facts = summary_facts(session, job.team_id, job.payload.get("round"))
         if facts is None:
             return None
@@ -133,13 +139,13 @@ def _notice(batch: _Batch, job: DeliveryJob) -> Notice | None:
     round_ = batch.rounds[key]
     if round_ is None:
         return None
-    if job.kind == "invite":
+    if job.kind is DeliveryKind.INVITE:
         return Notice(
             f"Round {round_.number} of the MLOps maturity assessment for {where} is open.{round_.until} "
             "It takes about five minutes; your answers help the whole team see its next step.",
             actions=(Action("Start", "start"),),
         )
-    if job.kind == "reminder":
+    if job.kind is DeliveryKind.REMINDER:
         started = job.recipient in round_.started
         progress = "You have started; carry on where you left off." if started else "You have not started yet."
         return Notice(

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 from bot.app.replies import Style
 from bot.text import NEXT_STEPS_SHOWN
-from checkins.plan import DONE, IN_PROGRESS, LABELS, NOT_FOR_US, OPEN, SETTLED, SNOOZED, plan_for
+from checkins.plan import LABELS, SETTLED, plan_for
+from checkins.states import PlanStatus
 from dialogs.ports import ModelVersions, Participant
 from scoring.model import Investment, Pitfall
 from scoring.score import MIN_RESPONDENTS_TO_NAME, Disagreement, NotApplicable, Result, score
@@ -76,8 +77,8 @@ class TeamSummary:
     unconfirmed: int  # of those, how many the overall level counts on
     notes: int  # answers carrying a note
     links: int  # answers carrying an evidence link
-    plan: Counter[str]  # status -> how many of the plan's steps
-    next_steps: tuple[tuple[Investment, str], ...]  # the first unsettled steps, with their status
+    plan: Counter[PlanStatus]  # status -> how many of the plan's steps
+    next_steps: tuple[tuple[Investment, PlanStatus], ...]  # the first unsettled steps, with their status
     pitfall: Pitfall | None
     unanswered: int
     result: Result  # the scored round, for whoever stores or prints it whole
@@ -263,13 +264,17 @@ def sections(summary: TeamSummary, style: Style) -> list[Section]:
         found.append(Section(f"Not applicable ({len(lines)}), left out of the levels", tuple(lines)))
     if summary.plan:
         total, plan = summary.plan.total(), summary.plan
-        counts = [f"{plan[DONE]} of {total} steps done"] + [
-            f"{plan[status]} {LABELS[status]}" for status in (IN_PROGRESS, SNOOZED, NOT_FOR_US, OPEN) if plan[status]
+        counts = [f"{plan[PlanStatus.DONE]} of {total} steps done"] + [
+            f"{plan[status]} {LABELS[status]}"
+            for status in (PlanStatus.IN_PROGRESS, PlanStatus.SNOOZED, PlanStatus.NOT_FOR_US, PlanStatus.OPEN)
+            if plan[status]
         ]
         found.append(Section(f"Plan toward level {summary.next_level}", (", ".join(counts) + ".",)))
     if summary.next_steps:
         steps = tuple(
-            f"{b(e(investment.title))}" + (f" ({LABELS[status]})" if status != OPEN else "") + f": {e(investment.why)}"
+            f"{b(e(investment.title))}"
+            + (f" ({LABELS[status]})" if status != PlanStatus.OPEN else "")
+            + f": {e(investment.why)}"
             for investment, status in summary.next_steps
         )
         found.append(Section("Next steps", steps))

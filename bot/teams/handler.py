@@ -43,7 +43,6 @@ from bot.teams.cards import (
 )
 from bot.teams.conversation import Where, delivery_id
 from bot.teams.summary_post import send_summary
-from checkins.plan import LABELS
 from dialogs.engine import Step
 from dialogs.messages import Command, Input, Message
 from dialogs.parse import parse_text
@@ -170,14 +169,13 @@ class TeamsBot(TeamsActivityHandler):
     ) -> None:
         """A nudge's button: the plan records the new status and the nudge card says who set it."""
         who = where.participant(team)
-        investment = await self.bot.write(mark_plan_item, self.bot.models, who, investment_id, status, now())
-        if investment is None:
+        change = await self.bot.write(mark_plan_item, self.bot.models, who, investment_id, status, now())
+        if change is None:
             await turn_context.send_activity(NOT_OUR_CARD)
             return
-        text = f"{investment.title}: marked {LABELS[status]} by {escape(where.user_name or 'a team member')}."
-        updated = card_activity(
-            answered_card(investment.title, f"{LABELS[status]} ({escape(where.user_name or '')})"), text
-        )
+        title = change.investment.title
+        text = f"{title}: marked {change.label} by {escape(where.user_name or 'a team member')}."
+        updated = card_activity(answered_card(title, f"{change.label} ({escape(where.user_name or '')})"), text)
         updated.id = turn_context.activity.reply_to_id
         if updated.id:
             try:

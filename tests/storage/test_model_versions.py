@@ -17,6 +17,7 @@ import yaml
 from alembic import command
 from sqlalchemy import Connection, MetaData, Table, insert, inspect, select, update
 
+from checkins.states import RoundStatus
 from dialogs.engine import Step
 from dialogs.messages import Command, Input, Kind
 from dialogs.ports import Participant
@@ -29,7 +30,7 @@ from storage import migrate
 from storage.conversations import SqlConversationStore
 from storage.database import Database, make_engine, open_database
 from storage.model_versions import ModelVersionConflict, model_catalog, register, stored_text, stored_versions
-from storage.models import ROUND_OPEN, Answer, ModelVersion, Response, Result, Round, utcnow
+from storage.models import Answer, ModelVersion, Response, Result, Round, utcnow
 from storage.reports import team_snapshot
 from storage.schema import SCHEMA_REVISION
 from tests.legacy_personas import PERSONAS_2026_12
@@ -129,7 +130,7 @@ def _write_2026_12_rounds(conn: Connection) -> None:
             team_id=team,
             number=1,
             model_version=OLD,
-            status=ROUND_OPEN if midway else "closed",
+            status=RoundStatus.OPEN if midway else "closed",
             opened_at=now,
             closed_at=None if midway else now + timedelta(days=7),
         )
@@ -286,7 +287,7 @@ def test_a_round_half_way_through_on_2026_12_carries_on_with_its_questions(upgra
             select(Answer.question_id, Answer.option_id, Answer.level, Answer.model_version)
             .join(Response, Response.id == Answer.response_id)
             .join(Round, Round.id == Response.round_id)
-            .where(Round.status == ROUND_OPEN)
+            .where(Round.status == RoundStatus.OPEN)
             .order_by(Answer.id)
         ).all()
         stored = session.execute(select(Result.overall, Result.model_version)).all()
@@ -492,7 +493,7 @@ def test_a_round_nobody_has_answered_in_moves_to_the_new_version(db: Database) -
     text_b, model_b = changed_file()
     after = model_catalog(db, text_b, model_b, source="the adapted file")
     step = run_turn(store, after, ben, Input(Command.START), source="slack")
-    assert _round_versions(db) == [(1, ROUND_OPEN, NEXT)] and step.round == 1
+    assert _round_versions(db) == [(1, RoundStatus.OPEN, NEXT)] and step.round == 1
     step = run_turn(store, after, ana, Input(Command.ANSWER, "online", question_id="system_type"), source="slack")
     assert step.messages[0].kind is Kind.RECORDED
     with db.reading() as session:
@@ -510,7 +511,7 @@ def test_a_round_with_answers_keeps_its_version_until_a_new_round(db: Database) 
     text_b, model_b = changed_file()
     after = model_catalog(db, text_b, model_b, source="the adapted file")
     run_turn(store, after, ana, Input(Command.START), source="terminal")
-    assert _round_versions(db) == [(1, ROUND_OPEN, MODEL.version)]
+    assert _round_versions(db) == [(1, RoundStatus.OPEN, MODEL.version)]
     done = start_new_round(db, after, platform="terminal", workspace="local", team="recsys", now=utcnow())
     assert done is not None and (done.closed, done.closed_version, done.opened, done.version) == (
         1,
@@ -518,7 +519,7 @@ def test_a_round_with_answers_keeps_its_version_until_a_new_round(db: Database) 
         2,
         NEXT,
     )
-    assert sorted(_round_versions(db)) == [(1, "closed", MODEL.version), (2, ROUND_OPEN, NEXT)]
+    assert sorted(_round_versions(db)) == [(1, "closed", MODEL.version), (2, RoundStatus.OPEN, NEXT)]
     step = run_turn(store, after, ana, Input(Command.START), source="terminal")
     assert step.round == 2 and step.state.answers == {}
     assert start_new_round(db, after, platform="terminal", workspace="local", team="nobody", now=utcnow()) is None

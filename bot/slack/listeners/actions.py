@@ -15,7 +15,7 @@ from bot.app.runtime import Runtime
 from bot.slack import PLATFORM
 from bot.slack.render import NOTE_CALLBACK, ActionValue, NoticeValue, escape, note_form, note_view
 from bot.slack.show import show, show_in_dm
-from checkins.plan import LABELS
+from checkins.states import PlanStatus
 from dialogs.messages import Command, Input
 from dialogs.ports import Participant
 
@@ -79,7 +79,7 @@ def register(app: AsyncApp, bot: Runtime) -> None:
         await ack()
         bot.later(show_in_dm(client, who, step), "confirming a note")
 
-    @app.action(re.compile(r"^plan_(open|in_progress|done|not_for_us|snoozed)$"))
+    @app.action(re.compile("^plan_(" + "|".join(PlanStatus) + ")$"))
     async def plan_clicked(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
         """A nudge's button: the team's plan records the new status, and the nudge says who set it."""
         try:
@@ -89,11 +89,11 @@ def register(app: AsyncApp, bot: Runtime) -> None:
             return
         user = body["user"]["id"]
         who = Participant(PLATFORM, body["team"]["id"], value.team, user)
-        investment = await bot.write(mark_plan_item, bot.models, who, value.investment, value.status, now())
+        change = await bot.write(mark_plan_item, bot.models, who, value.investment, value.status, now())
         await ack()  # a button this bot did not write, or a team it does not know, changes nothing
         container = body.get("container", {})
-        if investment is not None and container.get("message_ts"):
-            text = f"{escape(investment.title)}: marked *{LABELS[value.status]}* by <@{user}>."
+        if change is not None and container.get("message_ts"):
+            text = f"{escape(change.investment.title)}: marked *{change.label}* by <@{user}>."
             bot.later(
                 client.chat_update(
                     channel=container.get("channel_id"),
