@@ -147,41 +147,27 @@ def report(
 ) -> None:
     """The team summary: levels and their trend, participation, where members disagree, the plan and next steps
     (the same summary the chat platforms post)."""
-    from bot.app.summary import build_summary
+    from bot.app.summary import NothingFinished, team_report
     from bot.terminal import render_summary
-    from storage.queries import find_team
-    from storage.reports import save_team_result
-    from storage.summaries import summary_facts
+    from dialogs.ports import Participant
 
     settings = Settings()
     _model_file(settings)
     db = _open_db(settings)
     models = _models(settings, db)
     team = team or settings.team
-    with db.reading() as session:
-        found = find_team(session, PLATFORM, TERMINAL_WORKSPACE, team)
-        facts = summary_facts(session, found.id) if found else None
-    if facts is None:
-        fail(f"no team named {team!r} yet; start with: maturity-bot chat --team {team!r}", ExitCode.NOT_FOUND)
-    summary = build_summary(models, facts, min_respondents=settings.disagreement_min_respondents)
+    asker = Participant(PLATFORM, TERMINAL_WORKSPACE, team, settings.user)
+    summary = team_report(db, models, asker, min_respondents=settings.disagreement_min_respondents)
     if summary is None:
+        fail(f"no team named {team!r} yet; start with: maturity-bot chat --team {team!r}", ExitCode.NOT_FOUND)
+    if isinstance(summary, NothingFinished):
         out.print(
-            f"No finished assessments yet for team {team} in round {facts.round_number} "
-            f"({facts.in_progress} in progress).",
+            f"No finished assessments yet for team {team} in round {summary.round_number} "
+            f"({summary.in_progress} in progress).",
             markup=False,
         )
         return
     result = summary.result
-    if facts.round_open:  # a closed round's stored result is what the team was told: it stays
-        save_team_result(
-            db,
-            platform=PLATFORM,
-            workspace=TERMINAL_WORKSPACE,
-            team=team,
-            round_number=facts.round_number,
-            overall=result.overall,
-            payload=result.to_dict(),
-        )
     if chart is not None:
         from bot.chart import summary_chart
 
@@ -190,14 +176,19 @@ def report(
         except OSError as exc:
             fail(f"--chart: cannot write {chart}: {exc.strerror}", ExitCode.USAGE)
     if as_json:
-        context = {"team": team, "round": facts.round_number, "finished": summary.finished, "members": summary.members}
-        context |= {"in_progress": facts.in_progress, "previous_round": summary.previous_round}
+        context = {
+            "team": team,
+            "round": summary.round_number,
+            "finished": summary.finished,
+            "members": summary.members,
+        }
+        context |= {"in_progress": summary.in_progress, "previous_round": summary.previous_round}
         sys.stdout.write(json.dumps(context | result.to_dict(), indent=2, ensure_ascii=False) + "\n")
         return
     render_summary(out, summary)
-    if not models.has(facts.model_version):
+    if not models.has(summary.model_version):
         out.print(
-            f"[dim]This round was taken on model {escape(facts.model_version)}, which is not stored; scored with "
+            f"[dim]This round was taken on model {escape(summary.model_version)}, which is not stored; scored with "
             f"{escape(models.current.version)}.[/dim]"
         )
 
@@ -266,8 +257,8 @@ def export(
     import csv
     from datetime import UTC, datetime
 
-    from storage.audit import ANSWER_FIELDS, ERASURE_FIELDS, PLAN_FIELDS, RESULT_FIELDS
-    from storage.audit import export as audit_export
+    from bot.app.audit import ANSWER_FIELDS, ERASURE_FIELDS, PLAN_FIELDS, RESULT_FIELDS
+    from bot.app.audit import export as audit_export
 
     try:
         start = datetime.fromisoformat(since).replace(tzinfo=UTC) if since else None
@@ -314,7 +305,7 @@ def forget(
 ) -> None:
     """Delete one person's answers (a GDPR erasure request) and record that it happened. Team results computed
     before stay as they were."""
-    from storage.audit import forget as erase
+    from bot.app.audit import forget as erase
 
     settings = Settings()
     db = _open_db(settings)

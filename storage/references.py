@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, select
+from sqlalchemy.orm import Session
 
-from storage.database import Database
 from storage.models import ConversationRef, utcnow
 from storage.queries import insert_for
 
@@ -27,7 +27,7 @@ class Reference:
     user: str | None = None
 
 
-def remember(db: Database, ref: Reference) -> None:
+def remember(session: Session, ref: Reference) -> None:
     """Insert or bring up to date (a service URL can move); safe when two replicas remember the same one."""
     now = utcnow()
     values = {
@@ -39,11 +39,10 @@ def remember(db: Database, ref: Reference) -> None:
         "reference": ref.reference,
         "updated_at": now,
     }
-    with db.transaction() as session:
-        stmt = insert_for(session, ConversationRef).values(
-            platform=ref.platform, conversation_id=ref.conversation_id, created_at=now, **values
-        )
-        session.execute(stmt.on_conflict_do_update(index_elements=["platform", "conversation_id"], set_=values))
+    stmt = insert_for(session, ConversationRef).values(
+        platform=ref.platform, conversation_id=ref.conversation_id, created_at=now, **values
+    )
+    session.execute(stmt.on_conflict_do_update(index_elements=["platform", "conversation_id"], set_=values))
 
 
 def _found(row: ConversationRef | None) -> Reference | None:
@@ -61,21 +60,20 @@ def _found(row: ConversationRef | None) -> Reference | None:
     )
 
 
-def team_conversation(db: Database, platform: str, workspace: str, team: str) -> Reference | None:
+def team_conversation(session: Session, platform: str, workspace: str, team: str) -> Reference | None:
     """The channel or group chat that is the team."""
-    return _latest(db, platform, workspace, ConversationRef.team_id == team, ConversationRef.kind != PERSONAL)
+    return _latest(session, platform, workspace, ConversationRef.team_id == team, ConversationRef.kind != PERSONAL)
 
 
-def personal_conversation(db: Database, platform: str, workspace: str, user: str) -> Reference | None:
+def personal_conversation(session: Session, platform: str, workspace: str, user: str) -> Reference | None:
     """The person's personal chat with the bot, once there has been one."""
-    return _latest(db, platform, workspace, ConversationRef.user_id == user, ConversationRef.kind == PERSONAL)
+    return _latest(session, platform, workspace, ConversationRef.user_id == user, ConversationRef.kind == PERSONAL)
 
 
-def _latest(db: Database, platform: str, workspace: str, *where: ColumnElement[bool]) -> Reference | None:
-    with db.reading() as session:
-        row = session.scalars(
-            select(ConversationRef)
-            .where(ConversationRef.platform == platform, ConversationRef.workspace_id == workspace, *where)
-            .order_by(ConversationRef.updated_at.desc())
-        ).first()
-        return _found(row)
+def _latest(session: Session, platform: str, workspace: str, *where: ColumnElement[bool]) -> Reference | None:
+    row = session.scalars(
+        select(ConversationRef)
+        .where(ConversationRef.platform == platform, ConversationRef.workspace_id == workspace, *where)
+        .order_by(ConversationRef.updated_at.desc())
+    ).first()
+    return _found(row)

@@ -6,15 +6,13 @@ Each function is a handful of queries whatever the team size (answers of all res
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy import Select, distinct, func, select
 from sqlalchemy.orm import Session, aliased
 
 from dialogs.state import Phase
-from storage.database import Database
 from storage.models import Answer, Member, Response, Result, Round, Team, Workspace
-from storage.queries import find_team, finished_answer_rows, latest_round, team_of, upsert_result
+from storage.queries import find_team, finished_answer_rows, latest_round
 
 
 @dataclass(frozen=True)
@@ -34,24 +32,23 @@ class TeamSnapshot:
         return [answers for _, answers in self.responses]
 
 
-def team_snapshot(db: Database, *, platform: str, workspace: str, team: str) -> TeamSnapshot | None:
+def team_snapshot(session: Session, *, platform: str, workspace: str, team: str) -> TeamSnapshot | None:
     """None when the team is unknown (nobody in it has started)."""
-    with db.reading() as session:
-        found = find_team(session, platform, workspace, team)
-        if found is None:
-            return None
-        round_ = session.scalars(latest_round(found.id)).first()
-        if round_ is None:
-            return None
-        done = finished_answers(session, round_.id)
-        return TeamSnapshot(
-            team=found.name or found.external_id,
-            round_number=round_.number,
-            model_version=round_.model_version,
-            status=round_.status,
-            responses=[(name, done.answers[response_id]) for response_id, name in done.members.items()],
-            in_progress=done.started - len(done.members),
-        )
+    found = find_team(session, platform, workspace, team)
+    if found is None:
+        return None
+    round_ = session.scalars(latest_round(found.id)).first()
+    if round_ is None:
+        return None
+    done = finished_answers(session, round_.id)
+    return TeamSnapshot(
+        team=found.name or found.external_id,
+        round_number=round_.number,
+        model_version=round_.model_version,
+        status=round_.status,
+        responses=[(name, done.answers[response_id]) for response_id, name in done.members.items()],
+        in_progress=done.started - len(done.members),
+    )
 
 
 @dataclass(frozen=True)
@@ -88,34 +85,6 @@ def finished_answers(session: Session, round_id: int) -> FinishedAnswers:
     return FinishedAnswers(finished, answers, notes, links, len(rows))
 
 
-def save_team_result(
-    db: Database,
-    *,
-    platform: str,
-    workspace: str,
-    team: str,
-    round_number: int,
-    overall: int,
-    payload: dict[str, Any],
-) -> None:
-    """Store (or replace) the team's scored result for one round. LookupError if there is no such round."""
-    with db.transaction() as session:
-        teams = team_of(platform, workspace, team).subquery()
-        round_ = session.scalars(
-            select(Round).join(teams, teams.c.id == Round.team_id).where(Round.number == round_number)
-        ).first()
-        if round_ is None:
-            raise LookupError(f"team {team!r} has no round {round_number}")
-        upsert_result(
-            session,
-            round_id=round_.id,
-            response_id=None,
-            overall=overall,
-            model_version=round_.model_version,
-            payload=payload,
-        )
-
-
 @dataclass(frozen=True)
 class MemberTeam:
     """One team a member has taken part in: their place in its latest round and their last result there."""
@@ -129,14 +98,8 @@ class MemberTeam:
     team_id: int = field(default=0, compare=False)  # storage's own id, for reading more about the team
 
 
-def member_overview(db: Database, *, platform: str, workspace: str, user: str) -> list[MemberTeam]:
-    """Every team of this member in the workspace (latest round each), most recently active first."""
-    with db.reading() as session:
-        return member_teams(session, platform=platform, workspace=workspace, user=user)
-
-
 def member_teams(session: Session, *, platform: str, workspace: str, user: str) -> list[MemberTeam]:
-    """``member_overview`` inside a unit of work the caller owns."""
+    """Every team of this member in the workspace (latest round each), most recently active first."""
     answered = (
         select(func.count(distinct(Answer.question_id)))
         .where(Answer.response_id == Response.id, Answer.attempt == Response.attempt)
@@ -151,11 +114,10 @@ def member_teams(session: Session, *, platform: str, workspace: str, user: str) 
     ]
 
 
-def last_team(db: Database, *, platform: str, workspace: str, user: str) -> str | None:
+def last_team(session: Session, *, platform: str, workspace: str, user: str) -> str | None:
     """The team (external id) this member worked on last: where a private chat's typed replies belong. Every
     typed reply asks, so it reads the one id, not the overview."""
-    with db.reading() as session:
-        return session.scalar(_member_teams(platform, workspace, user).with_only_columns(Team.external_id).limit(1))
+    return session.scalar(_member_teams(platform, workspace, user).with_only_columns(Team.external_id).limit(1))
 
 
 def _member_teams(platform: str, workspace: str, user: str) -> Select[Team]:

@@ -10,19 +10,18 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
+from bot.app.audit import export, forget
 from dialogs.messages import Command, Input
 from dialogs.ports import Participant
 from dialogs.turn import run_turn
 from scoring.catalog import ModelCatalog
 from scoring.model import default_model
 from scoring.score import score
-from storage.audit import export, forget
 from storage.conversations import SqlConversationStore
 from storage.database import Database
 from storage.models import Answer, Erasure, Member, Response, Result
-from storage.reports import save_team_result, team_snapshot
 from tests.personas import ASKED, PERSONAS
-from tests.storage.helpers import count
+from tests.storage.helpers import count, save_team_result, snapshot_of
 from tests.test_cli import run
 
 MODEL = default_model()
@@ -100,7 +99,7 @@ def test_the_export_narrows_to_a_team_by_id_or_name_and_to_a_date(db: Database) 
 def test_forgetting_a_person_removes_their_answers_and_nothing_else(db: Database) -> None:
     assess(db, "U1", "faq_level_2")
     assess(db, "U2", "faq_level_3")
-    snapshot = team_snapshot(db, platform="slack", workspace="T1", team="C1")
+    snapshot = snapshot_of(db, platform="slack", workspace="T1", team="C1")
     assert snapshot is not None
     team_result = score(MODEL, snapshot.answer_sets)
     save_team_result(

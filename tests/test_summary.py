@@ -13,6 +13,7 @@ from PIL import Image
 from rich.console import Console
 from sqlalchemy import update
 
+from bot.app.audit import forget
 from bot.app.checkins import mark_plan_item
 from bot.app.replies import Style
 from bot.app.summary import TeamSummary, chart_description, lead, read_summary, sections
@@ -27,14 +28,13 @@ from dialogs.turn import run_turn
 from scoring.catalog import ModelCatalog
 from scoring.model import DEFAULT_MODEL_FILE, default_model, parse_model
 from scoring.score import score, score_answers
-from storage.audit import forget
 from storage.conversations import SqlConversationStore
 from storage.database import Database
 from storage.model_versions import model_catalog, stored_text
 from storage.models import Round, utcnow
 from storage.queries import find_team
-from storage.reports import save_team_result
 from tests.personas import PERSONAS
+from tests.storage.helpers import save_team_result
 from tests.teams import build
 
 MODEL = default_model()

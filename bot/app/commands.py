@@ -20,6 +20,7 @@ from bot.app.checkins import (
     schedule_text,
     wants_change,
 )
+from bot.app.clock import now as utcnow
 from bot.app.org import org_text, org_view
 from bot.app.replies import (
     Style,
@@ -32,7 +33,6 @@ from bot.app.replies import (
 from bot.app.runtime import Runtime
 from bot.app.summary import TeamSummary, read_summary
 from dialogs.ports import Participant
-from storage.models import utcnow
 
 IsAdmin = Callable[[], Awaitable[bool]]  # asked only when a command needs to know
 

@@ -24,6 +24,13 @@ class TeamResult:
     result: Result
 
 
+def round_result(models: ModelVersions, model_version: str, answer_sets: list[dict[str, str]]) -> Result:
+    """A round's team result: its finished members' answers scored on the version the round was opened on (the
+    current model standing in when that version cannot be had). Status, the summary and a round's close all
+    score a round through here."""
+    return score(models.get(model_version), answer_sets)
+
+
 def current_results(session: Session, models: ModelVersions, team_ids: Collection[int]) -> dict[int, TeamResult]:
     """Each team's current result, by team id (teams nobody has finished a round of are left out); two queries."""
     found = latest_answer_sets_for(session, team_ids) if team_ids else {}
@@ -32,7 +39,7 @@ def current_results(session: Session, models: ModelVersions, team_ids: Collectio
             latest.round_number,
             latest.model_version,
             len(latest.answer_sets),
-            score(models.get(latest.model_version), latest.answer_sets),
+            round_result(models, latest.model_version, latest.answer_sets),
         )
         for team_id, latest in found.items()
         if latest.answer_sets

@@ -9,7 +9,7 @@ import logging
 from collections.abc import Callable, Coroutine
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from bot.app.turns import TurnStore, take_turn
 from dialogs.engine import Step
@@ -21,6 +21,7 @@ from storage.database import Database
 
 log = logging.getLogger("maturity_bot.runtime")
 T = TypeVar("T")
+P = ParamSpec("P")
 
 
 @dataclass
@@ -46,12 +47,13 @@ class Runtime:
         self.on_turn(who.platform)
         return step
 
-    async def read(self, query: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
-        """``query(db, ...)`` off the event loop; reads do not queue behind turns (SQLite readers never wait)."""
+    async def read(self, query: Callable[Concatenate[Database, P], T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """The read-only use case ``query(db, ...)`` off the event loop (type-checked against its signature);
+        reads do not queue behind turns (SQLite readers never wait)."""
         return await asyncio.to_thread(query, self.db, *args, **kwargs)
 
-    async def write(self, change: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
-        """``change(db, ...)`` off the event loop, on the storage threads (SQLite's one writer)."""
+    async def write(self, change: Callable[Concatenate[Database, P], T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """The use case ``change(db, ...)`` off the event loop, on the storage threads (SQLite's one writer)."""
         call = functools.partial(change, self.db, *args, **kwargs)
         return await asyncio.get_running_loop().run_in_executor(self.storage_threads, call)
 

@@ -14,11 +14,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from bot.app.results import round_result
 from checkins.cadence import Cadence
 from checkins.rules import Decision, Owed, ScheduleState, TeamFacts, announcement, decide, has_checkins, retime
 from checkins.states import DeliveryStatus, ScheduleKind
 from dialogs.ports import ModelVersions
-from scoring.score import score
 from storage import checkins as store
 from storage.database import Database
 from storage.models import CheckinSettings, Schedule
@@ -114,7 +114,7 @@ def close_round(session: Session, models: ModelVersions, team_id: int, now: date
     anyone finished)."""
     closed = store.close_open_round(session, team_id, now)
     if closed is not None and closed.answer_sets:
-        result = score(models.get(closed.model_version), closed.answer_sets)
+        result = round_result(models, closed.model_version, closed.answer_sets)
         upsert_result(
             session,
             round_id=closed.id,

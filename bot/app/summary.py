@@ -10,12 +10,13 @@ from collections import Counter
 from dataclasses import dataclass
 
 from bot.app.replies import Style
+from bot.app.results import round_result
 from bot.text import NEXT_STEPS_SHOWN
 from checkins.plan import LABELS, SETTLED, plan_for
 from checkins.states import PlanStatus
 from dialogs.ports import ModelVersions, Participant
 from scoring.model import Investment, Pitfall
-from scoring.score import MIN_RESPONDENTS_TO_NAME, Disagreement, NotApplicable, Result, score
+from scoring.score import MIN_RESPONDENTS_TO_NAME, Disagreement, NotApplicable, Result
 from storage.database import Database
 from storage.queries import find_team
 from storage.summaries import PreviousRound, SummaryFacts, summary_facts
@@ -57,6 +58,7 @@ class TeamSummary:
     team_name: str
     round_number: int
     round_open: bool
+    model_version: str  # the rubric version the round was taken on (scored with the current one if not stored)
     previous_round: int | None
     overall: Trend
     level_meaning: str  # one sentence on what the overall level means
@@ -98,7 +100,7 @@ def build_summary(models: ModelVersions, facts: SummaryFacts, *, min_respondents
     if not facts.answer_sets:
         return None
     model = models.get(facts.model_version)
-    result = score(model, facts.answer_sets)
+    result = round_result(models, facts.model_version, facts.answer_sets)
     was_overall, was = _previous_levels(models, facts.previous)
     names = {d.id: d.name for d in result.dimensions}
     entries = plan_for(result, facts.plan)
@@ -112,6 +114,7 @@ def build_summary(models: ModelVersions, facts: SummaryFacts, *, min_respondents
         team_name=facts.team_name,
         round_number=facts.round_number,
         round_open=facts.round_open,
+        model_version=facts.model_version,
         previous_round=facts.previous.number if facts.previous else None,
         overall=Trend(result.overall_name, result.overall, was_overall),
         level_meaning=result.overall_summary,
@@ -157,18 +160,38 @@ def _previous_levels(models: ModelVersions, previous: PreviousRound | None) -> t
             d: int(v["level"]) for d, v in dimensions.items() if isinstance(v, dict) and v.get("level") is not None
         }
         return int(previous.stored.get("overall", 0)), levels
-    result = score(models.get(previous.model_version), previous.answer_sets)
+    result = round_result(models, previous.model_version, previous.answer_sets)
     return result.overall, {d.id: d.level for d in result.dimensions if d.level is not None}
+
+
+@dataclass(frozen=True)
+class NothingFinished:
+    """The team's latest round, which nobody has finished yet."""
+
+    round_number: int
+    in_progress: int
+
+
+def team_report(
+    db: Database, models: ModelVersions, who: Participant, *, min_respondents: int = MIN_RESPONDENTS_TO_NAME
+) -> TeamSummary | NothingFinished | None:
+    """The summary of the asker's team (its latest round anyone finished), or where its latest round stands when
+    nobody has; None for a team the bot does not know. Reads only: asking for a summary changes nothing."""
+    with db.reading() as session:
+        team = find_team(session, who.platform, who.workspace, who.team)
+        facts = summary_facts(session, team.id) if team else None
+    if facts is None:
+        return None
+    built = build_summary(models, facts, min_respondents=min_respondents)
+    return built or NothingFinished(facts.round_number, facts.in_progress)
 
 
 def read_summary(
     db: Database, models: ModelVersions, who: Participant, *, min_respondents: int = MIN_RESPONDENTS_TO_NAME
 ) -> TeamSummary | None:
-    """The summary of the asker's team (its latest round anyone finished). Blocking: run it off the event loop."""
-    with db.reading() as session:
-        team = find_team(session, who.platform, who.workspace, who.team)
-        facts = summary_facts(session, team.id) if team else None
-    return build_summary(models, facts, min_respondents=min_respondents) if facts else None
+    """The summary the chat platforms post: None until somebody has finished."""
+    found = team_report(db, models, who, min_respondents=min_respondents)
+    return found if isinstance(found, TeamSummary) else None
 
 
 # --- the words, the same everywhere -------------------------------------------------------------------------

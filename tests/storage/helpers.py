@@ -10,7 +10,9 @@ from dialogs.ports import Participant
 from dialogs.state import ConversationState, Phase
 from storage.conversations import SqlConversationStore
 from storage.database import Database
-from storage.models import Base
+from storage.models import Base, Round
+from storage.queries import team_of, upsert_result
+from storage.reports import TeamSnapshot, team_snapshot
 
 MODEL = "2025.1"
 
@@ -53,3 +55,28 @@ def take_turn(
 def count(db: Database, model: type[Base], *where: Any) -> int:
     with db.reading() as session:
         return session.scalar(select(func.count()).select_from(model).where(*where)) or 0
+
+
+def snapshot_of(db: Database, *, platform: str, workspace: str, team: str) -> TeamSnapshot | None:
+    """The team's latest round as stored, read in a transaction of its own."""
+    with db.reading() as session:
+        return team_snapshot(session, platform=platform, workspace=workspace, team=team)
+
+
+def save_team_result(
+    db: Database, *, platform: str, workspace: str, team: str, round_number: int, overall: int, payload: dict[str, Any]
+) -> None:
+    """Store a team result for one of the team's rounds, as a round's close does (the summary shows it)."""
+    with db.transaction() as session:
+        teams = team_of(platform, workspace, team).subquery()
+        round_ = session.scalars(
+            select(Round).join(teams, teams.c.id == Round.team_id).where(Round.number == round_number)
+        ).one()
+        upsert_result(
+            session,
+            round_id=round_.id,
+            response_id=None,
+            overall=overall,
+            model_version=round_.model_version,
+            payload=payload,
+        )

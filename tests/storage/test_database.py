@@ -21,8 +21,7 @@ from storage.database import (
     upgrade,
 )
 from storage.models import Round, Team, Workspace
-from storage.reports import team_snapshot
-from tests.storage.helpers import MODEL, person
+from tests.storage.helpers import MODEL, person, snapshot_of
 
 UNREACHABLE = "postgresql://postgres:s3cret@127.0.0.1:1/test"
 
@@ -77,7 +76,7 @@ def test_an_unreachable_sqlite_file_is_one_line(tmp_path: Path) -> None:
     [
         pytest.param(lambda db: upgrade(UNREACHABLE), id="upgrade"),
         pytest.param(lambda db: SqlConversationStore(db).turn(person(), MODEL).__enter__(), id="turn"),
-        pytest.param(lambda db: team_snapshot(db, platform="slack", workspace="T", team="C"), id="team_snapshot"),
+        pytest.param(lambda db: snapshot_of(db, platform="slack", workspace="T", team="C"), id="team_snapshot"),
     ],
 )
 def test_every_entry_point_reports_an_unreachable_database_the_same_way(use: Callable[[Database], object]) -> None:

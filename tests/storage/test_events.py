@@ -7,8 +7,9 @@ from datetime import timedelta
 
 from sqlalchemy import update
 
+from bot.app.conversations import first_sighting
 from storage.database import Database
-from storage.events import KEEP_FOR, first_sighting
+from storage.events import KEEP_FOR
 from storage.models import SeenEvent, utcnow
 from tests.storage.helpers import count
 

@@ -31,11 +31,10 @@ from storage.conversations import SqlConversationStore
 from storage.database import Database, make_engine, open_database
 from storage.model_versions import ModelVersionConflict, model_catalog, register, stored_text, stored_versions
 from storage.models import Answer, ModelVersion, Response, Result, Round, utcnow
-from storage.reports import team_snapshot
 from storage.schema import SCHEMA_REVISION
 from tests.legacy_personas import PERSONAS_2026_12
 from tests.personas import ASKED, PERSONAS
-from tests.storage.helpers import count
+from tests.storage.helpers import count, snapshot_of
 
 ROOT = Path(__file__).resolve().parents[2]
 FROZEN = ROOT / "storage" / "migrations" / "versions" / "0008_model_2026_12.yaml"
@@ -251,7 +250,7 @@ def test_rounds_taken_on_2026_12_keep_its_scoring_after_the_upgrade(upgraded: Da
     frozen = load_model(FROZEN)
     assert old.version == frozen.version == OLD
     for name, answers in OLD_TEAMS.items():
-        snapshot = team_snapshot(upgraded, platform="slack", workspace="T1", team=name)
+        snapshot = snapshot_of(upgraded, platform="slack", workspace="T1", team=name)
         assert snapshot is not None and snapshot.model_version == OLD and snapshot.answer_sets == [answers]
         result = score(models.get(snapshot.model_version), snapshot.answer_sets)
         assert levels_of(result) == levels_2026_12(answers), name  # the 2026.12 rules, restated independently
@@ -450,7 +449,7 @@ def test_a_round_keeps_its_model_version_when_the_file_changes(db: Database) -> 
     assert {(q, level) for q, level, _ in rows} == {(q, MODEL.option(q, o).level) for q, o in answers.items()}  # type: ignore[union-attr]
     assert {version for _, _, version in rows} == {MODEL.version}
     assert [tuple(r) for r in stored] == [(result.overall, MODEL.version)]
-    snapshot = team_snapshot(db, platform="slack", workspace="T1", team="C1")
+    snapshot = snapshot_of(db, platform="slack", workspace="T1", team="C1")
     assert snapshot is not None and snapshot.model_version == MODEL.version
     assert score(after.get(snapshot.model_version), snapshot.answer_sets).to_dict() == result.to_dict()
 

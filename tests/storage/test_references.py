@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 
+from bot.app.conversations import personal_conversation, remember, team_conversation
 from storage.database import Database
 from storage.models import ConversationRef
-from storage.references import Reference, personal_conversation, remember, team_conversation
+from storage.references import Reference
 from tests.storage.helpers import count
 
 CHANNEL = Reference(

@@ -13,14 +13,8 @@ from dialogs.state import ConversationState, Phase
 from storage.conversations import SqlConversationStore
 from storage.database import Database
 from storage.models import Result, Round
-from storage.reports import (
-    MemberTeam,
-    TeamSnapshot,
-    member_overview,
-    save_team_result,
-    team_snapshot,
-)
-from tests.storage.helpers import MODEL, count, person, take_turn
+from storage.reports import MemberTeam, TeamSnapshot, member_teams
+from tests.storage.helpers import MODEL, count, person, save_team_result, snapshot_of, take_turn
 
 
 @pytest.fixture
@@ -29,7 +23,7 @@ def store(db: Database) -> SqlConversationStore:
 
 
 def snapshot(db: Database, team: str = "C1", workspace: str = "T1", platform: str = "slack") -> TeamSnapshot | None:
-    return team_snapshot(db, platform=platform, workspace=workspace, team=team)
+    return snapshot_of(db, platform=platform, workspace=workspace, team=team)
 
 
 def test_an_unknown_team_has_no_snapshot(db: Database) -> None:
@@ -104,8 +98,6 @@ def test_the_team_result_is_one_row_per_round_replaced_when_scored_again(
         team = session.execute(select(Result.overall, Result.payload, Result.response_id).where(Result.scope == "team"))
         assert team.all() == [(2, {"o": 2}, None)]
     assert count(db, Result) == 2  # and the member's own result is untouched
-    with pytest.raises(LookupError):
-        save_team_result(db, platform="slack", workspace="T1", team="C1", round_number=7, overall=0, payload={})
 
 
 def test_reading_does_not_wait_for_an_open_turn(store: SqlConversationStore, db: Database) -> None:
@@ -121,7 +113,7 @@ def test_reading_does_not_wait_for_an_open_turn(store: SqlConversationStore, db:
     with ThreadPoolExecutor(1) as pool:
         turn = pool.submit(long_turn)
         assert inside.wait(10)
-        snapshot = team_snapshot(db, platform=who.platform, workspace=who.workspace, team=who.team)
+        snapshot = snapshot_of(db, platform=who.platform, workspace=who.workspace, team=who.team)
         assert snapshot is not None and snapshot.in_progress == 1
         read.set()
         turn.result()
@@ -134,9 +126,11 @@ def test_member_overview_lists_each_team_with_progress_and_last_result(
     take_turn(store, recsys, {"q1": "a", "q2": "bb"}, phase=Phase.FINISHED, result={"overall": 2})
     take_turn(store, person("U1", team="C2"), {"q1": "a"}, phase=Phase.PAUSED)
     take_turn(store, person("U2", team="C3"), {"q1": "a"})  # someone else
-    overview = member_overview(db, platform="slack", workspace="T1", user="U1")
+    with db.reading() as session:
+        overview = member_teams(session, platform="slack", workspace="T1", user="U1")
+        elsewhere = member_teams(session, platform="slack", workspace="T2", user="U1")
     assert overview == [
         MemberTeam("C2", "C2", 1, Phase.PAUSED, 1, None),
         MemberTeam("C1", "Recsys", 1, Phase.FINISHED, 2, 2),
     ]
-    assert member_overview(db, platform="slack", workspace="T2", user="U1") == []
+    assert elsewhere == []
