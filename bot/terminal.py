@@ -148,10 +148,10 @@ async def team_command(bot: Runtime, who: Participant, line: str, console: Conso
     administers the local workspace."""
     from bot.app.commands import PostSummary, Reply, run_command  # here: the chat starts without it
 
-    async def is_admin() -> bool:
+    async def local_admin() -> bool:
         return True
 
-    outcome = await run_command(bot, who, line, TERMINAL, is_admin=is_admin, forms=False)
+    outcome = await run_command(bot, who, line, TERMINAL, platform_admin=local_admin, forms=False)
     if isinstance(outcome, PostSummary):
         summary = await outcome.read()
         if summary is None:

@@ -63,8 +63,17 @@ def cadence_columns(cadence: Cadence) -> dict[str, Any]:
     }
 
 
+def settings_of(session: Session, team_id: int) -> CheckinSettings | None:
+    return session.get(CheckinSettings, team_id)
+
+
 def has_settings(session: Session, team_id: int) -> bool:
-    return session.get(CheckinSettings, team_id) is not None
+    return settings_of(session, team_id) is not None
+
+
+def owner_of(session: Session, settings: CheckinSettings) -> str | None:
+    """The platform id of the member who owns the team's check-ins."""
+    return session.scalar(select(Member.external_id).where(Member.id == settings.owner_id))
 
 
 def team_platform(session: Session, team_id: int) -> str | None:
@@ -161,12 +170,6 @@ def claim_due(session: Session, now: datetime, limit: int) -> list[tuple[Schedul
     ]
 
 
-def lock_teams(session: Session, team_ids: Collection[int]) -> None:
-    """Hold these teams' rows for the transaction: rounds are opened under the same lock (``open_round``), so the
-    open round and the next number read after it stay true until the tick commits."""
-    session.execute(select(Team.id).where(Team.id.in_(list(team_ids))).order_by(Team.id).with_for_update()).all()
-
-
 def open_rounds(session: Session, team_ids: Collection[int]) -> dict[int, OpenRound]:
     """Each team's open round with who finished it, by team id (teams without one left out); two queries."""
     rounds = {
@@ -191,20 +194,6 @@ def next_round_numbers(session: Session, team_ids: Collection[int]) -> dict[int,
     query = select(Round.team_id, func.max(Round.number)).where(Round.team_id.in_(list(team_ids)))
     found = {team_id: number for team_id, number in session.execute(query.group_by(Round.team_id))}
     return {team_id: (found.get(team_id) or 0) + 1 for team_id in team_ids}
-
-
-def members_by_team(session: Session, team_ids: Collection[int]) -> dict[int, tuple[str, ...]]:
-    """Everyone who has taken part in each team, in any round (platform ids, sorted)."""
-    found: dict[int, set[str]] = {team_id: set() for team_id in team_ids}
-    for team_id, member in session.execute(
-        select(Round.team_id, Member.external_id)
-        .join(Response, Response.round_id == Round.id)
-        .join(Member, Member.id == Response.member_id)
-        .where(Round.team_id.in_(list(team_ids)))
-        .distinct()
-    ):
-        found[team_id].add(member)
-    return {team_id: tuple(sorted(members)) for team_id, members in found.items()}
 
 
 def round_moments(session: Session, team_ids: Collection[int]) -> dict[int, frozenset[datetime]]:

@@ -160,6 +160,11 @@ class Database:
         self.engine.dispose()
 
 
+def ping(session: Session) -> None:
+    """A round trip to the database."""
+    session.execute(text("SELECT 1"))
+
+
 def current_revision(conn: Connection) -> str | None:
     """The schema revision recorded by Alembic, or None for a database it never touched."""
     if not inspect(conn).has_table("alembic_version"):

@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from checkins.states import DeliveryStatus, PlanStatus, RoundStatus, ScheduleKind
+from checkins.states import DeliveryKind, DeliveryStatus, PlanStatus, RoundStatus, ScheduleKind
 from dialogs.state import Phase
 from storage.slack_tables import define_slack_tables
 
@@ -316,6 +316,7 @@ class Delivery(Base):
     __tablename__ = "deliveries"
     __table_args__ = (
         UniqueConstraint("schedule_id", "fire_at", "recipient"),
+        _one_of("kind", DeliveryKind),
         _one_of("status", DeliveryStatus),
         Index("ix_deliveries_status_not_before", "status", "not_before"),
     )
@@ -324,7 +325,7 @@ class Delivery(Base):
     schedule_id: Mapped[int] = mapped_column(ForeignKey("schedules.id", ondelete="CASCADE"))
     fire_at: Mapped[datetime] = mapped_column(UtcDateTime)
     recipient: Mapped[str] = mapped_column(ID, default="")  # a member's platform id, or '' for the team
-    kind: Mapped[str] = mapped_column(String(16))  # nudge, invite, reminder, summary, announce
+    kind: Mapped[str] = mapped_column(String(16))  # checkins.states.DeliveryKind
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16), default=DeliveryStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -28,14 +28,10 @@ def statuses_for(session: Session, team_ids: Collection[int]) -> dict[int, dict[
     return found
 
 
-def latest_answer_sets(session: Session, team_id: int) -> RoundAnswers | None:
-    """The finished answers of the team's latest round that has any (a round just opened has none yet)."""
-    return latest_answer_sets_for(session, [team_id]).get(team_id)
-
-
 def latest_answer_sets_for(session: Session, team_ids: Collection[int]) -> dict[int, RoundAnswers]:
-    """``latest_answer_sets`` of many teams in two queries: each team's latest round with a finished response,
-    then the answers that count in those rounds. Teams without one are left out."""
+    """The finished answers of each team's latest round that has any (a round just opened has none yet), in two
+    queries: each team's latest round with a finished response, then the answers that count in those rounds.
+    Teams without one are left out."""
     rounds = latest_finished_rounds(session, team_ids)
     team_of_round = {round_.id: team_id for team_id, round_ in rounds.items()}
     if not team_of_round:

@@ -68,16 +68,18 @@ def team_of(platform: str, workspace: str, team: str) -> Select[Team]:
     )
 
 
-def members_of(session: Session, team_id: int) -> list[str]:
-    """Everyone who has taken part in the team, in any round (platform ids, sorted)."""
-    query = (
-        select(Member.external_id)
-        .join(Response, Response.member_id == Member.id)
-        .join(Round, Round.id == Response.round_id)
-        .where(Round.team_id == team_id)
+def members_by_team(session: Session, team_ids: Collection[int]) -> dict[int, tuple[str, ...]]:
+    """Everyone who has taken part in each team, in any round (platform ids, sorted)."""
+    found: dict[int, set[str]] = {team_id: set() for team_id in team_ids}
+    for team_id, member in session.execute(
+        select(Round.team_id, Member.external_id)
+        .join(Response, Response.round_id == Round.id)
+        .join(Member, Member.id == Response.member_id)
+        .where(Round.team_id.in_(list(team_ids)))
         .distinct()
-    )
-    return sorted(session.scalars(query))
+    ):
+        found[team_id].add(member)
+    return {team_id: tuple(sorted(members)) for team_id, members in found.items()}
 
 
 def latest_finished_rounds(session: Session, team_ids: Collection[int]) -> dict[int, Round]:
@@ -131,16 +133,31 @@ def find_team(session: Session, platform: str, workspace: str, team: str) -> Tea
     return session.scalars(team_of(platform, workspace, team)).first()
 
 
-def latest_round(team_id: int) -> Select[Round]:
-    return select(Round).where(Round.team_id == team_id).order_by(Round.number.desc()).limit(1)
+def round_numbered(session: Session, team_id: int, number: int) -> Round | None:
+    return session.scalars(select(Round).where(Round.team_id == team_id, Round.number == number)).first()
+
+
+def started_members(session: Session, round_id: int) -> frozenset[str]:
+    """Members (platform ids) who have begun answering the round."""
+    return frozenset(
+        session.scalars(
+            select(Member.external_id)
+            .join(Response, Response.member_id == Member.id)
+            .where(Response.round_id == round_id, Response.position.is_not(None))
+        )
+    )
+
+
+def latest_round_of(session: Session, team_id: int) -> Round | None:
+    return session.scalars(select(Round).where(Round.team_id == team_id).order_by(Round.number.desc()).limit(1)).first()
 
 
 def open_round(session: Session, team_id: int, model_version: str, *, opened_at: datetime | None = None) -> Round:
     """The team's open round, opened (as the next number, on this model version) when there is none.
 
     A round stays open whatever model version later turns run on: each answer records its own version, and
-    replicas in a rolling deploy never fight over the round. Closing rounds is the scheduler's job, and it opens
-    the next at its slot (``opened_at``; default now).
+    replicas in a rolling deploy never fight over the round. Rounds are closed by the check-in tick (which opens
+    the next at its slot, ``opened_at``; default now) or by ``maturity-bot new-round``.
     """
     query = select(Round).where(Round.team_id == team_id, Round.status == RoundStatus.OPEN)
     current = session.scalars(query).first()

@@ -1,7 +1,5 @@
-"""Read models for the CLI and the chat adapters: a team's latest round and its stored results.
-
-Each function is a handful of queries whatever the team size (answers of all responses come in one query).
-"""
+"""Reads the application's use cases make in their own session: a round's finished answers, and the teams a
+member takes part in. Each is a handful of queries whatever the team size."""
 
 from __future__ import annotations
 
@@ -12,43 +10,7 @@ from sqlalchemy.orm import Session, aliased
 
 from dialogs.state import Phase
 from storage.models import Answer, Member, Response, Result, Round, Team, Workspace
-from storage.queries import find_team, finished_answer_rows, latest_round
-
-
-@dataclass(frozen=True)
-class TeamSnapshot:
-    """A team's latest round: the answers of everyone who finished, and how many are still answering."""
-
-    team: str  # display name, or the external id when no name is known
-    round_number: int
-    model_version: str
-    status: str  # "open" or "closed"
-    responses: list[tuple[str, dict[str, str]]]  # (member name, {question id: option id}), in order of finishing
-    in_progress: int
-
-    @property
-    def answer_sets(self) -> list[dict[str, str]]:
-        """The finished members' answers, ready for scoring."""
-        return [answers for _, answers in self.responses]
-
-
-def team_snapshot(session: Session, *, platform: str, workspace: str, team: str) -> TeamSnapshot | None:
-    """None when the team is unknown (nobody in it has started)."""
-    found = find_team(session, platform, workspace, team)
-    if found is None:
-        return None
-    round_ = session.scalars(latest_round(found.id)).first()
-    if round_ is None:
-        return None
-    done = finished_answers(session, round_.id)
-    return TeamSnapshot(
-        team=found.name or found.external_id,
-        round_number=round_.number,
-        model_version=round_.model_version,
-        status=round_.status,
-        responses=[(name, done.answers[response_id]) for response_id, name in done.members.items()],
-        in_progress=done.started - len(done.members),
-    )
+from storage.queries import finished_answer_rows
 
 
 @dataclass(frozen=True)

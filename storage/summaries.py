@@ -13,7 +13,7 @@ from checkins.plan import Stored
 from checkins.states import RoundStatus
 from storage.models import SCOPE_TEAM, Response, Result, Round, Team
 from storage.plan import statuses
-from storage.queries import latest_finished_rounds, latest_round, members_of
+from storage.queries import latest_finished_rounds, latest_round_of, members_by_team
 from storage.reports import finished_answers
 
 
@@ -51,9 +51,7 @@ def summary_facts(session: Session, team_id: int, round_number: int | None = Non
     if round_number is not None:
         round_ = session.scalars(select(Round).where(Round.team_id == team_id, Round.number == round_number)).first()
     else:  # the latest round anyone finished; if nobody has, the latest, to say who is answering
-        round_ = (
-            latest_finished_rounds(session, [team_id]).get(team_id) or session.scalars(latest_round(team_id)).first()
-        )
+        round_ = latest_finished_rounds(session, [team_id]).get(team_id) or latest_round_of(session, team_id)
     if team is None or round_ is None:
         return None
     done = finished_answers(session, round_.id)
@@ -67,7 +65,7 @@ def summary_facts(session: Session, team_id: int, round_number: int | None = Non
         notes=done.notes,
         links=done.links,
         in_progress=done.started - len(done.members),
-        members=len(members_of(session, team_id)),
+        members=len(members_by_team(session, [team_id])[team_id]),
         previous=_previous_round(session, team_id, round_.number),
         plan=statuses(session, team_id),
     )

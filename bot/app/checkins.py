@@ -7,7 +7,6 @@ import dataclasses
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.app.replies import Style
@@ -18,9 +17,9 @@ from checkins.plan import LABELS, next_nudge_item, plan_for, ready_to_reassess, 
 from checkins.states import PlanStatus
 from dialogs.ports import ModelVersions, Participant
 from scoring.model import Investment
-from storage.checkins import cadence_columns, cadence_of
+from storage.checkins import cadence_columns, cadence_of, owner_of, settings_of
 from storage.database import Database
-from storage.models import CheckinSettings, Member
+from storage.models import CheckinSettings
 from storage.plan import record_status, statuses
 from storage.queries import find_team, latest_finished_rounds
 
@@ -215,11 +214,10 @@ NO_CHECKINS = "This team has no check-ins yet: they start when somebody first fi
 def _settings(session: Session, asker: Asker) -> tuple[CheckinSettings, bool] | None:
     who = asker.who
     team = find_team(session, who.platform, who.workspace, who.team)
-    settings = session.get(CheckinSettings, team.id) if team else None
+    settings = settings_of(session, team.id) if team else None
     if settings is None:
         return None
-    owner = session.scalar(select(Member.external_id).where(Member.id == settings.owner_id))
-    return settings, asker.admin or owner == who.user
+    return settings, asker.admin or owner_of(session, settings) == who.user
 
 
 def _changed(paused: bool, cadence: Cadence, args: list[str]) -> tuple[bool, Cadence]:

@@ -34,7 +34,13 @@ from bot.app.runtime import Runtime
 from bot.app.summary import TeamSummary, read_summary
 from dialogs.ports import Participant
 
-IsAdmin = Callable[[], Awaitable[bool]]  # asked only when a command needs to know
+IsAdmin = Callable[[], Awaitable[bool]]  # the platform's own answer, asked only when a command needs to know
+
+
+async def may_administer(bot: Runtime, who: Participant, platform_admin: IsAdmin | None) -> bool:
+    """The admin policy: a user listed in MATURITY_BOT_ADMINS, or one the platform says administers the workspace
+    (Slack's users.info; Teams tells a bot nothing about tenant admins; the terminal's user is the local admin)."""
+    return who.user in bot.admins or (platform_admin is not None and await platform_admin())
 
 
 @dataclass(frozen=True)
@@ -73,10 +79,20 @@ def command_word(text: str) -> str:
 
 
 async def run_command(
-    bot: Runtime, who: Participant, text: str, style: Style, *, is_admin: IsAdmin, forms: bool = True
+    bot: Runtime,
+    who: Participant,
+    text: str,
+    style: Style,
+    *,
+    platform_admin: IsAdmin | None,
+    forms: bool = True,
 ) -> Outcome:
     """What ``text`` asks for in ``who``'s team. ``forms``: whether this platform and request can open a form."""
     sub, args = command_word(text), text.strip().split()[1:]
+
+    async def is_admin() -> bool:
+        return await may_administer(bot, who, platform_admin)
+
     if sub == "start":
         return Start()
     if sub == "status":

@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.app.replies import Style
@@ -18,10 +17,11 @@ from checkins.plan import Stored, next_nudge_item, plan_for, ready_to_reassess
 from checkins.states import DeliveryKind, PlanStatus
 from dialogs.ports import ModelVersions
 from scoring.score import MIN_RESPONDENTS_TO_NAME
-from storage.checkins import DeliveryJob, cadence_of
+from storage.checkins import DeliveryJob, cadence_of, settings_of
 from storage.database import Database
-from storage.models import CheckinSettings, Member, Response, Round
+from storage.models import CheckinSettings
 from storage.plan import statuses_for
+from storage.queries import round_numbered, started_members
 from storage.summaries import summary_facts
 
 PLAN_ACTIONS = (
@@ -114,7 +114,7 @@ def _notice(batch: _Batch, job: DeliveryJob) -> Notice | None:
             actions=tuple(Action(label, "plan", status) for status, label in PLAN_ACTIONS),
             investment=i.id,
         )
-    settings = session.get(CheckinSettings, job.team_id)
+    settings = settings_of(session, job.team_id)
     if job.kind is DeliveryKind.ANNOUNCE:
         cadence = describe(cadence_of(settings)) if settings else "none"
         return Notice(
@@ -168,16 +168,10 @@ class _RoundFacts:
 def _round_facts(
     session: Session, team_id: int, number: object, settings: CheckinSettings | None
 ) -> _RoundFacts | None:
-    round_ = session.scalars(select(Round).where(Round.team_id == team_id, Round.number == number)).first()
+    round_ = round_numbered(session, team_id, number) if isinstance(number, int) else None
     if round_ is None:
         return None
     cadence = cadence_of(settings) if settings else None
     closes = local_time(cadence, round_steps(cadence, round_.opened_at)[-1][1]) if cadence else None
-    started = session.scalars(
-        select(Member.external_id)
-        .join(Response, Response.member_id == Member.id)
-        .where(Response.round_id == round_.id, Response.position.is_not(None))
-    )
-    return _RoundFacts(
-        round_.number, f" It is open until {closes:%A %d %B, %H:%M}." if closes else "", frozenset(started)
-    )
+    until = f" It is open until {closes:%A %d %B, %H:%M}." if closes else ""
+    return _RoundFacts(round_.number, until, started_members(session, round_.id))

@@ -15,7 +15,7 @@ from dialogs.ports import ModelVersions, Participant
 from dialogs.state import Phase
 from scoring.score import Result
 from storage.database import Database
-from storage.queries import find_team, latest_round
+from storage.queries import find_team, latest_round_of
 from storage.reports import finished_answers, member_teams
 
 # The commands, with what each does: the help texts, the typo suggestions and the Teams command menu.
@@ -92,7 +92,7 @@ def team_status(db: Database, models: ModelVersions, who: Participant) -> TeamSt
     and the summary read the same one), the counts are the latest round's."""
     with db.reading() as session:
         team = find_team(session, who.platform, who.workspace, who.team)
-        round_ = session.scalars(latest_round(team.id)).first() if team else None
+        round_ = latest_round_of(session, team.id) if team else None
         done = finished_answers(session, round_.id) if round_ else None
         current = current_result(session, models, team.id) if team else None
         mine = member_teams(session, platform=who.platform, workspace=who.workspace, user=who.user)

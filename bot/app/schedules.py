@@ -22,7 +22,7 @@ from dialogs.ports import ModelVersions
 from storage import checkins as store
 from storage.database import Database
 from storage.models import CheckinSettings, Schedule
-from storage.queries import find_team, latest_finished_rounds, open_round, upsert_result
+from storage.queries import find_team, latest_finished_rounds, members_by_team, open_round, upsert_result
 
 
 @dataclass
@@ -66,10 +66,8 @@ def _facts(session: Session, due: Sequence[tuple[Schedule, CheckinSettings]], no
     moments = store.round_moments(session, nudged) if nudged else {}
     summaries = store.summaries_owed(session, {t: cadences[t] for t in periodic}, now) if periodic else {}
     latest = latest_finished_rounds(session, periodic) if periodic else {}
-    if rounds:
-        store.lock_teams(session, rounds)
     opened = store.open_rounds(session, rounds) if rounds else {}
-    members = store.members_by_team(session, rounds) if rounds else {}
+    members = members_by_team(session, rounds) if rounds else {}
     numbers = store.next_round_numbers(session, rounds) if rounds else {}
     return {
         team_id: TeamFacts(

@@ -21,7 +21,7 @@ from bot.app.checkins import (
     mark_plan_item,
 )
 from bot.app.clock import now
-from bot.app.commands import PostSummary, ScheduleForm, Start, run_command
+from bot.app.commands import PostSummary, ScheduleForm, Start, may_administer, run_command
 from bot.app.conversations import PERSONAL, first_sighting, forget_sighting, last_team, remember
 from bot.app.replies import (
     nobody_finished_text,
@@ -105,11 +105,7 @@ class TeamsBot(TeamsActivityHandler):
     async def _command(self, turn_context: TurnContext, who: Participant, text: str, where: Where) -> None:
         """Every command goes through the one router; this only turns its outcome into activities. Teams tells a
         bot nothing about tenant admins, so MATURITY_BOT_ADMINS decides."""
-
-        async def is_admin() -> bool:
-            return who.user in self.bot.admins
-
-        outcome = await run_command(self.bot, who, text, TEAMS, is_admin=is_admin)
+        outcome = await run_command(self.bot, who, text, TEAMS, platform_admin=None)
         if isinstance(outcome, Start):
             await self._start(turn_context, where)
         elif isinstance(outcome, PostSummary):
@@ -151,7 +147,8 @@ class TeamsBot(TeamsActivityHandler):
             return
         if settings is not None:
             team, form = settings
-            asker = Asker(where.participant(team), admin=where.user in self.bot.admins)
+            who = where.participant(team)
+            asker = Asker(who, admin=await may_administer(self.bot, who, None))
             reply = await self.bot.write(change_schedule, asker, form.apply, TEAMS, now())
             await turn_context.send_activity(reply)
             return

@@ -1,18 +1,20 @@
-"""Small builders shared by the storage tests."""
+"""Small builders and readers shared by the storage tests."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from dialogs.ports import Participant
 from dialogs.state import ConversationState, Phase
 from storage.conversations import SqlConversationStore
 from storage.database import Database
 from storage.models import Base, Round
-from storage.queries import team_of, upsert_result
-from storage.reports import TeamSnapshot, team_snapshot
+from storage.queries import find_team, latest_round_of, team_of, upsert_result
+from storage.reports import finished_answers
 
 MODEL = "2025.1"
 
@@ -55,6 +57,42 @@ def take_turn(
 def count(db: Database, model: type[Base], *where: Any) -> int:
     with db.reading() as session:
         return session.scalar(select(func.count()).select_from(model).where(*where)) or 0
+
+
+@dataclass(frozen=True)
+class TeamSnapshot:
+    """A team's latest round: the answers of everyone who finished, and how many are still answering."""
+
+    team: str  # display name, or the external id when no name is known
+    round_number: int
+    model_version: str
+    status: str  # "open" or "closed"
+    responses: list[tuple[str, dict[str, str]]]  # (member name, {question id: option id}), in order of finishing
+    in_progress: int
+
+    @property
+    def answer_sets(self) -> list[dict[str, str]]:
+        """The finished members' answers, ready for scoring."""
+        return [answers for _, answers in self.responses]
+
+
+def team_snapshot(session: Session, *, platform: str, workspace: str, team: str) -> TeamSnapshot | None:
+    """None when the team is unknown (nobody in it has started)."""
+    found = find_team(session, platform, workspace, team)
+    if found is None:
+        return None
+    round_ = latest_round_of(session, found.id)
+    if round_ is None:
+        return None
+    done = finished_answers(session, round_.id)
+    return TeamSnapshot(
+        team=found.name or found.external_id,
+        round_number=round_.number,
+        model_version=round_.model_version,
+        status=round_.status,
+        responses=[(name, done.answers[response_id]) for response_id, name in done.members.items()],
+        in_progress=done.started - len(done.members),
+    )
 
 
 def snapshot_of(db: Database, *, platform: str, workspace: str, team: str) -> TeamSnapshot | None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from enum import StrEnum
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 
+from checkins.states import DeliveryKind, DeliveryStatus, PlanStatus, RoundStatus, ScheduleKind
+from dialogs.state import Phase
 from storage import migrate
 from storage.database import Database, SchemaOutOfDate, make_engine, open_database, upgrade
 from storage.models import Base
@@ -55,6 +59,26 @@ def test_the_migrated_schema_matches_the_models(db: Database) -> None:
     with db.engine.connect() as conn:
         differences = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
     assert differences == []
+
+
+ENUMERATED = [
+    ("rounds", "status", RoundStatus),
+    ("responses", "status", Phase),
+    ("schedules", "kind", ScheduleKind),
+    ("deliveries", "kind", DeliveryKind),
+    ("deliveries", "status", DeliveryStatus),
+    ("plan_items", "status", PlanStatus),
+]
+
+
+@pytest.mark.parametrize(("table", "column", "values"), ENUMERATED, ids=[f"{t}.{c}" for t, c, _ in ENUMERATED])
+def test_each_status_column_accepts_exactly_its_enumeration(
+    db: Database, table: str, column: str, values: type[StrEnum]
+) -> None:
+    """The migrations' check constraints (which compare_metadata does not compare) hold the enumerations' values:
+    a value added in code without a migration fails here."""
+    [check] = [c for c in inspect(db.engine).get_check_constraints(table) if c["name"] == f"ck_{table}_{column}"]
+    assert sorted(re.findall(r"'([a-z_]+)'", check["sqltext"])) == sorted(values)
 
 
 def test_downgrade_to_base_removes_everything(database_url: str) -> None:

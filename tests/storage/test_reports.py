@@ -13,8 +13,8 @@ from dialogs.state import ConversationState, Phase
 from storage.conversations import SqlConversationStore
 from storage.database import Database
 from storage.models import Result, Round
-from storage.reports import MemberTeam, TeamSnapshot, member_teams
-from tests.storage.helpers import MODEL, count, person, save_team_result, snapshot_of, take_turn
+from storage.reports import MemberTeam, member_teams
+from tests.storage.helpers import MODEL, TeamSnapshot, count, person, save_team_result, snapshot_of, take_turn
 
 
 @pytest.fixture

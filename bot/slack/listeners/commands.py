@@ -10,7 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app.checkins import Asker, change_schedule
 from bot.app.clock import now
-from bot.app.commands import PostSummary, ScheduleForm, Start, run_command
+from bot.app.commands import PostSummary, ScheduleForm, Start, may_administer, run_command
 from bot.app.replies import nobody_finished_text
 from bot.app.runtime import Runtime
 from bot.slack import PLATFORM
@@ -43,7 +43,7 @@ def register(app: AsyncApp, bot: Runtime) -> None:
             who,
             command.get("text") or "",
             SLACK,
-            is_admin=lambda: is_admin(client, bot, who.user),
+            platform_admin=lambda: workspace_admin(client, who.user),
             forms=bool(trigger_id),
         )
         if isinstance(outcome, Start):
@@ -59,10 +59,8 @@ def register(app: AsyncApp, bot: Runtime) -> None:
             await ack(response_type="ephemeral", text=outcome.text)
 
 
-async def is_admin(client: AsyncWebClient, bot: Runtime, user: str) -> bool:
-    """A workspace admin or owner (users.info), or a user listed in MATURITY_BOT_ADMINS."""
-    if user in bot.admins:
-        return True
+async def workspace_admin(client: AsyncWebClient, user: str) -> bool:
+    """A workspace admin or owner, as users.info tells."""
     try:
         info = (await client.users_info(user=user))["user"]
     except SlackApiError:
@@ -98,7 +96,7 @@ def register_views(app: AsyncApp, bot: Runtime) -> None:
         except (KeyError, TypeError, ValueError):
             await ack(response_action="errors", errors={"timezone": "This form could not be read; open it again."})
             return
-        asker = Asker(who, await is_admin(client, bot, user))
+        asker = Asker(who, await may_administer(bot, who, lambda: workspace_admin(client, user)))
         reply = await bot.write(change_schedule, asker, form.apply, SLACK, now())
         if not reply.startswith("Done"):
             await ack(response_action="errors", errors={_field_of(reply): reply})
