@@ -60,7 +60,8 @@ class TeamFacts:
     open_round: OpenRound | None = None
     next_round_number: int = 1
     round_moments: frozenset[datetime] = frozenset()  # when its rounds next open or close
-    summaries_owed: frozenset[datetime] = frozenset()  # when a round's close posts (or posted) a summary
+    summaries_owed: frozenset[datetime] = frozenset()  # summaries posted lately, or owed by a re-assessment's close
+    followed_round_opened: datetime | None = None  # the round the round schedule follows, if anyone finished it
     latest_finished_round: int | None = None  # the latest round anyone finished: what a periodic summary shows
 
 
@@ -168,9 +169,10 @@ def _summary(schedule: ScheduleState, facts: TeamFacts, now: datetime, grace: ti
     assert fire is not None
     moved = dataclasses.replace(schedule, next_fire_at=next_summary(cadence, now, fire))  # N weeks on from the fire
     day = local_time(cadence, fire).date()
-    if facts.latest_finished_round is None or any(
-        local_time(cadence, owed).date() == day for owed in facts.summaries_owed
-    ):
+    owed = set(facts.summaries_owed)
+    if facts.followed_round_opened is not None:  # its close posts a summary
+        owed.add(round_steps(cadence, facts.followed_round_opened)[-1][1])
+    if facts.latest_finished_round is None or any(local_time(cadence, at).date() == day for at in owed):
         return Decision(moved)
     payload = {"round": facts.latest_finished_round, "periodic": True}
     return Decision(moved, _owe(due, DeliveryKind.SUMMARY, (TEAM,), payload))

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from checkins.cadence import Cadence, round_steps
+from checkins.cadence import Cadence
 from checkins.rules import OpenRound, Owed, ScheduleState
 from checkins.states import DeliveryKind, DeliveryStatus, RoundStatus, ScheduleKind
 from storage.models import (
@@ -211,12 +211,18 @@ def round_moments(session: Session, team_ids: Collection[int]) -> dict[int, froz
     return {team_id: frozenset(at) for team_id, at in moments.items()}
 
 
-def summaries_owed(session: Session, cadences: dict[int, Cadence], now: datetime) -> dict[int, frozenset[datetime]]:
-    """When these teams' channels get a summary from a round's close: the summaries written already (by an
-    earlier tick or another process), the close of the round the round schedule follows, and a re-assessment
-    that will close an open round. Only rounds somebody finished count: a close nobody finished posts no
-    summary, so the periodic one must not give way to it."""
-    team_ids = list(cadences)
+@dataclass(frozen=True)
+class SummaryMoments:
+    """What decides whether a periodic summary gives way, by team id."""
+
+    posted: dict[int, frozenset[datetime]]  # summaries written since, and re-assessments due to close a round
+    followed: dict[int, datetime]  # the opening of the open round the round schedule follows (its close posts one)
+
+
+def summary_moments(session: Session, team_ids: Collection[int], since: datetime) -> SummaryMoments:
+    """The summaries these teams' channels got since ``since`` (by an earlier tick or another process) or will get
+    from a round's close. Only rounds somebody finished count: a close nobody finished posts no summary."""
+    team_ids = list(team_ids)
     finished = select(Response.id).where(Response.round_id == Round.id, Response.finished_at.is_not(None)).exists()
     owed: dict[int, set[datetime]] = {}
     written = session.execute(
@@ -226,7 +232,7 @@ def summaries_owed(session: Session, cadences: dict[int, Cadence], now: datetime
             Schedule.team_id.in_(team_ids),
             Delivery.kind == DeliveryKind.SUMMARY,
             Delivery.status != DeliveryStatus.SKIPPED,
-            Delivery.fire_at >= now - timedelta(days=2),
+            Delivery.fire_at >= since,
         )
     )
     tracked = session.execute(
@@ -251,9 +257,7 @@ def summaries_owed(session: Session, cadences: dict[int, Cadence], now: datetime
     )
     for team_id, at in [*written, *closing]:
         owed.setdefault(team_id, set()).add(at)
-    for team_id, opened_at in tracked:
-        owed.setdefault(team_id, set()).add(round_steps(cadences[team_id], opened_at)[-1][1])
-    return {team_id: frozenset(at) for team_id, at in owed.items()}
+    return SummaryMoments({team_id: frozenset(at) for team_id, at in owed.items()}, {team_id: opened_at for team_id, opened_at in tracked})
 
 
 @dataclass(frozen=True)

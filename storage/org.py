@@ -9,10 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from checkins.cadence import Cadence
 from storage.models import CheckinSettings, Response, Round, Team, Workspace
-
-DEFAULT_WEEKS = Cadence().reassess_weeks  # a team without check-ins is expected to re-assess as often as the default
 
 
 @dataclass(frozen=True)
@@ -21,7 +18,7 @@ class TeamFacts:
     team: str  # external id
     name: str | None
     last_finished: datetime | None
-    reassess_weeks: int  # 0: the team asked for no re-assessments
+    reassess_weeks: int | None  # 0: the team asked for no re-assessments; None: it has no check-ins
 
 
 def workspace_teams(session: Session, *, platform: str, workspace: str) -> list[TeamFacts]:
@@ -48,7 +45,7 @@ def workspace_teams(session: Session, *, platform: str, workspace: str) -> list[
             team=row.external_id,
             name=row.name,
             last_finished=finished.get(row.id),
-            reassess_weeks=DEFAULT_WEEKS if row.reassess_weeks is None else row.reassess_weeks,
+            reassess_weeks=row.reassess_weeks,
         )
         for row in teams
     ]

@@ -197,6 +197,13 @@ CASES: list[tuple[str, ScheduleState, TeamFacts, datetime, Decision]] = [
         TUE,
         Decision(ScheduleState(SUMMARY, NEXT_TUE)),
     ),
+    (
+        "a periodic summary gives way to the close of the round being followed, when anyone finished it",
+        ScheduleState(SUMMARY, NEXT_TUE),
+        facts(WEEKLY_SUMMARY, latest_finished_round=3, followed_round_opened=TUE),
+        NEXT_TUE,
+        Decision(ScheduleState(SUMMARY, NEXT_TUE + timedelta(weeks=1))),
+    ),
 ]
 
 

@@ -10,10 +10,13 @@ from datetime import datetime, timedelta
 
 from bot.app.replies import Style
 from bot.app.results import current_results
+from checkins.cadence import Cadence
 from dialogs.ports import ModelVersions
 from scoring.model import MAX_LEVEL
 from storage.database import Database
 from storage.org import workspace_teams
+
+DEFAULT_WEEKS = Cadence().reassess_weeks  # a team without check-ins is expected to re-assess as often as the default
 
 
 @dataclass
@@ -45,7 +48,8 @@ def org_view(db: Database, models: ModelVersions, *, platform: str, workspace: s
                 counts = view.dimensions.setdefault(dimension.name, [0] * (MAX_LEVEL + 2))
                 counts[MAX_LEVEL + 1 if dimension.level is None else dimension.level] += 1
             view.blockers.update(result.dimension(b).name for b in result.blockers)
-        last, weeks = facts.last_finished, facts.reassess_weeks
+        last = facts.last_finished
+        weeks = DEFAULT_WEEKS if facts.reassess_weeks is None else facts.reassess_weeks
         if last is not None and weeks and last + timedelta(weeks=weeks) < now:
             view.overdue.append((facts.team, facts.name, (now - last).days // 7))
     return view

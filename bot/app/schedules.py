@@ -24,6 +24,8 @@ from storage.database import Database
 from storage.models import CheckinSettings, Schedule
 from storage.queries import find_team, latest_finished_rounds, members_by_team, open_round, upsert_result
 
+SUMMARY_LOOKBACK = timedelta(days=2)  # a summary posted this recently may share the local day of a periodic one
+
 
 @dataclass
 class FireReport:
@@ -64,7 +66,7 @@ def _facts(session: Session, due: Sequence[tuple[Schedule, CheckinSettings]], no
     nudged, periodic = by_kind[ScheduleKind.NUDGE], by_kind[ScheduleKind.SUMMARY]
     rounds = by_kind[ScheduleKind.REASSESS] | by_kind[ScheduleKind.ROUND]
     moments = store.round_moments(session, nudged) if nudged else {}
-    summaries = store.summaries_owed(session, {t: cadences[t] for t in periodic}, now) if periodic else {}
+    summaries = store.summary_moments(session, periodic, since=now - SUMMARY_LOOKBACK) if periodic else None
     latest = latest_finished_rounds(session, periodic) if periodic else {}
     opened = store.open_rounds(session, rounds) if rounds else {}
     members = members_by_team(session, rounds) if rounds else {}
@@ -76,7 +78,8 @@ def _facts(session: Session, due: Sequence[tuple[Schedule, CheckinSettings]], no
             open_round=opened.get(team_id),
             next_round_number=numbers.get(team_id, 1),
             round_moments=moments.get(team_id, frozenset()),
-            summaries_owed=summaries.get(team_id, frozenset()),
+            summaries_owed=summaries.posted.get(team_id, frozenset()) if summaries else frozenset(),
+            followed_round_opened=summaries.followed.get(team_id) if summaries else None,
             latest_finished_round=latest[team_id].number if team_id in latest else None,
         )
         for team_id, cadence in cadences.items()
