@@ -50,7 +50,14 @@ class Turn(Protocol):
 
     state: ConversationState
     round_number: int
-    model_version: str  # the version the round was opened on: its questions and scoring apply to the turn
+    model_version: str  # the version the round is on: its questions and scoring apply to the turn
+
+    def round_answered(self) -> bool:
+        """Lock the turn's round and say whether anyone has answered in it; ``model_version`` is read again under
+        the lock, so two turns never disagree about it."""
+
+    def move_round(self, version: str) -> None:
+        """Put the turn's round on rubric ``version`` (the turn runs on it from now on)."""
 
     def save(
         self,

@@ -55,6 +55,13 @@ def unknown_version(version: str) -> Step:
     return Step(ConversationState(), [note])
 
 
+def _adopt_current(turn: Turn, current: str) -> None:
+    """A round keeps the rubric version it was opened on, so its answers are scored as they were given; a round
+    nobody has answered in yet moves to the current version at once (nothing is lost, the new rubric applies)."""
+    if turn.model_version != current and not turn.round_answered() and turn.model_version != current:
+        turn.move_round(current)
+
+
 def run_turn(
     store: ConversationStore[T],
     models: ModelVersions,
@@ -70,6 +77,7 @@ def run_turn(
     for attempt in range(RETRIES):
         try:
             with store.turn(who, models.current.version) as turn:
+                _adopt_current(turn, models.current.version)
                 if inp.round is not None and inp.round != turn.round_number:
                     # Opening the turn may have opened a round or a response: none of it may stay.
                     raise _Discard(closed_round(inp))

@@ -257,7 +257,8 @@ def summary_moments(session: Session, team_ids: Collection[int], since: datetime
     )
     for team_id, at in [*written, *closing]:
         owed.setdefault(team_id, set()).add(at)
-    return SummaryMoments({team_id: frozenset(at) for team_id, at in owed.items()}, {team_id: opened_at for team_id, opened_at in tracked})
+    followed = {team_id: opened_at for team_id, opened_at in tracked}
+    return SummaryMoments({team_id: frozenset(at) for team_id, at in owed.items()}, followed)
 
 
 @dataclass(frozen=True)

@@ -137,6 +137,16 @@ class SqlTurn:
         self._answers = dict(answers)
         self._finished_at = response.finished_at
 
+    def round_answered(self) -> bool:
+        """Lock the round and say whether anyone has answered in it; its version is read again under the lock, so
+        two turns never disagree about it."""
+        self.model_version = self.session.execute(_ROUND_VERSION, {"round": self.round_id}).scalar_one()
+        return self.session.execute(_ROUND_HAS_ANSWERS, {"round": self.round_id}).first() is not None
+
+    def move_round(self, version: str) -> None:
+        self.session.execute(_MOVE_ROUND, {"round": self.round_id, "version": version})
+        self.model_version = version
+
     def save(
         self,
         state: ConversationState,
@@ -228,7 +238,7 @@ def _open_turn(session: Session, who: Participant, model_version: str) -> SqlTur
             team_id=found.team_id,
             round_id=found.round_id,
             round_number=found.round_number,
-            model_version=_round_version(session, found.round_id, found.round_model_version, model_version),
+            model_version=found.round_model_version,
             answers=latest_answers(session, found.id, found.attempt),
         )
     workspace_id = _get_or_create(
@@ -246,22 +256,9 @@ def _open_turn(session: Session, who: Participant, model_version: str) -> SqlTur
         team_id=team_id,
         round_id=round_.id,
         round_number=round_.number,
-        model_version=_round_version(session, round_.id, round_.model_version, model_version),
+        model_version=round_.model_version,
         answers=latest_answers(session, response.id, response.attempt),
     )
-
-
-def _round_version(session: Session, round_id: int, version: str, current: str) -> str:
-    """The version the turn runs on: the round's own, except that a round on an older version in which nobody has
-    answered anything yet moves to the current one (nothing is lost, and the new rubric applies at once). The
-    round row is locked first, so two turns never disagree about it."""
-    if version == current:
-        return version
-    version = session.execute(_ROUND_VERSION, {"round": round_id}).scalar_one()
-    if version == current or session.execute(_ROUND_HAS_ANSWERS, {"round": round_id}).first() is not None:
-        return version
-    session.execute(_MOVE_ROUND, {"round": round_id, "version": current})
-    return current
 
 
 def _existing_response(session: Session, who: Participant) -> Row[Any] | None:
