@@ -58,7 +58,10 @@ def unknown_version(version: str) -> Step:
 def _adopt_current(turn: Turn, current: str) -> None:
     """A round keeps the rubric version it was opened on, so its answers are scored as they were given; a round
     nobody has answered in yet moves to the current version at once (nothing is lost, the new rubric applies)."""
-    if turn.model_version != current and not turn.round_answered() and turn.model_version != current:
+    if turn.model_version == current:
+        return  # the usual turn: no lock on the round
+    answered = turn.round_answered()  # locks the round and reads its version again: another turn may have moved it
+    if not answered and turn.model_version != current:
         turn.move_round(current)
 
 
