@@ -33,9 +33,14 @@ async def draw_summary_chart(summary: TeamSummary) -> bytes | None:
         return None
 
 
+def chart_title(summary: TeamSummary) -> str:
+    """The team by its name, or "Your team" when only its channel id is known: an id means nothing to a reader."""
+    team = summary.known_name or "Your team"
+    return f"{team}, round {summary.round_number}: level {summary.overall.level}, {summary.overall.name}"
+
+
 def summary_chart(summary: TeamSummary) -> bytes:
-    title = f"{summary.team_name}, round {summary.round_number}: level {summary.overall.level}, {summary.overall.name}"
-    return levels_chart(summary.dimensions, title=title)
+    return levels_chart(summary.dimensions, title=chart_title(summary))
 
 
 def levels_chart(dimensions: Sequence[Trend], *, title: str) -> bytes:

@@ -27,6 +27,7 @@ from bot.app.deliveries import (
     Outcome,
     Retry,
     Undeliverable,
+    Unreachable,
     claim_deliveries,
     finish_deliveries,
 )
@@ -67,6 +68,7 @@ class TickResult:
     retried: int = 0
     failed: int = 0
     dropped: int = 0  # nothing left to say (a nudge for a plan that is all done)
+    waiting: int = 0  # parked: the team's channel does not let the bot in
 
 
 @dataclass
@@ -144,6 +146,8 @@ class CheckinScheduler:
             except Retry as exc:
                 wait = exc.after if exc.after is not None else self._backoff(job.attempts)
                 return Outcome(job, str(exc), self.clock() + timedelta(seconds=wait)), False
+            except Unreachable as exc:
+                return Outcome(job, str(exc), unreachable=True), False
             except Undeliverable as exc:
                 return Outcome(job, str(exc)), False
             except Exception as exc:  # a bug or an unexpected reply: retried, and logged with its story
@@ -163,6 +167,9 @@ class CheckinScheduler:
                 result.dropped += 1
         elif status == STALE:
             log.warning("delivery %s (%s): lease ran out and another sender took it over", job.id, job.kind)
+        elif status == DeliveryStatus.WAITING:
+            result.waiting += 1
+            log.warning("delivery %s (%s) waits until the bot is in the channel: %s", job.id, job.kind, outcome.error)
         elif status == DeliveryStatus.PENDING:
             result.retried += 1
             log.warning("delivery %s (%s) will be retried: %s", job.id, job.kind, outcome.error)
@@ -208,15 +215,17 @@ class CheckinScheduler:
         except Exception:
             log.exception("check-in tick failed; the next one retries")
             return
-        if result.fired.fired or result.sent or result.retried or result.failed or result.dropped:
+        if result.fired.fired or result.sent or result.retried or result.failed or result.dropped or result.waiting:
             log.info(
-                "check-ins: %d fired, %d skipped, %d sent, %d to retry, %d failed, %d with nothing left to say",
+                "check-ins: %d fired, %d skipped, %d sent, %d to retry, %d failed, %d with nothing left to say, "
+                "%d waiting for the bot to be invited",
                 result.fired.fired,
                 result.fired.skipped,
                 result.sent,
                 result.retried,
                 result.failed,
                 result.dropped,
+                result.waiting,
             )
 
 

@@ -117,7 +117,7 @@ def render_summary(console: Console, summary: TeamSummary) -> None:
 
 
 class Renderer:
-    """Prints engine messages. A question shown again right after itself (after a hint or "why") is reduced to
+    """Prints engine messages. A question shown again right after itself (after a hint or "help") is reduced to
     a one-line reminder, so the screen is not flooded with the same options."""
 
     def __init__(self, console: Console) -> None:

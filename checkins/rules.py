@@ -243,11 +243,31 @@ def announcement(now: datetime) -> Owed:
 MAX_ATTEMPTS = 8  # sends of one delivery before it has failed for good
 
 
-def after_send(*, sent: bool, may_retry: bool, attempts: int) -> DeliveryStatus:
-    """Where a delivery stands after a send: sent; pending again while a retryable failure has attempts left;
-    otherwise failed for good (a permanent error, or the last attempt)."""
+WAITING_KEPT = timedelta(days=7)  # a parked check-in older than this says nothing useful once the bot is back
+
+
+def after_send(*, sent: bool, may_retry: bool, attempts: int, unreachable: bool = False) -> DeliveryStatus:
+    """Where a delivery stands after a send: sent; waiting when the team's channel does not let the bot in (until
+    someone invites it: retrying before that only fails again); pending again while a retryable failure has
+    attempts left; otherwise failed for good (a permanent error, or the last attempt)."""
     if sent:
         return DeliveryStatus.SENT
+    if unreachable:
+        return DeliveryStatus.WAITING
     if may_retry and attempts < MAX_ATTEMPTS:
         return DeliveryStatus.PENDING
     return DeliveryStatus.FAILED
+
+
+def tell_owner(*, first: bool, owner: str | None, now: datetime) -> Owed | None:
+    """The owner hears once, privately, that the team's channel refused the bot: on the first refusal since it was
+    last reachable, and only if the team still has an owner."""
+    if not first or not owner:
+        return None
+    return Owed(DeliveryKind.UNREACHABLE, now, (owner,))
+
+
+def back_in_reach(created_at: datetime, now: datetime) -> DeliveryStatus:
+    """A parked delivery once the bot is in the channel: sent if it is recent enough to still mean something,
+    otherwise kept as skipped."""
+    return DeliveryStatus.PENDING if now - created_at <= WAITING_KEPT else DeliveryStatus.SKIPPED

@@ -33,6 +33,7 @@ class DeliveryKind(StrEnum):
     REASSESS = "reassess"  # a round's opening, too late to open it: only ever recorded as skipped
     REMINDER = "reminder"
     SUMMARY = "summary"
+    UNREACHABLE = "unreachable"  # to the team's owner: the bot cannot post in the team's channel
 
 
 class DeliveryStatus(StrEnum):
@@ -41,6 +42,13 @@ class DeliveryStatus(StrEnum):
     SENT = "sent"
     FAILED = "failed"  # given up: a permanent error, or out of attempts
     SKIPPED = "skipped"  # fired too late to be worth sending; kept as a record
+    WAITING = "waiting"  # the channel does not let the bot in: parked until it can reach it again
+
+
+class PauseReason(StrEnum):
+    """Why a team's check-ins are paused when a person did not pause them."""
+
+    UNINSTALLED = "uninstalled"  # the app was removed from the workspace, or its tokens revoked
 
 
 class PlanStatus(StrEnum):

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from dialogs.messages import Choice, Command, Input, Kind, Message, Progress, QuestionView
-from dialogs.parse import LETTERS, Match, match_option, normalise
+from dialogs.parse import LETTERS, Match, match_option, normalise, preview
 from dialogs.state import ConversationState, Note, Phase
 from scoring.model import NOT_APPLICABLE_WORDS, MaturityModel, Option, Question
 from scoring.score import Result, score_answers
@@ -231,9 +231,11 @@ def _hint(options: tuple[Option, ...], typed: str, match: Match) -> str:
     if match.candidates:
         names = ", ".join(f"{options.index(o) + 1}. {o.label}" for o in match.candidates)
         return f"That fits more than one option ({names}). Please answer with its number."
+    last, shown = len(options), preview(typed)
+    said = f"Sorry, I couldn't match '{shown}' to an option." if shown else "That was not an answer."
     return (
-        f"Sorry, I couldn't match {typed.strip()[:60]!r} to an option. "
-        f"Answer with a number from 1 to {len(options)}, a letter, or type help."
+        f"{said} Answer with its number (1 to {last}), its letter (a to {LETTERS[last - 1]}) or a few of its "
+        "words; help lists back, skip, why, note and stop."
     )
 
 
@@ -287,9 +289,12 @@ def back(model: MaturityModel, state: ConversationState, _: Input) -> Step:
     return _ask(model, state)
 
 
-def why(model: MaturityModel, state: ConversationState, _: Input) -> Step:
-    question = model.question_by_id[state.pending[0]]
-    return _ask(model, state, Message(Kind.WHY, f"Why we ask: {question.why}"))
+def why(model: MaturityModel, state: ConversationState, inp: Input) -> Step:
+    """The reason for the question the button belongs to (else the one on screen), and nothing more: the question
+    is still on screen with its answers, and asking it again would leave two copies to answer."""
+    qid = inp.question_id if inp.question_id in model.question_by_id else state.pending[0]
+    question = model.question_by_id[qid]
+    return Step(state, [Message(Kind.WHY, f"Why we ask: {question.why}", question_id=qid)])
 
 
 def note(model: MaturityModel, state: ConversationState, inp: Input) -> Step:

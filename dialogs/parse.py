@@ -46,9 +46,12 @@ NEGATIONS = frozenset(
 )
 
 
+ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))  # pasted or typed on phones, never meant
+
+
 def normalise(text: str) -> str:
     """Lower case, no apostrophes or surrounding punctuation, single spaces: "Don't know." -> "dont know"."""
-    text = text.strip().lower().replace("'", "").replace("\u2019", "")
+    text = text.translate(ZERO_WIDTH).strip().lower().replace("'", "").replace("\u2019", "")
     text = re.sub(r"\s+", " ", text)
     return text.strip(' .,;:!)("')
 
@@ -60,10 +63,26 @@ def parse_text(text: str) -> Input:
     command = COMMAND_WORDS.get(word) or COMMAND_WORDS.get(text.strip().lower())
     if command:
         return Input(command)
-    first, _, rest = text.strip().partition(" ")
+    first, *rest = words(text) or [""]
     if first.lower().lstrip("/").rstrip(":") == NOTE_WORD:
-        return Input(Command.NOTE, rest.strip())
+        return Input(Command.NOTE, " ".join(rest))
     return Input(Command.ANSWER, text)
+
+
+def words(text: str) -> list[str]:
+    """A typed line's words, split on any whitespace (a tab, a newline, a phone's no-break space), without the
+    zero-width characters some keyboards and pasted text carry unseen."""
+    return text.translate(ZERO_WIDTH).split()
+
+
+PREVIEW_LIMIT = 40  # characters of a typed line quoted back; the rest is cut, visibly
+
+
+def preview(typed: str, limit: int = PREVIEW_LIMIT) -> str:
+    """What a reply may quote of a typed line: one line, at most ``limit`` characters, with an ellipsis when
+    cut. Quoting a pasted page back at its writer helps nobody."""
+    flat = " ".join(typed.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
 
 @dataclass(frozen=True)

@@ -330,6 +330,7 @@ class DeliveryJob:
     recipient: str  # '' for the team's channel
     attempts: int
     fire_at: datetime
+    schedule_id: int = 0
 
 
 def claim_deliveries(session: Session, now: datetime, *, limit: int, lease: timedelta) -> list[DeliveryJob]:
@@ -366,6 +367,7 @@ def claim_deliveries(session: Session, now: datetime, *, limit: int, lease: time
                 delivery.recipient,
                 delivery.attempts,
                 delivery.fire_at,
+                delivery.schedule_id,
             )
         )
     return jobs
@@ -393,3 +395,46 @@ def record_send(
         .values(**values)
     )
     return changed.rowcount == 1  # type: ignore[attr-defined]
+
+
+# --- reaching the team ----------------------------------------------------------------------------------------
+
+
+def mark_unreachable(session: Session, team_id: int, now: datetime) -> bool:
+    """Note that the team's channel refused the bot; True only for the call that noted it first (one UPDATE, so
+    two senders cannot both think they were first)."""
+    changed = session.execute(
+        update(CheckinSettings)
+        .where(CheckinSettings.team_id == team_id, CheckinSettings.unreachable_since.is_(None))
+        .values(unreachable_since=now)
+    )
+    return changed.rowcount == 1  # type: ignore[attr-defined]
+
+
+def mark_reachable(session: Session, team_id: int) -> None:
+    session.execute(update(CheckinSettings).where(CheckinSettings.team_id == team_id).values(unreachable_since=None))
+
+
+def waiting_deliveries(session: Session, team_id: int) -> list[Delivery]:
+    """The team's deliveries parked until the bot can post in its channel, locked for the caller to release."""
+    return list(
+        session.scalars(
+            select(Delivery)
+            .join(Schedule, Schedule.id == Delivery.schedule_id)
+            .where(Schedule.team_id == team_id, Delivery.status == DeliveryStatus.WAITING)
+            .with_for_update(of=Delivery)
+        )
+    )
+
+
+def settings_in_workspace(session: Session, platform: str, workspace: str) -> list[CheckinSettings]:
+    """Every team's check-in settings in one workspace, locked for a change."""
+    return list(
+        session.scalars(
+            select(CheckinSettings)
+            .join(Team, Team.id == CheckinSettings.team_id)
+            .join(Workspace, Workspace.id == Team.workspace_id)
+            .where(Workspace.platform == platform, Workspace.external_id == workspace)
+            .with_for_update(of=CheckinSettings)
+        )
+    )

@@ -16,6 +16,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from dialogs.ports import StoreUnavailable
 
 UPGRADE_HINT = "run `maturity-bot db upgrade`"
+SQLITE_LOCKED = "database is locked"  # SQLite's SQLITE_BUSY, as the driver words it
 
 _PSYCOPG_PREFIX = re.compile(
     r'^(connection failed: )?(connection to server (at|on socket) "[^"]*"( \([^)]*\))?(, port \d+)? failed: )?'
@@ -35,6 +36,8 @@ class DatabaseUnavailable(StorageError, StoreUnavailable):
 
     @classmethod
     def unreachable(cls, url: URL, reason: str) -> DatabaseUnavailable:
+        if reason == SQLITE_LOCKED:  # reached, but another program kept its write lock for the whole wait
+            return cls(f"the database {display_url(url)} is busy: another program is writing to it", reason=reason)
         return cls(f"cannot reach the database {display_url(url)}: {reason}", reason=reason)
 
 

@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from checkins.states import DeliveryKind, DeliveryStatus, PlanStatus, RoundStatus, ScheduleKind
+from checkins.states import DeliveryKind, DeliveryStatus, PauseReason, PlanStatus, RoundStatus, ScheduleKind
 from dialogs.state import Phase
 from storage.slack_tables import define_slack_tables
 
@@ -272,6 +272,7 @@ class CheckinSettings(Base):
     change it."""
 
     __tablename__ = "checkin_settings"
+    __table_args__ = (_one_of("paused_reason", PauseReason),)
 
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
@@ -284,6 +285,8 @@ class CheckinSettings(Base):
     reminder_days: Mapped[str] = mapped_column(String(16))  # "2,5"
     summary_weeks: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # 0: only as rounds close
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    paused_reason: Mapped[str | None] = mapped_column(String(16))  # None: a person paused them (checkins.states)
+    unreachable_since: Mapped[datetime | None] = mapped_column(UtcDateTime)  # the channel refused the bot
     announced_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_by: Mapped[str | None] = mapped_column(ID)

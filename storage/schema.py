@@ -3,4 +3,4 @@ importing Alembic (a test keeps it equal to the head of ``storage/migrations``).
 
 from __future__ import annotations
 
-SCHEMA_REVISION = "0009"
+SCHEMA_REVISION = "0010"

@@ -28,7 +28,7 @@ from storage.conversations import SqlConversationStore
 from storage.database import Database
 from storage.model_versions import model_catalog
 from tests import teams_activities as teams
-from tests.fakes.slack_api import FakeSlackApi
+from tests.fakes.slack_api import RESPONSE_URL, FakeSlackApi
 from tests.slack_posts import wait_until
 from tests.slack_requests import slash_command
 from tests.test_slack_server import CHANNEL, SECRET, USER, WORKSPACE, start_server
@@ -73,13 +73,29 @@ def platform(name: str, db: Database, database_url: str) -> Iterator[Platform]:
 
             def slack(words: str) -> str:
                 before = len(slack_api.calls_to("chat.postMessage"))
-                body, headers = slash_command(SECRET, team_id=WORKSPACE, channel_id=CHANNEL, user_id=USER, text=words)
+                body, headers = slash_command(
+                    SECRET,
+                    team_id=WORKSPACE,
+                    channel_id=CHANNEL,
+                    user_id=USER,
+                    text=words,
+                    response_url=slack_api.response_url(),
+                )
                 opened = len(slack_api.calls_to("views.open"))
+                responded = len(slack_api.calls_to(RESPONSE_URL))
                 status, reply = server.post_json("/slack/events", body, headers)
                 assert status == 200
-                if reply is None:  # an empty acknowledgement: a form was opened instead
-                    wait_until(lambda: len(slack_api.calls_to("views.open")) > opened, slack_api=slack_api)
-                    return json.dumps(slack_api.calls_to("views.open")[opened].args["view"])
+                if reply is None:  # an empty acknowledgement: a form opens, or the answer follows (after users.info)
+                    wait_until(
+                        lambda: (
+                            len(slack_api.calls_to("views.open")) > opened
+                            or len(slack_api.calls_to(RESPONSE_URL)) > responded
+                        ),
+                        slack_api=slack_api,
+                    )
+                    if len(slack_api.calls_to("views.open")) > opened:
+                        return json.dumps(slack_api.calls_to("views.open")[opened].args["view"])
+                    return str(slack_api.calls_to(RESPONSE_URL)[responded].args["text"])
                 assert reply["response_type"] == "ephemeral"
                 if reply["text"].startswith("Posting the team summary"):
                     wait_until(lambda: len(slack_api.calls_to("chat.postMessage")) > before, slack_api=slack_api)

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from tests.fakes.slack_api import FakeSlackApi
+from tests.fakes.slack_api import RESPONSE_URL, FakeSlackApi
 
 
 def questions_posted(slack_api: FakeSlackApi) -> list[dict[str, Any]]:
@@ -48,3 +48,15 @@ def wait_until(condition: Callable[[], object], timeout: float = 5.0, *, slack_a
             posted = f"; the bot posted: {posted_texts(slack_api)}" if slack_api else ""
             raise AssertionError(f"condition not met within {timeout} s{posted}")
         time.sleep(0.02)
+
+
+def command_answer(server: Any, slack_api: FakeSlackApi, built: tuple[str, dict[str, str]]) -> str:
+    """What a person reads after a slash command built with ``response_url=slack_api.response_url()``: the
+    acknowledgement's text, or, when the bot acknowledged empty-handed to ask Slack something first (is this
+    person an admin?), the message it then sent to the response URL."""
+    before = len(slack_api.calls_to(RESPONSE_URL))
+    status, reply = server.post_json("/slack/events", *built)
+    assert status == 200
+    if reply:
+        return str(reply["text"])
+    return str(slack_api.wait_for(RESPONSE_URL, before + 1)[before].args["text"])

@@ -7,13 +7,15 @@ Each builder returns ``(body, headers)`` ready to POST. Bodies are signed with t
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import itertools
 import json
 import secrets
 import time
 import uuid
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from slack_sdk.signature import SignatureVerifier
 
@@ -71,15 +73,17 @@ def slash_command(
     timestamp: int | str | None = None,
     trigger_id: str | None = None,
     response_url: str | None = None,
+    channel_name: str | None = None,
 ) -> tuple[str, dict[str, str]]:
     """A slash command invocation: a form-encoded body with the fields Slack sends; ``response_url`` defaults to
-    one that does not resolve (point it at a fake to see what the app sends there)."""
+    one that does not resolve (point it at a fake to see what the app sends there); ``channel_name`` to Slack's
+    usual one (Slack sends "privategroup" for some private channels)."""
     fields = {
         "token": VERIFICATION_TOKEN,
         "team_id": team_id,
         "team_domain": TEAM_DOMAIN,
         "channel_id": channel_id,
-        "channel_name": _channel_name(channel_id),
+        "channel_name": _channel_name(channel_id) if channel_name is None else channel_name,
         "user_id": user_id,
         "user_name": f"user-{user_id}",
         "command": command,
@@ -248,3 +252,20 @@ def view_submission(
     }
     body = urlencode({"payload": json.dumps(payload)})
     return body, sign(secret, body, FORM, timestamp)
+
+
+def sign_bytes(secret: str, body: bytes, content_type: str, timestamp: int | str | None = None) -> dict[str, str]:
+    """``sign`` for any bytes, UTF-8 or not (slack_sdk signs text only): Slack's HMAC-SHA256 of ``v0:<ts>:<body>``,
+    so a test can send a correctly signed body that is not UTF-8."""
+    stamp = str(int(time.time()) if timestamp is None else int(timestamp))
+    digest = hmac.new(secret.encode(), b"v0:" + stamp.encode() + b":" + body, hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": f"v0={digest}", "Content-Type": content_type}
+
+
+def payload_of(body: str) -> dict[str, Any]:
+    """What a built request carries, to change it and build it again: an interaction's payload, an event's
+    envelope, or a slash command's form fields."""
+    if body.startswith("{"):
+        return json.loads(body)
+    fields = dict(parse_qsl(body, keep_blank_values=True))
+    return json.loads(fields["payload"]) if "payload" in fields else fields

@@ -8,10 +8,21 @@ from typing import Any
 import pytest
 import yaml
 
+from bot.slack.channels import BOT_NAME
 from bot.slack.manifest import PLACEHOLDER, load_manifest, render_manifest
 from tests.test_cli import run
 
-BOT_SCOPES = {"commands", "chat:write", "im:write", "im:history", "users:read", "files:write"}
+BOT_SCOPES = {
+    "commands",
+    "chat:write",
+    "im:write",
+    "im:history",
+    "users:read",
+    "files:write",
+    "channels:read",  # conversations.info and member_joined_channel
+    "groups:read",
+    "channels:join",
+}
 
 
 def request_urls(manifest: dict[str, Any]) -> list[str | None]:
@@ -54,7 +65,13 @@ def test_scopes_commands_and_events() -> None:
     assert command["command"] == "/maturity"
     assert command["usage_hint"] == "[start|status|summary|plan|schedule|org|help]"
     assert command["should_escape"] is False
-    assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) == {"app_home_opened", "message.im"}
+    assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) == {
+        "app_home_opened",
+        "message.im",
+        "member_joined_channel",  # the bot was invited: parked check-ins go out
+        "app_uninstalled",
+        "tokens_revoked",
+    }
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
     assert manifest["features"]["app_home"] == {
         "home_tab_enabled": True,
@@ -62,9 +79,10 @@ def test_scopes_commands_and_events() -> None:
         "messages_tab_read_only_enabled": False,
     }
     assert manifest["features"]["bot_user"] == {"display_name": "maturity-bot", "always_online": False}
+    assert "@" + manifest["features"]["bot_user"]["display_name"] == BOT_NAME  # what /invite instructions name
     assert manifest["display_information"]["name"] == "MLOps Maturity"
     assert len(manifest["display_information"]["description"]) <= 140  # Slack's limit
-    assert manifest["settings"]["org_deploy_enabled"] is False
+    assert manifest["settings"]["org_deploy_enabled"] is True  # Enterprise Grid org-wide installs
     assert manifest["settings"]["token_rotation_enabled"] is False
 
 
@@ -75,7 +93,13 @@ def test_socket_mode_has_no_request_urls() -> None:
     assert manifest["settings"]["socket_mode_enabled"] is True
     assert request_urls(manifest) == [None] * 3
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
-    assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) == {"app_home_opened", "message.im"}
+    assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) == {
+        "app_home_opened",
+        "message.im",
+        "member_joined_channel",  # the bot was invited: parked check-ins go out
+        "app_uninstalled",
+        "tokens_revoked",
+    }
     assert set(manifest["oauth_config"]["scopes"]["bot"]) == BOT_SCOPES
 
 

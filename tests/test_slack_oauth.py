@@ -24,6 +24,7 @@ from tests.fakes.slack_api import FakeSlackApi
 from tests.server_thread import ServerThread
 from tests.slack_requests import slash_command
 from tests.test_cli import run
+from tests.test_slack_manifest import BOT_SCOPES
 from tests.test_slack_server import SECRET
 
 CLIENT_ID, CLIENT_SECRET = "1111.2222", "client-secret"
@@ -88,14 +89,7 @@ def start_install(server: ServerThread) -> str:
     link = unescape(re.search(r'href="(https://slack\.com/oauth/v2/authorize\?[^"]+)"', html).group(1))
     query = parse_qs(urlsplit(link).query)
     assert query["client_id"] == [CLIENT_ID]
-    assert set(query["scope"][0].split(",")) == {
-        "commands",
-        "chat:write",
-        "im:write",
-        "im:history",
-        "users:read",
-        "files:write",
-    }
+    assert set(query["scope"][0].split(",")) == BOT_SCOPES
     [state] = query["state"]
     assert f"{COOKIE}={state}" in headers["Set-Cookie"]
     return state

@@ -245,7 +245,9 @@ def test_not_applicable_reasons_sit_apart_from_the_levels_and_are_stored_without
     assert others == ["na_no_decisions_about_people", "na_other", "dont_know"]
     assert option_ids(buttons_in(message, "other:")) == others
     labels = [b["text"]["text"] for b in buttons_in(message, "other:")]
-    assert labels[0] == "6. Not applicable: its outputs do not affect people" and labels[-1] == "8. Don't know"
+    assert labels == ["6 · Not applicable", "7 · Not applicable", "8 · Don't know"]  # short: buttons do not wrap
+    listed = "\n".join(b["text"]["text"] for b in message["blocks"] if b["type"] == "section")
+    assert "\n6. Not applicable: its outputs do not affect people\n" in listed and listed.endswith("\n8. Don't know")
 
     assert click(server, message, "na_no_decisions_about_people", ts="400.1") == 200
     explained = "Not applicable is left out of the score"

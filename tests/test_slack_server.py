@@ -24,7 +24,7 @@ from scoring.model import default_model
 from scoring.score import score_answers
 from storage.conversations import SqlConversationStore
 from storage.database import open_database
-from tests.fakes.slack_api import UPLOAD, FakeSlackApi
+from tests.fakes.slack_api import RESPONSE_URL, UPLOAD, FakeSlackApi
 from tests.personas import ASKED, PERSONAS
 from tests.server_thread import ServerThread
 from tests.slack_posts import button, posted_texts, question_id, questions_posted, wait_until
@@ -405,20 +405,23 @@ def test_a_failed_chart_upload_still_posts_the_summary_text(
     assert [c.args["channel"] for c in slack_api.calls_to("chat.postMessage")] == [CHANNEL, CHANNEL]
 
 
-def test_a_summary_for_a_channel_the_bot_is_not_in_tells_the_asker(
+def test_a_summary_for_a_channel_the_bot_is_not_in_goes_through_the_response_url(
     server: ServerThread, slack_api: FakeSlackApi
 ) -> None:
-    def not_in_channel(call: Any) -> dict[str, Any]:
-        if call.args.get("channel") == CHANNEL:
-            return {"ok": False, "error": "not_in_channel"}
-        return {"ok": True, "channel": call.args.get("channel"), "ts": "9.9"}
-
-    slack_api.set_response("chat.postMessage", not_in_channel)
-    status, _ = post(server, slash_command(SECRET, team_id=WORKSPACE, channel_id=CHANNEL, user_id=USER, text="summary"))
+    """Slack lets a command's response URL post in the channel without membership: the summary still reaches the
+    team, and the person who asked hears how to invite the bot (for the chart and the check-ins)."""
+    slack_api.keep_out(CHANNEL)
+    response_url = slack_api.response_url()
+    command = slash_command(
+        SECRET, team_id=WORKSPACE, channel_id=CHANNEL, user_id=USER, text="summary", response_url=response_url
+    )
+    status, _ = post(server, command)
     assert status == 200
-    wait_until(lambda: any("/invite @maturity-bot" in t for t in posted_texts(slack_api)))
-    told = next(c.args for c in slack_api.calls_to("chat.postMessage") if "/invite" in c.args.get("text", ""))
-    assert told["channel"] == f"D{USER}"
+    public, private = slack_api.wait_for(RESPONSE_URL, 2)
+    assert public.args["response_type"] == "in_channel"
+    assert "finished the assessment" in public.args["text"]  # nobody has yet: the summary says so
+    assert private.args["response_type"] == "ephemeral"
+    assert "/invite @maturity-bot" in private.args["text"] and f"<#{CHANNEL}>" in private.args["text"]
 
 
 def test_a_typed_answer_is_committed_before_slack_gets_its_acknowledgement(

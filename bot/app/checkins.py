@@ -48,7 +48,7 @@ def plan_text(db: Database, models: ModelVersions, who: Participant, style: Styl
     for entry in entries:
         marker = "→" if entry is focus else "•"
         until = f" until {entry.snoozed_until:%d %b}" if entry.waiting(now) and entry.snoozed_until else ""
-        lines.append(f"{marker} {entry.investment.title}: {LABELS[entry.status]}{until}")
+        lines.append(f"{marker} {style.escape(entry.investment.title)}: {LABELS[entry.status]}{until}")
     if ready_to_reassess(entries):
         lines.append(f"Every step holding the team back is settled: time to re-assess (`{style.command('start')}`).")
     return "\n".join(lines)
@@ -202,6 +202,8 @@ def change_schedule(
             return f"{exc}. Try {SCHEDULE_USAGE.format(c=c)}."
         for column, value in cadence_columns(cadence).items():
             setattr(settings, column, value)
+        if paused != settings.paused:
+            settings.paused_reason = None  # whoever pauses or resumes now owns that choice
         settings.paused, settings.updated_at, settings.updated_by = paused, now, asker.who.user
         reschedule(session, settings, now)
         state = "paused" if paused else "on"

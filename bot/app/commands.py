@@ -32,6 +32,7 @@ from bot.app.replies import (
 )
 from bot.app.runtime import Runtime
 from bot.app.summary import TeamSummary, read_summary
+from dialogs.parse import words
 from dialogs.ports import Participant
 
 IsAdmin = Callable[[], Awaitable[bool]]  # the platform's own answer, asked only when a command needs to know
@@ -74,8 +75,8 @@ Outcome = Reply | Start | PostSummary | ScheduleForm
 
 def command_word(text: str) -> str:
     """The command a line names ("" and "start" both start)."""
-    words = text.strip().split()
-    return words[0].lower() if words else "start"
+    found = words(text)
+    return found[0].lower() if found else "start"
 
 
 async def run_command(
@@ -88,7 +89,7 @@ async def run_command(
     forms: bool = True,
 ) -> Outcome:
     """What ``text`` asks for in ``who``'s team. ``forms``: whether this platform and request can open a form."""
-    sub, args = command_word(text), text.strip().split()[1:]
+    sub, args = command_word(text), words(text)[1:]
 
     async def is_admin() -> bool:
         return await may_administer(bot, who, platform_admin)

@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from sqlalchemy.orm import Session
+
 from bot.app.notices import Notice
 from bot.app.replies import Style
-from checkins.rules import after_send
-from storage.checkins import DeliveryJob, record_send
+from checkins.rules import after_send, tell_owner
+from storage.checkins import DeliveryJob, add_deliveries, mark_unreachable, owner_of, record_send, settings_of
 from storage.checkins import claim_deliveries as claim
 from storage.database import Database
 
@@ -27,6 +29,7 @@ __all__ = [
     "Outcome",
     "Retry",
     "Undeliverable",
+    "Unreachable",
     "claim_deliveries",
     "finish_deliveries",
     "finish_delivery",
@@ -42,11 +45,13 @@ def claim_deliveries(db: Database, now: datetime, *, limit: int = 100, lease: ti
 
 @dataclass(frozen=True)
 class Outcome:
-    """How one send went: ``error`` None for sent; with ``retry_at`` the delivery is tried again then."""
+    """How one send went: ``error`` None for sent; with ``retry_at`` the delivery is tried again then;
+    ``unreachable``: the team's channel does not let the bot in."""
 
     job: DeliveryJob
     error: str | None = None
     retry_at: datetime | None = None
+    unreachable: bool = False
 
 
 def finish_delivery(
@@ -57,15 +62,27 @@ def finish_delivery(
 
 def finish_deliveries(db: Database, outcomes: list[Outcome], now: datetime) -> list[str]:
     """Record sends' outcomes in one transaction; returns each delivery's new status, or "stale" for a sender
-    whose lease ran out (the delivery was claimed again since, and nothing changes)."""
+    whose lease ran out (the delivery was claimed again since, and nothing changes). A team post the channel
+    refused is parked, and the team's owner is owed one private note about it."""
     statuses = []
     with db.transaction() as session:
         for outcome in outcomes:
-            sent, may_retry = outcome.error is None, outcome.retry_at is not None
-            status = after_send(sent=sent, may_retry=may_retry, attempts=outcome.job.attempts)
-            recorded = record_send(session, outcome.job, status, now, error=outcome.error, retry_at=outcome.retry_at)
+            job, sent, may_retry = outcome.job, outcome.error is None, outcome.retry_at is not None
+            status = after_send(sent=sent, may_retry=may_retry, attempts=job.attempts, unreachable=outcome.unreachable)
+            recorded = record_send(session, job, status, now, error=outcome.error, retry_at=outcome.retry_at)
             statuses.append(status if recorded else STALE)
+            if recorded and outcome.unreachable:
+                _tell_owner_once(session, job, now)
     return statuses
+
+
+def _tell_owner_once(session: Session, job: DeliveryJob, now: datetime) -> None:
+    settings = settings_of(session, job.team_id)
+    if settings is None:
+        return
+    owed = tell_owner(first=mark_unreachable(session, job.team_id, now), owner=owner_of(session, settings), now=now)
+    if owed is not None:
+        add_deliveries(session, [(job.schedule_id, owed)], now)
 
 
 class Retry(Exception):
@@ -86,6 +103,10 @@ class Retry(Exception):
 
 class Undeliverable(Exception):
     """The post can never go out as addressed (channel gone, bot removed): not retried."""
+
+
+class Unreachable(Undeliverable):
+    """The team's channel does not let the bot in (never invited, or removed): parked until it is back in."""
 
 
 class Outbox(Protocol):

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from bot.app.replies import Style
+from bot.app.replies import Style, known_team_name
 from bot.app.results import TeamResult, current_results
 from bot.app.summary import TeamSummary, build_summary
 from checkins.cadence import describe, local_time, round_steps
@@ -90,7 +90,13 @@ class _Batch:
 
 def _notice(batch: _Batch, job: DeliveryJob) -> Notice | None:
     session, style, now = batch.session, batch.style, batch.now
-    where = style.channel(job.team, job.team_name)
+    where = style.channel(job.team, known_team_name(job.team, job.team_name))  # never a bare id or placeholder
+    if job.kind is DeliveryKind.UNREACHABLE:
+        return Notice(
+            f"I couldn't post {where}'s check-in there: I'm not a member of that channel (or it was made private, "
+            f"or removed). Invite me with `/invite @maturity-bot` in {where}; the check-ins that are waiting will "
+            "go out as soon as I'm in. I'll only tell you this once."
+        )
     if job.kind is DeliveryKind.NUDGE:
         current = batch.results.get(job.team_id)
         if current is None:
@@ -106,11 +112,11 @@ def _notice(batch: _Batch, job: DeliveryJob) -> Notice | None:
                     actions=(Action("Start", "start"),),
                 )
             return None
-        i = item.investment
-        tools = f" For example: {', '.join(i.tools)}." if i.tools else ""
+        i, e = item.investment, style.escape  # the rubric's words are text, never markup or a mention
+        tools = f" For example: {e(', '.join(i.tools))}." if i.tools else ""
         lead = "Still on" if item.status == PlanStatus.IN_PROGRESS else "This week's step"
         return Notice(
-            f"{lead} toward level {result.overall + 1} for {where}: {style.bold(i.title)}. {i.why}{tools}",
+            f"{lead} toward level {result.overall + 1} for {where}: {style.bold(e(i.title))}. {e(i.why)}{tools}",
             actions=tuple(Action(label, "plan", status) for status, label in PLAN_ACTIONS),
             investment=i.id,
         )

@@ -7,10 +7,12 @@ escaped user text, so Slack and Teams give the same answers without either copyi
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.app.results import current_result
+from dialogs.parse import preview
 from dialogs.ports import ModelVersions, Participant
 from dialogs.state import Phase
 from scoring.score import Result
@@ -39,6 +41,22 @@ class Style:
     channel: Callable[[str, str | None], str]  # (team id, name) -> how a message names the team's channel
 
 
+# What a platform may send as a channel's name when it has none to give: Slack says "privategroup" for some private
+# channels and "directmessage" for a DM. Storage falls back to the team's id when it has no name at all.
+PLACEHOLDER_NAMES = frozenset({"privategroup", "directmessage", "mpdm"})
+PLATFORM_ID = re.compile(r"[CDG][A-Z0-9]+|(?:19|8|29):\S+|a:\S{16,}")  # Slack channel ids; Teams conversation ids
+
+
+def known_team_name(team: str, name: str | None) -> str | None:
+    """The team's name as its people know it, or None when all there is is a placeholder or the platform's id
+    (``C0123ABCD``, ``19:...@thread.tacv2``), which nobody should read in a message or on a chart. A name the
+    person chose (the terminal's ``--team recsys``) is a name even though it is also the team's id."""
+    name = (name or "").strip()
+    if not name or name.lower() in PLACEHOLDER_NAMES or (name == team and PLATFORM_ID.fullmatch(team)):
+        return None
+    return name
+
+
 def help_text(style: Style, questions: int) -> str:
     c, b = style.command, style.bold
     return (
@@ -62,7 +80,7 @@ def help_text(style: Style, questions: int) -> str:
 def unknown_command_text(style: Style, typed: str, questions: int) -> str:
     close = difflib.get_close_matches(typed, SUBCOMMANDS, n=1)
     hint = f"Did you mean `{style.command(close[0])}`? " if close else ""
-    return f"I don't know `{style.escape(typed[:40])}`. {hint}\n\n{help_text(style, questions)}"
+    return f"I don't know `{style.escape(preview(typed))}`. {hint}\n\n{help_text(style, questions)}"
 
 
 def nobody_finished_text(style: Style) -> str:
@@ -71,6 +89,22 @@ def nobody_finished_text(style: Style) -> str:
 
 def not_started_text(style: Style) -> str:
     return f"Type `{style.command('start')}` in your team's channel to start the assessment."
+
+
+def unavailable_text(again: str = "try again") -> str:
+    """The database did not answer (down, or locked by another program): the request saved nothing, and every
+    step saved before it stands, so the same step works again once the database is back. ``again`` says what to
+    do: "send your message again" for a typed reply, "press Save again" for a form."""
+    return (
+        "My database isn't answering right now, so I couldn't save that. Nothing you saved before is lost: "
+        f"{again} in a minute."
+    )
+
+
+# A request that failed on a bug: what was saved before it stands; whether this one was is not known.
+SOMETHING_WENT_WRONG = (
+    "Something went wrong on my side and I couldn't finish that. What you saved before is safe: please try again."
+)
 
 
 @dataclass(frozen=True)
@@ -135,3 +169,24 @@ def status_text(style: Style, status: TeamStatus) -> str:
 
 def not_an_admin_text(style: Style) -> str:
     return f"`{style.command('org')}` is for workspace admins: it shows every team in the workspace."
+
+
+def admin_check_failed_text(style: Style, reason: str) -> str:
+    """The platform could not say whether the person is an admin: that is no refusal, and nothing changed."""
+    return (
+        f"I couldn't check with the workspace whether you're an admin just now ({style.escape(reason[:60])}), so "
+        "nothing was changed. Please try again in a minute."
+    )
+
+
+def private_chat_text(style: Style, word: str, has_teams: bool) -> str:
+    """A team command typed in a private chat, where no team lives."""
+    c = style.command
+    where = (
+        f"`{c(word)}` works in your team's channel: the channel is the team, so type it there. "
+        if word != "start"
+        else f"Type `{c('start')}` in your team's channel: the channel is the team, and I'll ask the questions here. "
+    )
+    if has_teams:
+        return where + "Or carry on with one of your teams:"
+    return where + f"`{c('help')}` says what else I can do."

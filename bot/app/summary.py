@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from bot.app.replies import Style
+from bot.app.replies import Style, known_team_name
 from bot.app.results import round_result
 from bot.text import NEXT_STEPS_SHOWN
 from checkins.plan import LABELS, SETTLED, plan_for
@@ -88,6 +88,12 @@ class TeamSummary:
     @property
     def next_level(self) -> int:
         return (self.overall.level or 0) + 1
+
+    @property
+    def known_name(self) -> str | None:
+        """The team's name, or None when only its channel id or a placeholder is known (a chart then says "your
+        team": a picture cannot carry Slack's channel mention)."""
+        return known_team_name(self.team, self.team_name)
 
     @property
     def title(self) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from functools import partial
@@ -12,7 +13,7 @@ import aiohttp
 from aiohttp import web
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.app.health import database_answers
+from bot.app.health import database_answers, database_ready
 from bot.app.runtime import Runtime
 from bot.server.app import Handler, create_web_app
 from bot.server.observability import Metrics, configure_logging
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncApp
 
     from bot.app.deliveries import Outbox
+    from bot.slack.tokens import InstalledClients
 
 log = logging.getLogger("maturity_bot.server")
 SOCKET_MODE_NO_SECRET = "unused-in-socket-mode"
@@ -50,21 +52,26 @@ def build_app(settings: Settings) -> web.Application:
     outboxes: dict[str, Outbox] = {}
     slack = None
     socket_mode = None
+    slack_started: list[Callable[[], Awaitable[None]]] = []  # after the shared HTTP session is open
+    slack_refresher: InstalledClients | None = None
     bot_token, app_token, secret = settings.slack_bot_token, settings.slack_app_token, settings.slack_signing_secret
 
     if bot_token and (app_token or secret):
         from bot.slack.app import build_slack_app
+        from bot.slack.outbox import SlackOutbox
 
         # Socket Mode requests come over the app's own websocket, unsigned: no signing secret is needed then.
         signing_secret = SOCKET_MODE_NO_SECRET if app_token or not secret else secret.get_secret_value()
-        bolt = build_slack_app(
+        bolt, single = build_slack_app(
             token=bot_token.get_secret_value(),
             signing_secret=signing_secret,
             api_url=settings.slack_api_url,
             bot=bot,
             socket_mode=app_token is not None,
         )
-        outboxes["slack"] = slack_outbox(bolt, settings.slack_api_url)
+        one_client = partial(token_client, bolt, settings.slack_api_url, bot_token.get_secret_value())
+        outboxes["slack"] = SlackOutbox(partial(only_workspace, one_client))
+        slack_started.append(partial(single.learn, bolt.client))
         if app_token:
             from bot.slack.socket_mode import socket_mode_handler
 
@@ -76,19 +83,31 @@ def build_app(settings: Settings) -> web.Application:
             slack = (bolt, signing_secret)
             log.info("Slack: HTTP mode, Slack POSTs to /slack/events")
     elif settings.slack_oauth:
+        from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
+
         from bot.slack.app import build_slack_oauth_app
+        from bot.slack.installations import EncryptedInstallationStore, SqlOAuthStateStore
+        from bot.slack.outbox import SlackOutbox
+        from bot.slack.tokens import InstalledClients
 
         assert settings.slack_client_id and settings.slack_client_secret and secret and settings.encryption_key
+        client_id, client_secret = settings.slack_client_id, settings.slack_client_secret.get_secret_value()
+        installations = EncryptedInstallationStore(
+            client_id=client_id, engine=db.engine, encryption_key=settings.encryption_key.get_secret_value()
+        )
         bolt = build_slack_oauth_app(
-            client_id=settings.slack_client_id,
-            client_secret=settings.slack_client_secret.get_secret_value(),
+            client_id=client_id,
+            client_secret=client_secret,
             signing_secret=secret.get_secret_value(),
-            encryption_key=settings.encryption_key.get_secret_value(),
             api_url=settings.slack_api_url,
             bot=bot,
-            db=db,
+            installations=installations,
+            state_store=SqlOAuthStateStore(engine=db.engine),
         )
-        outboxes["slack"] = slack_outbox(bolt, settings.slack_api_url)
+        rotator = AsyncTokenRotator(client_id=client_id, client_secret=client_secret, client=bolt.client)
+        installed = InstalledClients(installations, rotator, partial(token_client, bolt, settings.slack_api_url))
+        outboxes["slack"] = SlackOutbox(installed.client_for)
+        slack_refresher = installed
         slack = (bolt, secret.get_secret_value())
         log.info("Slack: OAuth, many workspaces; install at /slack/install, Slack POSTs to /slack/events")
     else:
@@ -101,7 +120,11 @@ def build_app(settings: Settings) -> web.Application:
     if teams is not None:
         outboxes["teams"] = teams[1]
     app = create_web_app(
-        health=partial(database_answers, db), metrics=metrics, slack=slack, teams=teams[0] if teams else None
+        health=partial(database_answers, db),
+        ready=partial(database_ready, db),
+        metrics=metrics,
+        slack=slack,
+        teams=teams[0] if teams else None,
     )
     if settings.scheduler and outboxes:
         from bot.scheduler import CheckinScheduler
@@ -126,6 +149,9 @@ def build_app(settings: Settings) -> web.Application:
     app.on_cleanup.append(finish_posts)
     if "slack" in outboxes:  # HTTP mode, OAuth and Socket Mode alike: listeners and check-ins share the client
         reuse_connections(app, bolt.client)
+        app.on_startup.extend(on_startup(started) for started in slack_started)
+        if slack_refresher is not None:
+            slack_refresher.attach(app)
 
     async def close_database(_: web.Application) -> None:
         if pool is not None:
@@ -136,28 +162,18 @@ def build_app(settings: Settings) -> web.Application:
     return app
 
 
-def slack_outbox(bolt: AsyncApp, api_url: str) -> Outbox:
-    """Check-ins to Slack: the one workspace's client, or each installed workspace's own token (OAuth)."""
+async def only_workspace(client: Callable[[], AsyncWebClient], _: str) -> AsyncWebClient | None:
+    """One workspace, one token: every check-in uses it."""
+    return client()
+
+
+def token_client(bolt: AsyncApp, api_url: str, token: str) -> AsyncWebClient:
+    """A client for one installation's token on the app's kept-alive connection pool."""
     from bot.slack.app import web_client
-    from bot.slack.outbox import SlackOutbox
 
-    store = bolt.installation_store
-    if store is None:
-
-        async def same_client(_: str) -> AsyncWebClient | None:
-            return bolt.client
-
-        return SlackOutbox(same_client)
-
-    async def installed_client(workspace: str) -> AsyncWebClient | None:
-        found = await store.async_find_bot(enterprise_id=None, team_id=workspace)
-        if found is None or not found.bot_token:
-            return None
-        client = web_client(api_url, found.bot_token)
-        client.session = bolt.client.session  # the one kept-alive connection pool
-        return client
-
-    return SlackOutbox(installed_client)
+    client = web_client(api_url, token)
+    client.session = bolt.client.session
+    return client
 
 
 def build_teams(settings: Settings, bot: Runtime) -> tuple[Handler, Outbox] | None:
@@ -206,6 +222,13 @@ def check_can_start(settings: Settings) -> None:
         model_catalog(db, text, model, source=str(settings.model_file or "the bundled model"))
     finally:
         db.close()
+
+
+def on_startup(work: Callable[[], Awaitable[None]]) -> Callable[[web.Application], Awaitable[None]]:
+    async def run(_: web.Application) -> None:
+        await work()
+
+    return run
 
 
 def storage_threads(db: Database) -> ThreadPoolExecutor | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import logging
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -19,8 +20,9 @@ from slack_sdk.oauth.installation_store.models.installation import Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
-from sqlalchemy import Engine, MetaData, Table
+from sqlalchemy import Engine, MetaData, Table, and_, desc, or_
 
+from storage.errors import translate_errors
 from storage.models import SLACK_BOTS, SLACK_INSTALLATIONS, SLACK_OAUTH_STATES
 
 log = logging.getLogger("maturity_bot.slack")
@@ -30,6 +32,7 @@ INSTALLATION_SECRETS = (*BOT_SECRETS, "user_token", "user_refresh_token", "incom
 STATE_EXPIRATION_SECONDS = 600
 
 T = TypeVar("T", Installation, Bot)
+R = TypeVar("R")
 
 
 class InstallationDecryptionError(RuntimeError):
@@ -65,6 +68,11 @@ class EncryptedInstallationStore(AsyncInstallationStore):
     def logger(self) -> logging.Logger:
         return log
 
+    async def _run(self, call: Callable[..., R], *args: Any, **kwargs: Any) -> R:
+        """Blocking storage work off the event loop; a database that cannot be reached is StoreUnavailable, as
+        everywhere else, so that the person hears about the outage."""
+        return await asyncio.to_thread(_guarded, self._store.engine, call, *args, **kwargs)
+
     def _encrypt(self, entity: T, fields: tuple[str, ...]) -> T:
         sealed = copy.copy(entity)  # the caller's object keeps its clear tokens
         for name in fields:
@@ -89,15 +97,15 @@ class EncryptedInstallationStore(AsyncInstallationStore):
         return entity
 
     async def async_save(self, installation: Installation) -> None:
-        await asyncio.to_thread(self._store.save, self._encrypt(installation, INSTALLATION_SECRETS))
+        await self._run(self._store.save, self._encrypt(installation, INSTALLATION_SECRETS))
 
     async def async_save_bot(self, bot: Bot) -> None:
-        await asyncio.to_thread(self._store.save_bot, self._encrypt(bot, BOT_SECRETS))
+        await self._run(self._store.save_bot, self._encrypt(bot, BOT_SECRETS))
 
     async def async_find_bot(
         self, *, enterprise_id: str | None, team_id: str | None, is_enterprise_install: bool | None = False
     ) -> Bot | None:
-        found = await asyncio.to_thread(
+        found = await self._run(
             self._store.find_bot,
             enterprise_id=enterprise_id,
             team_id=team_id,
@@ -113,7 +121,7 @@ class EncryptedInstallationStore(AsyncInstallationStore):
         user_id: str | None = None,
         is_enterprise_install: bool | None = False,
     ) -> Installation | None:
-        found = await asyncio.to_thread(
+        found = await self._run(
             self._store.find_installation,
             enterprise_id=enterprise_id,
             team_id=team_id,
@@ -122,15 +130,74 @@ class EncryptedInstallationStore(AsyncInstallationStore):
         )
         return self._decrypt(found, INSTALLATION_SECRETS)
 
+    async def async_find_bot_for(self, workspace: str) -> Bot | None:
+        """The newest bot installation serving ``workspace``, the key of bot/slack/identity.py: a workspace's own
+        install (inside an Enterprise Grid organisation too), or an organisation's org-wide install. slack_sdk's
+        ``find_bot`` needs the enterprise id beside the team id, which a check-in does not have."""
+        return self._decrypt(await self._run(self._bot_for, workspace), BOT_SECRETS)
+
+    def _bot_for(self, workspace: str) -> Bot | None:
+        c = self._store.bots.c
+        query = (
+            self._store.bots.select()
+            .where(
+                c.client_id == self._store.client_id,
+                c.bot_token.is_not(None),
+                or_(c.team_id == workspace, and_(c.enterprise_id == workspace, c.is_enterprise_install.is_(True))),
+            )
+            .order_by(desc(c.installed_at))
+            .limit(1)
+        )
+        with self._store.engine.connect() as conn:
+            row = conn.execute(query).mappings().first()
+        return None if row is None else self._store.build_bot_entity(row)
+
+    async def async_installation_of(self, bot: Bot) -> Installation | None:
+        """The installation a bot row belongs to (for token rotation, which refreshes the installation)."""
+        return await self.async_find_installation(
+            enterprise_id=bot.enterprise_id,
+            team_id=None if bot.is_enterprise_install else bot.team_id,
+            is_enterprise_install=bot.is_enterprise_install,
+        )
+
+    async def async_rotating_bots(self) -> list[Bot]:
+        """Every installation's newest bot whose token expires (token rotation is on for it)."""
+        rows = await self._run(self._rotating_rows)
+        found = [self._decrypt(self._store.build_bot_entity(row), BOT_SECRETS) for row in rows]
+        return [bot for bot in found if bot is not None]
+
+    def _rotating_rows(self) -> list[Any]:
+        c = self._store.bots.c
+        query = (
+            self._store.bots.select()
+            .where(c.client_id == self._store.client_id, c.bot_refresh_token.is_not(None))
+            .order_by(desc(c.installed_at))
+        )
+        with self._store.engine.connect() as conn:
+            rows = list(conn.execute(query).mappings())
+        newest: dict[tuple[object, object], Any] = {}
+        for row in rows:
+            newest.setdefault((row["enterprise_id"], row["team_id"]), row)
+        return list(newest.values())
+
+    async def async_delete_workspace(self, workspace: str) -> None:
+        """An uninstall or a revoked token: every token kept for ``workspace`` goes."""
+        bot = await self._run(self._bot_for, workspace)
+        if bot is not None:  # the row's own ids: an org-wide install's rows have no team id
+            await self.async_delete_all(enterprise_id=bot.enterprise_id, team_id=bot.team_id)
+
     async def async_delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
-        await asyncio.to_thread(self._store.delete_bot, enterprise_id=enterprise_id, team_id=team_id)
+        await self._run(self._store.delete_bot, enterprise_id=enterprise_id, team_id=team_id)
 
     async def async_delete_installation(
         self, *, enterprise_id: str | None, team_id: str | None, user_id: str | None = None
     ) -> None:
-        await asyncio.to_thread(
-            self._store.delete_installation, enterprise_id=enterprise_id, team_id=team_id, user_id=user_id
-        )
+        await self._run(self._store.delete_installation, enterprise_id=enterprise_id, team_id=team_id, user_id=user_id)
+
+
+def _guarded(engine: Engine, call: Callable[..., R], *args: Any, **kwargs: Any) -> R:
+    with translate_errors(engine.url):
+        return call(*args, **kwargs)
 
 
 class SqlOAuthStateStore(AsyncOAuthStateStore):
@@ -144,7 +211,7 @@ class SqlOAuthStateStore(AsyncOAuthStateStore):
         return log
 
     async def async_issue(self, *args: Any, **kwargs: Any) -> str:
-        return await asyncio.to_thread(self._store.issue)
+        return await asyncio.to_thread(_guarded, self._store.engine, self._store.issue)
 
     async def async_consume(self, state: str) -> bool:
-        return await asyncio.to_thread(self._store.consume, state)
+        return await asyncio.to_thread(_guarded, self._store.engine, self._store.consume, state)

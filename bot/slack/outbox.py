@@ -8,8 +8,9 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.app.deliveries import DeliveryJob, Retry, Undeliverable
+from bot.app.deliveries import DeliveryJob, Retry, Undeliverable, Unreachable
 from bot.app.notices import Notice
+from bot.slack.channels import NOT_A_MEMBER
 from bot.slack.chart_upload import upload_chart
 from bot.slack.render import SLACK, notice_payload
 
@@ -20,10 +21,14 @@ PERMANENT = frozenset(
         "not_in_channel",
         "is_archived",
         "user_not_found",
+        "user_disabled",
         "account_inactive",
         "cannot_dm_bot",
         "invalid_auth",
+        "not_authed",
         "token_revoked",
+        "token_expired",
+        "team_access_not_granted",
         "no_installation",
     }
 )
@@ -49,6 +54,8 @@ class SlackOutbox:
             error = str(exc.response.get("error", ""))
             if exc.response.status_code == 429:
                 raise Retry.after_header("rate limited", exc.response.headers.get("Retry-After")) from exc
+            if error in NOT_A_MEMBER and not job.recipient:
+                raise Unreachable(error) from exc  # parked; the owner is told, and it goes once the bot is invited
             if error in PERMANENT:
                 raise Undeliverable(error) from exc
             raise Retry(error or f"HTTP {exc.response.status_code}") from exc

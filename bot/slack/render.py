@@ -3,23 +3,32 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from bot.app.checkins import Current, ScheduleForm
 from bot.app.home import MemberTeam
 from bot.app.notices import Notice
-from bot.app.replies import Style
+from bot.app.replies import Style, known_team_name
 from bot.app.summary import TeamSummary, lead, sections
 from bot.text import level_bar, result_sections
 from checkins.cadence import DAY_NAMES
 from dialogs.engine import NOTE_LIMIT
-from dialogs.messages import Kind, Message, QuestionView
+from dialogs.messages import Choice, Kind, Message, QuestionView
 from dialogs.state import Phase
+from scoring.model import DONT_KNOW, NOT_APPLICABLE_PREFIX
 from scoring.score import Result
 
 Block = dict[str, Any]
 BUTTON_TEXT_LIMIT = 75  # Slack's limit for a button's plain_text
+SECTION_TEXT_LIMIT = 3000  # Slack's limit for a section's text
+HEADER_TEXT_LIMIT = 150  # and for a header's
+ACTIONS_LIMIT = 25  # elements in one actions block
+MESSAGE_BLOCKS_LIMIT = 50  # blocks in one message
+HOME_BLOCKS_LIMIT = 100  # blocks in the App Home tab
+HOME_TEAMS_SHOWN = 40  # teams the App Home shows in full, a block each: the rest are named in a few blocks
+HOME_OTHERS_ROOM = 5 * (SECTION_TEXT_LIMIT - 100)  # characters for naming the rest: five blocks at most
 SCHEDULE_CALLBACK = "schedule"  # the check-in settings modal
 NOTE_CALLBACK = "note"  # the modal that keeps a note or an evidence link with an answer
 
@@ -66,39 +75,101 @@ class ActionValue:
 
 
 def _plain(text: str, limit: int = BUTTON_TEXT_LIMIT) -> dict[str, Any]:
-    return {"type": "plain_text", "text": text if len(text) <= limit else text[: limit - 1] + "…", "emoji": True}
+    return {"type": "plain_text", "text": _cut(text, limit), "emoji": True}
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _mrkdwn(text: str) -> dict[str, str]:
     return {"type": "mrkdwn", "text": text}
 
 
-def question_blocks(view: QuestionView, team: str, round_: int | None = None) -> list[Block]:
-    """The question, its levels as buttons, then "not applicable" and "don't know" apart from them (they are not
-    levels), then back, skip and why."""
+def _split(line: str, limit: int = SECTION_TEXT_LIMIT) -> list[str]:
+    """One mrkdwn line in pieces of at most ``limit`` characters, cut at a space where there is one and never
+    inside an entity such as ``&amp;``: text too long for one block goes on in the next, none of it is lost."""
+    pieces = []
+    while len(line) > limit:
+        cut = line.rfind(" ", limit // 2, limit + 1)
+        cut = cut if cut > 0 else limit
+        entity = line.rfind("&", cut - 4, cut)
+        if entity >= 0 and ";" not in line[entity:cut]:
+            cut = entity
+        pieces.append(line[:cut].rstrip())
+        line = line[cut:].lstrip()
+    return [*pieces, line] if line else pieces
 
-    def button(choice_number: int, label: str, option: str, chosen: bool) -> dict[str, Any]:
+
+def _sections(lines: Iterable[str]) -> list[Block]:
+    """Lines of mrkdwn in as few section blocks as Slack's 3000 characters a block allow."""
+    texts: list[str] = []
+    current: str | None = None
+    for line in lines:
+        for piece in _split(line) or [""]:
+            if current is not None and len(current) + 1 + len(piece) <= SECTION_TEXT_LIMIT:
+                current += "\n" + piece
+            else:
+                if current is not None:
+                    texts.append(current)
+                current = piece
+    if current is not None:
+        texts.append(current)
+    return [{"type": "section", "text": _mrkdwn(text.strip("\n"))} for text in texts if text.strip()]
+
+
+def _context(text: str) -> list[Block]:
+    """Small print; a text longer than a context element's 3000 characters goes in sections instead, whole."""
+    if len(text) <= SECTION_TEXT_LIMIT:
+        return [{"type": "context", "elements": [_mrkdwn(text)]}]
+    return _sections([text])
+
+
+def _header(title: str) -> list[Block]:
+    """A header (plain text, at most 150 characters); a longer title is cut there and given whole below it."""
+    header: Block = {"type": "header", "text": _plain(title, HEADER_TEXT_LIMIT)}
+    return [header] if len(title) <= HEADER_TEXT_LIMIT else [header, *_sections([f"*{escape(title)}*"])]
+
+
+def _bold(text: str) -> list[str]:
+    """Escaped text in bold, as lines short enough for a section (a bold mark does not carry over a cut)."""
+    return [f"*{piece}*" for piece in _split(escape(text), SECTION_TEXT_LIMIT - 2)]
+
+
+def _button_text(choice: Choice) -> str:
+    """A choice's button: its number, and the bot's own short word for the answers that are not levels."""
+    if choice.id == DONT_KNOW:
+        return f"{choice.number} · Don't know"
+    if choice.level is None and choice.id.startswith(NOT_APPLICABLE_PREFIX):
+        return f"{choice.number} · Not applicable"
+    return str(choice.number)
+
+
+def question_blocks(view: QuestionView, team: str, round_: int | None = None) -> list[Block]:
+    """The question with every option written out in full and numbered, then a button per number: Slack does
+    not wrap a button's text, so on a phone a long option on its button would be cut off and readable nowhere.
+    "Not applicable" and "don't know" have buttons of their own row (they are not levels); back, skip and why
+    follow."""
+
+    def button(choice: Choice) -> dict[str, Any]:
         made: dict[str, Any] = {
             "type": "button",
-            "action_id": f"answer_{choice_number}",
-            "text": _plain(f"{choice_number}. {label}"),
-            "value": ActionValue(team, view.id, option, round_).encode(),
+            "action_id": f"answer_{choice.number}",
+            "text": _plain(_button_text(choice)),
+            "value": ActionValue(team, view.id, choice.id, round_).encode(),
+            "accessibility_label": _cut(f"{choice.number}. {choice.label}", BUTTON_TEXT_LIMIT),  # read out
         }
-        if chosen:
+        if choice.id == view.current_answer:
             made["style"] = "primary"
         return made
 
+    def listed(choice: Choice) -> str:
+        mine = "  ✓ _your answer_" if choice.id == view.current_answer else ""
+        return f"{choice.number}. {escape(choice.label)}{mine}"
+
     progress = view.progress.text.capitalize() + (" (skipped earlier)" if view.revisit else "")
-    levels = [
-        button(c.number, c.label, c.id, c.id == view.current_answer)
-        for c in view.choices
-        if c.level is not None or view.profile
-    ]
-    others = [
-        button(c.number, c.label, c.id, c.id == view.current_answer)
-        for c in view.choices
-        if c.level is None and not view.profile
-    ]
+    levels = [c for c in view.choices if c.level is not None or view.profile]
+    others = [c for c in view.choices if c.level is None and not view.profile]
     navigation = [
         {
             "type": "button",
@@ -109,19 +180,16 @@ def question_blocks(view: QuestionView, team: str, round_: int | None = None) ->
         for name, label in (("back", "◀ Back"), ("skip", "Skip"), ("why", "Why this question?"))
         if not (view.profile and name == "skip")
     ]
-    question = f"*{escape(view.text)}*"
-    if any(len(f"{c.number}. {c.label}") > BUTTON_TEXT_LIMIT for c in view.choices):
-        # Slack cuts a button's text at 75 characters: the options are listed in full above their numbered buttons.
-        question += "\n" + "\n".join(f"{c.number}. {escape(c.label)}" for c in view.choices)
-    blocks: list[Block] = [
-        {"type": "context", "elements": [_mrkdwn(escape(progress))]},
-        {"type": "section", "text": _mrkdwn(question)},
-        {"type": "actions", "block_id": f"answers:{view.id}", "elements": levels},
-    ]
+    text = [*_bold(view.text), "", *map(listed, levels), *(["", *map(listed, others)] if others else [])]
+    blocks: list[Block] = [*_context(escape(progress)), *_sections(text)]
+    for n, start in enumerate(range(0, len(levels), ACTIONS_LIMIT)):  # 26 options at most: two rows
+        name = "answers" if n == 0 else f"more{n}"
+        row = [button(c) for c in levels[start : start + ACTIONS_LIMIT]]
+        blocks.append({"type": "actions", "block_id": f"{name}:{view.id}", "elements": row})
     if others:
-        blocks.append({"type": "actions", "block_id": f"other:{view.id}", "elements": others})
+        blocks.append({"type": "actions", "block_id": f"other:{view.id}", "elements": [button(c) for c in others]})
     if view.current_note:
-        blocks.append({"type": "context", "elements": [_mrkdwn(f"Your note: {escape(view.current_note)}")]})
+        blocks += _context(f"Your note: {escape(view.current_note)}")
     blocks.append({"type": "actions", "block_id": f"navigation:{view.id}", "elements": navigation})
     return blocks
 
@@ -136,8 +204,7 @@ def answered_blocks(message: Message, team: str, round_: int | None) -> list[Blo
         "value": ActionValue(team, message.question_id or "", round=round_).encode(),
     }
     return [
-        {"type": "section", "text": _mrkdwn(f"*{escape(message.question_text or '')}*")},
-        {"type": "context", "elements": [_mrkdwn(f"✅ {escape(message.answer_label or '')}")]},
+        *_sections([*_bold(message.question_text or ""), f"✅ {escape(message.answer_label or '')}"]),
         {"type": "actions", "block_id": f"noted:{message.question_id}", "elements": [add_note]},
     ]
 
@@ -152,7 +219,7 @@ def note_view(value: ActionValue, question: str) -> dict[str, Any]:
         "submit": _plain("Save", 24),
         "close": _plain("Cancel", 24),
         "blocks": [
-            {"type": "context", "elements": [_mrkdwn(escape(question))]},
+            *_context(escape(question)),
             {
                 "type": "input",
                 "block_id": "note",
@@ -191,14 +258,12 @@ def note_form(values: dict[str, dict[str, dict[str, Any]]]) -> tuple[str, str]:
 def result_blocks(result: Result, *, title: str) -> list[Block]:
     lines = [f"`{level_bar(d.level)}` {d.level_text}  {escape(d.name)}" for d in result.dimensions]
     blocks: list[Block] = [
-        {"type": "header", "text": _plain(f"{title}: level {result.overall}, {result.overall_name}", 150)},
-        {"type": "section", "text": _mrkdwn(escape(result.overall_summary))},
-        {"type": "section", "text": _mrkdwn("\n".join(lines))},
+        *_header(f"{title}: level {result.overall}, {result.overall_name}"),
+        *_sections([escape(result.overall_summary)]),
+        *_sections(lines),
     ]
     for heading, items in result_sections(result):
-        blocks.append(
-            {"type": "section", "text": _mrkdwn(f"*{escape(heading)}*\n" + "\n".join(f"• {escape(i)}" for i in items))}
-        )
+        blocks += _sections([f"*{escape(heading)}*", *(f"• {escape(i)}" for i in items)])
     if result.unanswered:
         blocks.append(
             {
@@ -216,16 +281,11 @@ def summary_blocks(summary: TeamSummary) -> list[Block]:
         + (f"  _{t.change}_" if t.change else "")
         for t in summary.dimensions
     ]
-    blocks: list[Block] = [
-        {"type": "header", "text": _plain(summary.title, 150)},
-        {"type": "section", "text": _mrkdwn(escape(lead(summary)))},
-        {"type": "section", "text": _mrkdwn("\n".join(levels))},
-    ]
+    blocks: list[Block] = [*_header(summary.title), *_sections([escape(lead(summary))]), *_sections(levels)]
     for section in sections(summary, SLACK):
         if section.heading:
-            text = f"*{escape(section.heading)}*\n" + "\n".join(f"• {line}" for line in section.lines)
-            blocks.append({"type": "section", "text": _mrkdwn(text)})
-        else:
+            blocks += _sections([f"*{escape(section.heading)}*", *(f"• {line}" for line in section.lines)])
+        else:  # the footnotes: a few short lines of the bot's own
             blocks.append({"type": "context", "elements": [_mrkdwn(line) for line in section.lines]})
     return blocks
 
@@ -240,13 +300,13 @@ def message_payload(message: Message, *, team: str, round_: int | None = None) -
     into an update of the question's own message)."""
     if message.kind is Kind.QUESTION and message.question:
         view = message.question
-        return {"text": f"{view.progress.text}: {view.text}", "blocks": question_blocks(view, team, round_)}
+        return {"text": escape(f"{view.progress.text}: {view.text}"), "blocks": question_blocks(view, team, round_)}
     if message.kind is Kind.RESULT and message.result:
         return {
-            "text": f"Your result: level {message.result.overall}, {message.result.overall_name}",
+            "text": escape(f"Your result: level {message.result.overall}, {message.result.overall_name}"),
             "blocks": result_blocks(message.result, title="Your result"),
         }
-    return {"text": escape(message.text)}
+    return {"text": escape(message.text)}  # a why, a hint or a note: words only, never buttons
 
 
 PHASE_TEXT = {
@@ -259,9 +319,10 @@ PHASE_TEXT = {
 
 def home_view(teams: list[MemberTeam], team_levels: dict[str, tuple[int, str] | None]) -> dict[str, Any]:
     """The App Home tab (views.publish): each team with its level, the person's progress there and their last
-    result. ``team_levels`` maps a team to its aggregated level and that level's name, None while nobody has
-    finished."""
-    blocks: list[Block] = [{"type": "header", "text": _plain("MLOps maturity", 150)}]
+    result, most recently active first. Slack refuses a Home of more than 100 blocks, so past the first
+    HOME_TEAMS_SHOWN teams the rest are only named, and past what that room holds, counted. ``team_levels``
+    maps a team to its aggregated level and that level's name, None while nobody has finished."""
+    blocks: list[Block] = [{"type": "header", "text": _plain("MLOps maturity", HEADER_TEXT_LIMIT)}]
     if not teams:
         blocks.append(
             {
@@ -269,12 +330,11 @@ def home_view(teams: list[MemberTeam], team_levels: dict[str, tuple[int, str] | 
                 "text": _mrkdwn("You have not taken the assessment yet. Type `/maturity` in your team's channel."),
             }
         )
-    for team in teams:
-        where = f"<#{team.team}>" if team.team[:1] in "CG" else escape(team.team_name)
+    for team in teams[:HOME_TEAMS_SHOWN]:
         level = team_levels.get(team.team)
         team_line = f"Team level {level[0]}, {escape(level[1])}" if level is not None else "No team result yet"
         you = f"You: round {team.round_number}, {PHASE_TEXT[team.phase]}, {team.answered} answered"
-        line = f"*{where}* · {team_line}\n{you}"
+        line = f"*{_where(team)}* · {team_line}\n{you}"
         if team.overall is not None:
             line += f"\nYour last result: level {team.overall}"
         section: Block = {"type": "section", "text": _mrkdwn(line)}
@@ -287,8 +347,35 @@ def home_view(teams: list[MemberTeam], team_levels: dict[str, tuple[int, str] | 
                 "value": ActionValue(team.team).encode(),
             }
         blocks.append(section)
+    blocks += _other_teams(teams[HOME_TEAMS_SHOWN:])
     blocks.append({"type": "context", "elements": [_mrkdwn("`/maturity help` lists every command.")]})
     return {"type": "home", "blocks": blocks}
+
+
+def _where(team: MemberTeam) -> str:
+    """A team in Slack's words: its channel as a mention (Slack shows the channel's name), never a bare id."""
+    if team.team[:1] in "CG":
+        return f"<#{team.team}>"
+    return escape(known_team_name(team.team, team.team_name) or "a direct message")
+
+
+def _other_teams(rest: list[MemberTeam]) -> list[Block]:
+    """The teams past those shown in full: named in a few sections, the remainder counted."""
+    if not rest:
+        return []
+    named, room = [], HOME_OTHERS_ROOM
+    for team in rest:
+        where = _where(team)
+        if len(where) + 2 > room:
+            break
+        named.append(where)
+        room -= len(where) + 2
+    more = f", and {len(rest) - len(named)} more" if len(named) < len(rest) else ""
+    lead = (
+        f"*{len(rest)} more team{'s' if len(rest) != 1 else ''}* you took part in, less recently active, not shown "
+        "here in full (type `/maturity status` in a team's channel for its level):"
+    )
+    return _sections([lead, ", ".join(named) + more])
 
 
 @dataclass(frozen=True)
@@ -312,7 +399,7 @@ class NoticeValue:
 
 def notice_payload(notice: Notice, *, team: str) -> dict[str, Any]:
     """chat.postMessage arguments for a check-in: its text, a summary when it has one, and its buttons."""
-    blocks: list[Block] = [{"type": "section", "text": _mrkdwn(notice.text)}]
+    blocks: list[Block] = _sections([notice.text])  # its rubric words come escaped, its channel mention live
     if notice.summary is not None:
         blocks += summary_blocks(notice.summary)
     if notice.actions:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slack.render import answered_blocks, message_payload
+from bot.slack.render import answered_blocks, escape, message_payload
 from bot.steps import present
 from dialogs.engine import Step
 from dialogs.messages import Message
@@ -19,7 +19,8 @@ async def show(
     *,
     clicked_ts: str | None = None,
 ) -> None:
-    """Post the step's messages in order; an answer recorded from a click updates that question in place."""
+    """Post the step's messages in order; an answer recorded from a click updates that question in place. A why
+    is a message of its own without buttons: the question it explains keeps the only live ones."""
 
     async def post(message: Message) -> None:
         await client.chat_postMessage(channel=channel, **message_payload(message, team=who.team, round_=step.round))
@@ -28,7 +29,7 @@ async def show(
         await client.chat_update(
             channel=channel,
             ts=clicked_ts or "",
-            text=f"{message.question_text}: {message.answer_label}",
+            text=escape(f"{message.question_text}: {message.answer_label}"),
             blocks=answered_blocks(message, who.team, step.round),
         )
 

@@ -43,6 +43,7 @@ CLIENT_CREDENTIAL_METHODS = frozenset({"oauth.v2.access"})
 
 # The pseudo-method under which POSTs of file bytes to an upload URL are recorded (``fail_next(UPLOAD, status=500)``).
 UPLOAD = "upload"
+RESPONSE_URL = "response_url"  # what a response URL received, recorded as calls to this "method"
 # Largest request body the fake reads (aiohttp's default is 1 MiB; Slack itself takes files up to 1 GB).
 MAX_BODY_BYTES = 64 * 1024 * 1024
 
@@ -103,6 +104,7 @@ class _State:
     files: dict[str, _IssuedFile] = field(default_factory=dict)
     upload_paths: dict[str, str] = field(default_factory=dict)  # opaque part of an upload URL -> file id
     uploads: list[Upload] = field(default_factory=list)
+    outside: dict[str, bool] = field(default_factory=dict)  # channels the bot is not in -> whether private
 
 
 class FakeSlackApi(FakeServer):
@@ -135,6 +137,7 @@ class FakeSlackApi(FakeServer):
         app = web.Application(client_max_size=MAX_BODY_BYTES)
         app.router.add_route("*", "/api/{method}", self._handle)
         app.router.add_route("POST", "/upload/v1/{ticket}", self._handle_upload)
+        app.router.add_route("POST", "/hooks/{path:.*}", self._handle_response_url)
         return app
 
     @property
@@ -247,6 +250,22 @@ class FakeSlackApi(FakeServer):
             return web.json_response({"ok": False, "error": "unknown_method"})
         return web.json_response(answer(call.args))
 
+    def response_url(self) -> str:
+        """A command's or action's ``response_url`` on this fake (Slack's are on hooks.slack.com): what the app
+        sends there is recorded as calls to the method "response_url"."""
+        return f"{self._base()}/hooks/commands/{secrets.token_hex(6)}"
+
+    async def _handle_response_url(self, request: web.Request) -> web.Response:
+        """Slack answers a response URL with a plain "ok"; the JSON body is the message."""
+        try:
+            args = json.loads(await request.text())
+        except ValueError:
+            return web.Response(status=400, text="invalid_payload")
+        _call, failure, _responder = await self._receive(RESPONSE_URL, args if isinstance(args, dict) else {}, None)
+        if failure is not None:
+            return _failure_response(failure)
+        return web.Response(text="ok")
+
     async def _handle_upload(self, request: web.Request) -> web.Response:
         """An upload URL from ``files.getUploadURLExternal``: stores the POSTed bytes for its file id and answers
         in plain text as files.slack.com does. No token is needed (the URL itself is the credential) and
@@ -305,6 +324,9 @@ class FakeSlackApi(FakeServer):
     def _chat_post_message(self, args: dict[str, Any]) -> dict[str, Any]:
         if not args.get("channel"):
             return {"ok": False, "error": "channel_not_found"}
+        refused = self._refusal(str(args["channel"]))
+        if refused is not None:
+            return refused
         if not args.get("text") and not args.get("blocks") and not args.get("attachments"):
             return {"ok": False, "error": "no_text"}
         ts = self._next_ts()
@@ -374,11 +396,51 @@ class FakeSlackApi(FakeServer):
             },
         }
 
+    def keep_out(self, channel: str, *, private: bool = False) -> None:
+        """The bot is not a member of ``channel``: posts there fail as Slack's do (a private channel the bot is
+        not in does not even exist for it); a public one can be joined."""
+        with self._state.lock:
+            self._state.outside[channel] = private
+
+    def let_in(self, channel: str) -> None:
+        """Someone invited the bot."""
+        with self._state.lock:
+            self._state.outside.pop(channel, None)
+
+    def _refusal(self, channel: str) -> dict[str, Any] | None:
+        with self._state.lock:
+            private = self._state.outside.get(channel)
+        if private is None:
+            return None
+        return {"ok": False, "error": "channel_not_found" if private else "not_in_channel"}
+
     def _conversations_info(self, args: dict[str, Any]) -> dict[str, Any]:
-        channel_id = args.get("channel")
-        if not channel_id:
+        channel_id = str(args.get("channel") or "")
+        with self._state.lock:
+            private = self._state.outside.get(channel_id)
+        if not channel_id or private:
             return {"ok": False, "error": "channel_not_found"}
-        return {"ok": True, "channel": {"id": channel_id, "name": f"chan-{channel_id}"}}
+        return {
+            "ok": True,
+            "channel": {
+                "id": channel_id,
+                "name": f"chan-{channel_id}",
+                "is_channel": True,
+                "is_private": False,
+                "is_im": channel_id.startswith("D"),
+                "is_member": private is None,
+            },
+        }
+
+    def _conversations_join(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel_id = str(args.get("channel") or "")
+        with self._state.lock:
+            private = self._state.outside.get(channel_id)
+            if not private:
+                self._state.outside.pop(channel_id, None)
+        if not channel_id or private:
+            return {"ok": False, "error": "method_not_supported_for_channel_type" if private else "channel_not_found"}
+        return {"ok": True, "channel": {"id": channel_id, "name": f"chan-{channel_id}", "is_member": True}}
 
     def _files_get_upload_url_external(self, args: dict[str, Any]) -> dict[str, Any]:
         filename = _str_or_none(args.get("filename"))
@@ -467,6 +529,7 @@ class FakeSlackApi(FakeServer):
             "views.open": self._views_open,
             "users.info": self._users_info,
             "conversations.info": self._conversations_info,
+            "conversations.join": self._conversations_join,
             "files.getUploadURLExternal": self._files_get_upload_url_external,
             "files.completeUploadExternal": self._files_complete_upload_external,
         }

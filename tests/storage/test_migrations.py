@@ -18,7 +18,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 
-from checkins.states import DeliveryKind, DeliveryStatus, PlanStatus, RoundStatus, ScheduleKind
+from checkins.states import DeliveryKind, DeliveryStatus, PauseReason, PlanStatus, RoundStatus, ScheduleKind
 from dialogs.state import Phase
 from storage import migrate
 from storage.database import Database, SchemaOutOfDate, make_engine, open_database, upgrade
@@ -67,6 +67,7 @@ ENUMERATED = [
     ("schedules", "kind", ScheduleKind),
     ("deliveries", "kind", DeliveryKind),
     ("deliveries", "status", DeliveryStatus),
+    ("checkin_settings", "paused_reason", PauseReason),
     ("plan_items", "status", PlanStatus),
 ]
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app.checkins import mark_plan_item
 from bot.app.clock import now
 from bot.app.runtime import Runtime
-from bot.slack import PLATFORM
+from bot.slack.identity import person
 from bot.slack.render import NOTE_CALLBACK, ActionValue, NoticeValue, escape, note_form, note_view
 from bot.slack.show import show, show_in_dm
 from checkins.states import PlanStatus
@@ -24,13 +24,15 @@ NAVIGATION = {"back": Command.BACK, "skip": Command.SKIP, "why": Command.WHY}
 
 def register(app: AsyncApp, bot: Runtime) -> None:
     @app.action(re.compile(r"^(answer_\d+|back|skip|why)$"))
-    async def clicked(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
+    async def clicked(
+        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
+    ) -> None:
         try:
             value = ActionValue.decode(action.get("value", ""))
         except ValueError:
             await ack()
             return
-        who = Participant(PLATFORM, body["team"]["id"], value.team, body["user"]["id"])
+        who = person(context, value.team)
         name = action["action_id"]
         if name in NAVIGATION:
             inp = Input(NAVIGATION[name], question_id=value.question, round=value.round)
@@ -43,7 +45,9 @@ def register(app: AsyncApp, bot: Runtime) -> None:
         bot.later(show(client, channel, who, step, clicked_ts=ts), "posting the next question")
 
     @app.action("note")
-    async def add_note(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
+    async def add_note(
+        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
+    ) -> None:
         """An answered question's "Add a note" button: the form opens right after the acknowledgement (its
         trigger id lasts three seconds)."""
         try:
@@ -58,7 +62,9 @@ def register(app: AsyncApp, bot: Runtime) -> None:
         bot.later(client.views_open(trigger_id=body["trigger_id"], view=view), "opening the note form")
 
     @app.view(NOTE_CALLBACK)
-    async def note_saved(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient) -> None:
+    async def note_saved(
+        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
+    ) -> None:
         """The note form: a bad link is answered on its field; the note is kept with the answer, and the DM says
         so."""
         try:
@@ -73,22 +79,24 @@ def register(app: AsyncApp, bot: Runtime) -> None:
         if not note and not link:
             await ack(response_action="errors", errors={"note": "Write a note or give a link, or press Cancel."})
             return
-        who = Participant(PLATFORM, body["team"]["id"], value.team, body["user"]["id"])
+        who = person(context, value.team)
         inp = Input(Command.NOTE, note, question_id=value.question, round=value.round, link=link or None)
         step = await bot.turn(who, inp)
         await ack()
         bot.later(show_in_dm(client, who, step), "confirming a note")
 
     @app.action(re.compile("^plan_(" + "|".join(PlanStatus) + ")$"))
-    async def plan_clicked(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
+    async def plan_clicked(
+        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
+    ) -> None:
         """A nudge's button: the team's plan records the new status, and the nudge says who set it."""
         try:
             value = NoticeValue.decode(action.get("value", ""))
         except ValueError:
             await ack()
             return
-        user = body["user"]["id"]
-        who = Participant(PLATFORM, body["team"]["id"], value.team, user)
+        who = person(context, value.team)
+        user = who.user
         change = await bot.write(mark_plan_item, bot.models, who, value.investment, value.status, now())
         await ack()  # a button this bot did not write, or a team it does not know, changes nothing
         container = body.get("container", {})
@@ -106,7 +114,7 @@ def register(app: AsyncApp, bot: Runtime) -> None:
 
     @app.action(re.compile(r"^(start|resume)$"))
     async def outside_the_dm(
-        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
+        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
     ) -> None:
         """A button outside the DM: an invitation's or reminder's Start (start, or carry on with, the team's
         current round), App Home's Resume. Both values name the team the same way."""
@@ -116,7 +124,7 @@ def register(app: AsyncApp, bot: Runtime) -> None:
             await ack()
             return
         command = Command.START if action["action_id"] == "start" else Command.RESUME
-        await turn_in_dm(bot, ack, client, Participant(PLATFORM, body["team"]["id"], team, body["user"]["id"]), command)
+        await turn_in_dm(bot, ack, client, person(context, team), command)
 
 
 async def turn_in_dm(

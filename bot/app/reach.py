@@ -1,0 +1,57 @@
+"""Whether the bot can reach a team: its channel let the bot in again, or the app was removed from (or put back
+into) a workspace. Each is one unit of work; the platform adapters call them when the platform tells."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.app.schedules import reschedule
+from checkins.rules import back_in_reach
+from checkins.states import DeliveryStatus, PauseReason
+from dialogs.ports import Participant
+from storage.checkins import mark_reachable, settings_in_workspace, settings_of, waiting_deliveries
+from storage.database import Database
+from storage.queries import find_team
+
+
+def team_reachable(db: Database, who: Participant, now: datetime) -> int:
+    """The bot is in the team's channel: the check-ins parked for it go out (recent ones; older ones are kept as
+    skipped), and the next refusal tells the owner again. Returns how many go out."""
+    with db.transaction() as session:
+        team = find_team(session, who.platform, who.workspace, who.team)
+        if team is None or settings_of(session, team.id) is None:
+            return 0
+        mark_reachable(session, team.id)
+        released = 0
+        for delivery in waiting_deliveries(session, team.id):
+            delivery.status = back_in_reach(delivery.created_at, now)
+            delivery.not_before = now
+            released += delivery.status == DeliveryStatus.PENDING
+        return released
+
+
+def workspace_uninstalled(db: Database, platform: str, workspace: str, now: datetime) -> int:
+    """The app was removed (or its tokens revoked): pause every running team's check-ins, keeping their data
+    until an admin runs ``forget``. Returns how many teams were paused."""
+    with db.transaction() as session:
+        paused = 0
+        for settings in settings_in_workspace(session, platform, workspace):
+            if settings.paused:
+                continue  # paused by a person already: a reinstall leaves it so
+            settings.paused, settings.paused_reason, settings.updated_at = True, PauseReason.UNINSTALLED, now
+            reschedule(session, settings, now)
+            paused += 1
+        return paused
+
+
+def workspace_installed(db: Database, platform: str, workspace: str, now: datetime) -> int:
+    """The app is back: resume the check-ins that the uninstall paused. Returns how many teams resumed."""
+    with db.transaction() as session:
+        resumed = 0
+        for settings in settings_in_workspace(session, platform, workspace):
+            if settings.paused_reason != PauseReason.UNINSTALLED:
+                continue
+            settings.paused, settings.paused_reason, settings.updated_at = False, None, now
+            reschedule(session, settings, now)
+            resumed += 1
+        return resumed
