@@ -99,9 +99,10 @@ def _models(settings: Settings, db: Database) -> ModelCatalog:
 
 
 def _open_db(settings: Settings) -> Database:
-    from storage.database import open_database
+    """An operator's command waits behind a server's writes on SQLite rather than failing after a second."""
+    from storage.database import SQLITE_PATIENT_LOCK_WAIT_MS, open_database
 
-    return open_database(settings.resolved_database_url())
+    return open_database(settings.resolved_database_url(), lock_wait_ms=SQLITE_PATIENT_LOCK_WAIT_MS)
 
 
 TeamOption = Annotated[

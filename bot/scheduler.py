@@ -35,8 +35,10 @@ from bot.app.notices import Notice, notices_for
 from bot.app.runtime import Runtime
 from bot.app.schedules import FireReport, fire_due
 from checkins.states import DeliveryStatus
+from dialogs.ports import StoreUnavailable
 
 log = logging.getLogger("maturity_bot.scheduler")
+RECORD_WAITS = (1.0, 2.0, 5.0, 10.0, 30.0)  # well inside a post's lease (5 minutes)
 
 
 class Pacer:
@@ -106,10 +108,21 @@ class CheckinScheduler:
             while jobs := await self.bot.write(claim_deliveries, self.clock(), limit=self.batch, lease=self.lease):
                 sent = await self._send_all(jobs)
                 outcomes = [outcome for outcome, _ in sent]
-                statuses = await self.bot.write(finish_deliveries, outcomes, self.clock())
+                statuses = await self._record(outcomes)
                 for (outcome, posted), status in zip(sent, statuses, strict=True):
                     self._count(outcome, posted, status, result)
             return result
+
+    async def _record(self, outcomes: list[Outcome]) -> list[str]:
+        """Record what was sent, waiting out a database that is briefly locked or down: given up, the posts'
+        leases would run out and they would go out a second time."""
+        for wait in RECORD_WAITS:
+            try:
+                return await self.bot.write(finish_deliveries, outcomes, self.clock())
+            except StoreUnavailable as exc:
+                log.warning("recording %d sends failed (%s); trying again in %s s", len(outcomes), exc, wait)
+                await asyncio.sleep(wait)
+        return await self.bot.write(finish_deliveries, outcomes, self.clock())
 
     async def _send_all(self, jobs: list[DeliveryJob]) -> list[tuple[Outcome, bool]]:
         """Render each platform's share of the batch in one read, then post them all, paced per channel."""

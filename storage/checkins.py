@@ -330,7 +330,7 @@ class DeliveryJob:
     recipient: str  # '' for the team's channel
     attempts: int
     fire_at: datetime
-    schedule_id: int = 0
+    schedule_id: int
 
 
 def claim_deliveries(session: Session, now: datetime, *, limit: int, lease: timedelta) -> list[DeliveryJob]:

@@ -9,9 +9,9 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from tests.fakes.slack_api import FakeSlackApi
+from tests.fakes.slack_api import RESPONSE_URL, FakeSlackApi
 
-MESSAGE_METHODS = ("chat.postMessage", "chat.update", "chat.postEphemeral")
+MESSAGE_METHODS = ("chat.postMessage", "chat.update", "chat.postEphemeral", RESPONSE_URL)
 VIEW_METHODS = ("views.publish", "views.open", "views.update")
 
 MESSAGE_BLOCKS, VIEW_BLOCKS = 50, 100

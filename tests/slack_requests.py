@@ -109,9 +109,11 @@ def block_action(
     block_id: str = "b",
     timestamp: int | str | None = None,
     trigger_id: str | None = None,
+    response_url: str | None = None,
 ) -> tuple[str, dict[str, str]]:
     """A button click on a message the bot posted: form-encoded ``payload=<json>``, as Slack sends it; pass
-    ``trigger_id`` to check that a modal opened from the click uses it."""
+    ``trigger_id`` to check that a modal opened from the click uses it, ``response_url`` to see what the app
+    sends there (by default one that does not resolve)."""
     payload: dict[str, Any] = {
         "type": "block_actions",
         "user": {"id": user_id, "username": f"user-{user_id}", "name": f"user-{user_id}", "team_id": team_id},
@@ -131,7 +133,7 @@ def block_action(
             "blocks": [],
         },
         "state": {"values": {}},
-        "response_url": _response_url("actions", team_id),
+        "response_url": response_url or _response_url("actions", team_id),
         "actions": [
             {
                 "type": "button",

@@ -260,7 +260,7 @@ def test_a_snoozed_step_waits_a_week_then_comes_back(db: Database) -> None:
     seed_teams(db, MODEL, 1, answers=ANSWERS, due_at=TUESDAY_10, opened_at=MONDAY)
     with db.reading() as session:
         team_id = session.scalars(select(Team.id)).one()
-    job = DeliveryJob(0, DeliveryKind.NUDGE, {}, team_id, "slack", "T0001", "C00000", None, "", 1, TUESDAY_10)
+    job = DeliveryJob(0, DeliveryKind.NUDGE, {}, team_id, "slack", "T0001", "C00000", None, "", 1, TUESDAY_10, 0)
     first = notices_for(db, MODELS, [job], SLACK, TUESDAY_10)[0]
     assert first is not None and first.investment is not None
     who = Participant("slack", "T0001", "C00000", "U1")

@@ -156,7 +156,7 @@ def test_a_channel_the_bot_is_not_in_parks_check_ins_tells_the_owner_once_and_se
     assert refused == 3  # two refusals in C1 and the one note
 
     slack_api.let_in("C1")
-    released = team_reachable(db, Participant("slack", "T1", "C1", "U0BOT"), clock.now)
+    released = team_reachable(db, "slack", "T1", "C1", clock.now)
     assert released == 2
     third = asyncio.run(scheduler.tick())
     assert third.sent == 2
@@ -177,7 +177,7 @@ def test_a_parked_check_in_older_than_a_week_is_kept_as_skipped_when_the_bot_is_
     slack_api.keep_out("C1")
     clock = Clock(datetime.now(tz=UTC))
     asyncio.run(slack_scheduler(db, slack_api, clock).tick())
-    assert team_reachable(db, Participant("slack", "T1", "C1", "U0BOT"), clock.now + timedelta(days=8)) == 0
+    assert team_reachable(db, "slack", "T1", "C1", clock.now + timedelta(days=8)) == 0
     with db.reading() as session:
         assert session.scalar(select(Delivery.status).where(Delivery.kind == "announce")) == "skipped"
 
@@ -572,3 +572,31 @@ def test_a_form_from_before_the_summary_setting_leaves_it_alone() -> None:
     assert parsed is not None and parsed[1].apply(False, kept)[1].summary_weeks == 2
     with pytest.raises(ValueError, match="a whole number is needed"):
         schedule_form(modal_state(view, summary="two")).apply(False, kept)
+
+
+def test_a_send_whose_record_meets_a_locked_database_is_recorded_once_it_answers(
+    db: Database, slack_api: FakeSlackApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given up, the record would leave the post under its lease, and the next sender would post it again."""
+    import bot.scheduler as scheduler_module
+    from storage.errors import DatabaseUnavailable
+
+    finish(db, "U1")
+    real, failures = scheduler_module.finish_deliveries, []
+
+    def locked_once(*args: Any, **kwargs: Any) -> list[str]:
+        if not failures:
+            failures.append(1)
+            raise DatabaseUnavailable("the database is busy", reason="database is locked")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(scheduler_module, "finish_deliveries", locked_once)
+    monkeypatch.setattr(scheduler_module, "RECORD_WAITS", (0.0,))
+    clock = Clock(datetime.now(tz=UTC))
+    result = asyncio.run(slack_scheduler(db, slack_api, clock).tick())
+    assert (failures, result.sent) == ([1], 1)
+    clock.now += timedelta(minutes=10)  # past any lease
+    assert asyncio.run(slack_scheduler(db, slack_api, clock).tick()).sent == 0
+    assert len(posts(slack_api)) == 1
+    with db.reading() as session:
+        assert session.scalars(select(Delivery.status)).all() == ["sent"]

@@ -31,10 +31,10 @@ from storage.database import (
     open_database,
 )
 from storage.models import Answer
-from tests.fakes.slack_api import FakeSlackApi
+from tests.fakes.slack_api import RESPONSE_URL, FakeSlackApi
 from tests.personas import ASKED, MODEL, PERSONAS
-from tests.slack_posts import posted_texts, question_id, questions_posted, wait_until
-from tests.slack_requests import app_home_opened, dm_message, event, slash_command, view_submission
+from tests.slack_posts import button, posted_texts, question_id, questions_posted, wait_until
+from tests.slack_requests import app_home_opened, block_action, dm_message, event, slash_command, view_submission
 from tests.tcp_proxy import TcpProxy
 from tests.test_slack_server import CHANNEL, SECRET, USER, WORKSPACE, click, post, start_server
 
@@ -139,9 +139,21 @@ def test_an_outage_is_answered_200_tells_the_person_and_loses_nothing(
         assert status == 200
         assert reply == {"response_type": "ephemeral", "text": unavailable_text()}
 
-        # A click: acknowledged, then told in the DM.
-        assert click(server, third, ANSWERS[ASKED[2].id], ts="10.3") == 200
-        wait_until(lambda: posts_to_dm(slack_api, unavailable_text()) == 1, slack_api=slack_api)
+        # A click: acknowledged, then told beside it, through its response URL (no token needed).
+        action_id, value = button(third, ANSWERS[ASKED[2].id])
+        built = block_action(
+            SECRET,
+            team_id=WORKSPACE,
+            user_id=USER,
+            channel_id=third["channel"],
+            message_ts="10.3",
+            action_id=action_id,
+            value=value,
+            response_url=slack_api.response_url(),
+        )
+        assert post(server, built)[0] == 200
+        [told] = slack_api.wait_for(RESPONSE_URL)
+        assert told.args == {"text": unavailable_text(), "response_type": "ephemeral", "replace_original": False}
 
         # A typed answer: its event id cannot even be recorded; acknowledged, then told to send it again.
         answer_three = event(SECRET, dm_message(USER, typed(2)), team_id=WORKSPACE, event_id="Ev0OUTAGE")
@@ -262,3 +274,22 @@ def test_a_request_waits_about_a_second_for_a_locked_sqlite_file(tmp_path: Any) 
         locker.close()
         migrating.dispose()
         db.close()
+
+
+def test_an_event_no_person_waits_on_is_left_to_slacks_retry_during_an_outage(
+    database_url: str, outage: Outage, slack_api: FakeSlackApi
+) -> None:
+    """The bot invited while the database is down: a 200 would lose it (nobody types it again), so Slack is asked
+    to retry, and the retry after the outage is handled."""
+    server = start_server(outage.url, slack_api)
+    try:
+        joined = {"type": "member_joined_channel", "user": "U0BOT", "channel": CHANNEL, "event_ts": "1.0"}
+        built = event(SECRET, joined, team_id=WORKSPACE, event_id="Ev0JOINED")
+        outage.begin()
+        assert post(server, built)[0] == 500
+        outage.end()
+        retry = event(SECRET, joined, team_id=WORKSPACE, event_id="Ev0JOINED", retry_num=1)
+        assert post(server, retry)[0] == 200
+        assert post(server, retry)[0] == 200  # and handled once: a further retry is a repeat
+    finally:
+        server.stop()

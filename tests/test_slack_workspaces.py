@@ -28,6 +28,7 @@ from scoring.model import default_model
 from storage.conversations import SqlConversationStore
 from storage.database import Database
 from storage.models import SLACK_BOTS, CheckinSettings, Delivery, Team
+from tests.block_kit import assert_within_limits
 from tests.fakes.slack_api import RESPONSE_URL, FakeSlackApi
 from tests.personas import ASKED, PERSONAS
 from tests.server_thread import ServerThread
@@ -108,6 +109,7 @@ def test_an_org_wide_grid_install_works_end_to_end_and_check_ins_use_the_organis
     server = ServerThread(build_app(oauth_settings(database_url, grid_api))).start()
     try:
         assert redirect(server, start_install(server))[0] == 200
+        asked_before = len(grid_api.calls_to("auth.test"))  # the install itself asks once
         [_], [bot] = stored(database_url)
         assert (bot["enterprise_id"], bot["team_id"], bot["is_enterprise_install"]) == (ENTERPRISE, None, True)
 
@@ -132,6 +134,7 @@ def test_an_org_wide_grid_install_works_end_to_end_and_check_ins_use_the_organis
             assert post(server, reshaped(SECRET, click, grid))[0] == 200
         wait_until(lambda: any(c.args["text"].startswith("Your result") for c in grid_api.calls_to("chat.postMessage")))
         assert {c.token for c in grid_api.calls_to("chat.postMessage")} == {ORG_TOKEN}
+        assert len(grid_api.calls_to("auth.test")) == asked_before  # no request asked Slack before its ack
     finally:
         server.stop()
 
@@ -176,8 +179,9 @@ def test_maturity_in_a_dm_or_group_dm_creates_no_team_and_offers_the_persons_tea
     with db.reading() as session:
         assert session.scalar(select(func.count()).select_from(Team)) == 0  # the DM did not become a team
 
-    post(server, slash_command(SECRET, user_id=user, channel_id="C0TEAM"))  # a real team
-    wait_until(lambda: len(questions_posted(slack_api)) == 1, slack_api=slack_api)
+    for team in ("C0TEAM", "C0OTHER"):  # two real teams
+        post(server, slash_command(SECRET, user_id=user, channel_id=team))
+    wait_until(lambda: len(questions_posted(slack_api)) == 2, slack_api=slack_api)
     before = len(slack_api.calls_to(RESPONSE_URL))
     status, _ = post(
         server,
@@ -188,10 +192,24 @@ def test_maturity_in_a_dm_or_group_dm_creates_no_team_and_offers_the_persons_tea
     assert status == 200
     offer = slack_api.wait_for(RESPONSE_URL, before + 1)[before].args
     assert "`/maturity status` works in your team's channel" in offer["text"]
-    [start] = [e for b in offer["blocks"] if b["type"] == "actions" for e in b["elements"]]
-    assert start["action_id"] == "start" and json.loads(start["value"])["t"] == "C0TEAM"
+    assert_within_limits(slack_api)  # one action id per button, as Slack requires
+    buttons = [e for b in offer["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert sorted(json.loads(b["value"])["t"] for b in buttons) == ["C0OTHER", "C0TEAM"]
     with db.reading() as session:
-        assert session.scalars(select(Team.external_id)).all() == ["C0TEAM"]
+        assert sorted(session.scalars(select(Team.external_id))) == ["C0OTHER", "C0TEAM"]
+
+    [other] = [b for b in buttons if json.loads(b["value"])["t"] == "C0OTHER"]  # carry on with that team
+    click = block_action(
+        SECRET,
+        user_id=user,
+        channel_id=channel_id,
+        message_ts="1.0",
+        action_id=other["action_id"],
+        value=other["value"],
+    )
+    assert post(server, click)[0] == 200
+    wait_until(lambda: len(questions_posted(slack_api)) == 3, slack_api=slack_api)
+    assert json.loads(button(questions_posted(slack_api)[-1], ANSWERS[ASKED[0].id])[1])["t"] == "C0OTHER"
 
     help_answer = command_answer(  # help works anywhere
         server,
@@ -403,3 +421,51 @@ def test_a_rotating_token_is_refreshed_before_it_expires_and_saved_encrypted(dat
         assert Fernet(KEY).decrypt(newest["bot_token"].encode()).decode() == "xoxe.xoxb-fresh"
         expires = newest["bot_token_expires_at"]
         assert expires.replace(tzinfo=UTC) > datetime.now(UTC) + timedelta(hours=11)
+
+
+def test_a_failed_refresh_keeps_the_working_token_and_the_background_refresher_tries_again(
+    database_url: str, db: Database
+) -> None:
+    from tests.test_slack_oauth import oauth_v2_access
+
+    refreshes: list[int] = []
+
+    def access(call: Any) -> dict[str, object]:
+        if call.args.get("grant_type") != "refresh_token":
+            first = oauth_v2_access(call)
+            return first | {"access_token": "xoxe.xoxb-old", "refresh_token": "xoxe-1-r", "expires_in": 3600}
+        refreshes.append(1)
+        if len(refreshes) == 1:
+            return {"ok": False, "error": "internal_error"}
+        return {
+            "ok": True,
+            "access_token": "xoxe.xoxb-new",
+            "refresh_token": "xoxe-1-r2",
+            "expires_in": 43200,
+            "token_type": "bot",
+            "team": {"id": INSTALLED},
+            "enterprise": None,
+            "is_enterprise_install": False,
+            "bot_user_id": BOT_USER_ID,
+            "app_id": "A0APP",
+            "scope": "commands,chat:write",
+        }
+
+    with FakeSlackApi(team_id=INSTALLED) as api:
+        api.valid_tokens |= {"xoxe.xoxb-old", "xoxe.xoxb-new"}
+        api.set_response("oauth.v2.access", access)
+        server = ServerThread(build_app(oauth_settings(database_url, api))).start()
+        try:
+            assert redirect(server, start_install(server))[0] == 200
+        finally:
+            server.stop()
+        finish_team(db, workspace=INSTALLED)
+        clients = installed_clients(db, api)
+        assert tick(db, SlackOutbox(clients.client_for)).sent == 1  # the refresh failed; the old token still works
+        assert [c.token for c in api.calls_to("chat.postMessage")] == ["xoxe.xoxb-old"]
+        asyncio.run(clients.refresh_expiring())  # what the server's background refresher runs every few minutes
+        assert len(refreshes) == 2
+        with db.reading() as session:
+            newest = session.execute(select(SLACK_BOTS).order_by(SLACK_BOTS.c.installed_at.desc())).mappings().first()
+        assert newest is not None
+        assert Fernet(KEY).decrypt(newest["bot_token"].encode()).decode() == "xoxe.xoxb-new"

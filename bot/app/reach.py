@@ -8,22 +8,21 @@ from datetime import datetime
 from bot.app.schedules import reschedule
 from checkins.rules import back_in_reach
 from checkins.states import DeliveryStatus, PauseReason
-from dialogs.ports import Participant
 from storage.checkins import mark_reachable, settings_in_workspace, settings_of, waiting_deliveries
 from storage.database import Database
 from storage.queries import find_team
 
 
-def team_reachable(db: Database, who: Participant, now: datetime) -> int:
+def team_reachable(db: Database, platform: str, workspace: str, team: str, now: datetime) -> int:
     """The bot is in the team's channel: the check-ins parked for it go out (recent ones; older ones are kept as
     skipped), and the next refusal tells the owner again. Returns how many go out."""
     with db.transaction() as session:
-        team = find_team(session, who.platform, who.workspace, who.team)
-        if team is None or settings_of(session, team.id) is None:
+        found = find_team(session, platform, workspace, team)
+        if found is None or settings_of(session, found.id) is None:
             return 0
-        mark_reachable(session, team.id)
+        mark_reachable(session, found.id)
         released = 0
-        for delivery in waiting_deliveries(session, team.id):
+        for delivery in waiting_deliveries(session, found.id):
             delivery.status = back_in_reach(delivery.created_at, now)
             delivery.not_before = now
             released += delivery.status == DeliveryStatus.PENDING

@@ -55,6 +55,7 @@ def build_app(settings: Settings) -> web.Application:
     slack_started: list[Callable[[], Awaitable[None]]] = []  # after the shared HTTP session is open
     slack_refresher: InstalledClients | None = None
     bot_token, app_token, secret = settings.slack_bot_token, settings.slack_app_token, settings.slack_signing_secret
+    api_url = settings.slack_api_url
 
     if bot_token and (app_token or secret):
         from bot.slack.app import build_slack_app
@@ -85,27 +86,28 @@ def build_app(settings: Settings) -> web.Application:
     elif settings.slack_oauth:
         from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
 
-        from bot.slack.app import build_slack_oauth_app
+        from bot.slack.app import build_slack_oauth_app, web_client
         from bot.slack.installations import EncryptedInstallationStore, SqlOAuthStateStore
         from bot.slack.outbox import SlackOutbox
-        from bot.slack.tokens import InstalledClients
+        from bot.slack.tokens import InstallationAuthorize, InstalledClients
 
         assert settings.slack_client_id and settings.slack_client_secret and secret and settings.encryption_key
         client_id, client_secret = settings.slack_client_id, settings.slack_client_secret.get_secret_value()
         installations = EncryptedInstallationStore(
             client_id=client_id, engine=db.engine, encryption_key=settings.encryption_key.get_secret_value()
         )
+        rotator = AsyncTokenRotator(client_id=client_id, client_secret=client_secret, client=web_client(api_url))
+        installed = InstalledClients(installations, rotator, lambda token: token_client(bolt, api_url, token))
         bolt = build_slack_oauth_app(
             client_id=client_id,
             client_secret=client_secret,
             signing_secret=secret.get_secret_value(),
-            api_url=settings.slack_api_url,
+            api_url=api_url,
             bot=bot,
             installations=installations,
+            authorize=InstallationAuthorize(installed),
             state_store=SqlOAuthStateStore(engine=db.engine),
         )
-        rotator = AsyncTokenRotator(client_id=client_id, client_secret=client_secret, client=bolt.client)
-        installed = InstalledClients(installations, rotator, partial(token_client, bolt, settings.slack_api_url))
         outboxes["slack"] = SlackOutbox(installed.client_for)
         slack_refresher = installed
         slack = (bolt, secret.get_secret_value())

@@ -14,6 +14,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 TTL_SECONDS = 300.0
+MOST_KEPT = 10_000
 
 
 class AdminUnknown(Exception):
@@ -55,5 +56,8 @@ class AdminCache:
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise AdminCheckFailed(repr(exc)) from exc
         admin = bool(info.get("is_admin") or info.get("is_owner") or info.get("is_primary_owner"))
-        self._known[(workspace, user)] = (self._clock() + self.ttl, admin)
+        now = self._clock()
+        if len(self._known) >= MOST_KEPT:  # a long-running server meets many people: keep only the live answers
+            self._known = {key: found for key, found in self._known.items() if found[0] >= now}
+        self._known[(workspace, user)] = (now + self.ttl, admin)
         return admin

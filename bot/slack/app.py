@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.authorization.async_authorize import AsyncAuthorize
 from slack_bolt.oauth.async_callback_options import AsyncCallbackOptions, AsyncFailureArgs, AsyncSuccessArgs
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler, AsyncServerErrorRetryHandler
-from slack_sdk.oauth.installation_store.models.installation import Installation
 from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -20,6 +20,7 @@ from bot.app.clock import now
 from bot.app.reach import workspace_installed
 from bot.app.runtime import Runtime
 from bot.slack import PLATFORM
+from bot.slack.identity import workspace_key
 from bot.slack.listeners import register
 from bot.slack.manifest import bot_scopes
 
@@ -27,9 +28,6 @@ if TYPE_CHECKING:
     from bot.slack.installations import EncryptedInstallationStore
 
 INSTALL_PATH, REDIRECT_PATH = "/slack/install", "/slack/oauth_redirect"
-# Bolt refreshes a rotating token inside the request when it expires within this many minutes; the check-in
-# sender and a background refresher do it two hours ahead, so a request only ever does it if they could not.
-IN_REQUEST_ROTATION_MINUTES = 5
 log = logging.getLogger("maturity_bot.slack")
 
 
@@ -91,13 +89,6 @@ def build_slack_app(
     return app, single
 
 
-def installation_key(installation: Installation) -> str:
-    """The workspace key of an installation: the enterprise for an org-wide install (see bot/slack/identity.py)."""
-    if installation.is_enterprise_install and installation.enterprise_id:
-        return installation.enterprise_id
-    return installation.team_id or installation.enterprise_id or ""
-
-
 def build_slack_oauth_app(
     *,
     client_id: str,
@@ -106,18 +97,22 @@ def build_slack_oauth_app(
     api_url: str,
     bot: Runtime,
     installations: EncryptedInstallationStore,
+    authorize: AsyncAuthorize,
     state_store: AsyncOAuthStateStore,
 ) -> AsyncApp:
     """Many workspaces (and Enterprise Grid organisations): each installs through ``/slack/install``; its token is
     saved, encrypted, in ``installations``.
 
-    The client has no token: Bolt gives each request the token of the installation it came from. The OAuth flow
-    uses the same client, so its ``oauth.v2.access`` call goes to ``api_url`` too.
+    The client has no token: ``authorize`` gives each request the token of the installation it came from. The
+    OAuth flow uses the same client, so its ``oauth.v2.access`` call goes to ``api_url`` too.
     """
 
     async def installed(args: AsyncSuccessArgs) -> BoltResponse:
         """A (re)install: check-ins paused by an earlier uninstall resume."""
-        await bot.write(workspace_installed, PLATFORM, installation_key(args.installation), now())
+        found = args.installation
+        key = workspace_key(found.enterprise_id, found.team_id, found.is_enterprise_install)
+        if key:
+            await bot.write(workspace_installed, PLATFORM, key, now())
         return await args.default.success(args)
 
     async def failed(args: AsyncFailureArgs) -> BoltResponse:
@@ -131,13 +126,13 @@ def build_slack_oauth_app(
         state_store=state_store,
         install_path=INSTALL_PATH,
         redirect_uri_path=REDIRECT_PATH,
-        token_rotation_expiration_minutes=IN_REQUEST_ROTATION_MINUTES,
         callback_options=AsyncCallbackOptions(success=installed, failure=failed),
     )
     app = AsyncApp(
         client=web_client(api_url),
         signing_secret=signing_secret,
         installation_store=installations,
+        authorize=authorize,  # type: ignore[arg-type]  # Bolt takes an AsyncAuthorize too, though its hint omits it
         process_before_response=True,
         oauth_settings=settings,
     )

@@ -32,7 +32,9 @@ async def make_sure_member(
     try:
         info = (await client.conversations_info(channel=channel))["channel"]
     except SlackApiError as exc:
-        if exc.response.get("error") != "channel_not_found":  # a private channel the bot is not in looks so
+        # A private channel the bot is not in looks like no channel at all; an install from before the bot asked
+        # for channels:read cannot look (reinstalling grants it). Either way, an invitation settles it.
+        if exc.response.get("error") not in ("channel_not_found", "missing_scope"):
             raise
         await respond(invite_text(channel), response_type="ephemeral")
         return

@@ -21,10 +21,15 @@ class NoWorkspace(ValueError):
     """The request names no workspace or enterprise: nothing can be looked up for it."""
 
 
+def workspace_key(enterprise_id: str | None, team_id: str | None, is_enterprise_install: bool | None) -> str | None:
+    """The enterprise for an org-wide install, the workspace otherwise."""
+    if is_enterprise_install and enterprise_id:
+        return enterprise_id
+    return team_id or enterprise_id
+
+
 def workspace_of(context: AsyncBoltContext) -> str:
-    if context.is_enterprise_install and context.enterprise_id:
-        return context.enterprise_id
-    found = context.team_id or context.enterprise_id
+    found = workspace_key(context.enterprise_id, context.team_id, context.is_enterprise_install)
     if not found:
         raise NoWorkspace("the request names no workspace")
     return found

@@ -1,8 +1,8 @@
 """Web API clients for check-ins, one per installation, with rotating tokens refreshed well before they expire.
 
-With token rotation on, a bot token lasts twelve hours. Bolt refreshes it inside a request only in the last
-minutes (``IN_REQUEST_ROTATION_MINUTES``); the sender here, and a refresher every few minutes, do it two hours
-ahead, outside any request, through slack_sdk's token rotator and the installation store.
+With token rotation on, a bot token lasts twelve hours. A request refreshes it only in its last minutes
+(``IN_REQUEST_ROTATION_MINUTES``); the sender here, and a refresher every few minutes, do it two hours ahead,
+outside any request, through slack_sdk's token rotator and the installation store.
 """
 
 from __future__ import annotations
@@ -14,6 +14,9 @@ from collections.abc import Callable
 
 import aiohttp
 from aiohttp import web
+from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.authorization.async_authorize import AsyncAuthorize
+from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.errors import SlackApiError, SlackTokenRotationError
 from slack_sdk.oauth.installation_store.models.bot import Bot
 from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
@@ -23,6 +26,7 @@ from bot.app.deliveries import Retry
 from bot.slack.installations import EncryptedInstallationStore
 
 AHEAD_MINUTES = 120
+IN_REQUEST_ROTATION_MINUTES = 5
 REFRESH_EVERY_SECONDS = 600.0
 log = logging.getLogger("maturity_bot.slack")
 
@@ -44,8 +48,8 @@ class InstalledClients:
             return None
         return self.make_client(await self.fresh_token(bot))
 
-    async def fresh_token(self, bot: Bot) -> str:
-        """The bot's token, refreshed first when it expires within two hours. A refresh that fails while the old
+    async def fresh_token(self, bot: Bot, minutes: int = AHEAD_MINUTES) -> str:
+        """The bot's token, refreshed first when it expires within ``minutes``. A refresh that fails while the old
         token still works uses the old one; once it has expired, the send is retried later."""
         assert bot.bot_token is not None
         if not bot.bot_refresh_token or bot.bot_token_expires_at is None:
@@ -55,7 +59,7 @@ class InstalledClients:
             return bot.bot_token
         try:
             refreshed = await self.rotator.perform_token_rotation(
-                installation=installation, minutes_before_expiration=AHEAD_MINUTES
+                installation=installation, minutes_before_expiration=minutes
             )
         except (SlackTokenRotationError, SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
             if _expired(bot):
@@ -97,6 +101,42 @@ class InstalledClients:
 
 
 TASK = web.AppKey("slack_token_refresher", asyncio.Task)
+
+
+class InstallationAuthorize(AsyncAuthorize):
+    """Bolt's authorize for many installations, with no Slack call in a request: Bolt's own asks ``auth.test``
+    on every request, before the listener can acknowledge. The bot's ids are stored with its installation."""
+
+    def __init__(self, clients: InstalledClients) -> None:
+        super().__init__()
+        self.clients = clients
+
+    async def __call__(
+        self,
+        *,
+        context: AsyncBoltContext,
+        enterprise_id: str | None,
+        team_id: str | None,
+        user_id: str | None,
+        **_: object,
+    ) -> AuthorizeResult | None:
+        bot = await self.clients.store.async_find_bot(
+            enterprise_id=enterprise_id, team_id=team_id, is_enterprise_install=context.is_enterprise_install
+        )
+        if bot is None or not bot.bot_token:
+            return None  # Bolt answers "please install this app"
+        try:  # only a token about to expire is refreshed here: the refresher keeps them two hours ahead
+            token = await self.clients.fresh_token(bot, IN_REQUEST_ROTATION_MINUTES)
+        except Retry:
+            token = bot.bot_token  # expired and not refreshed: the request goes on, its Slack calls will say so
+        return AuthorizeResult(
+            enterprise_id=bot.enterprise_id,
+            team_id=bot.team_id,
+            bot_token=token,
+            bot_user_id=bot.bot_user_id,
+            bot_id=bot.bot_id,
+            user_id=user_id,
+        )
 
 
 def _expired(bot: Bot) -> bool:

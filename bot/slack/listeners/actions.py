@@ -112,18 +112,19 @@ def register(app: AsyncApp, bot: Runtime) -> None:
                 "updating a nudge",
             )
 
-    @app.action(re.compile(r"^(start|resume)$"))
+    @app.action(re.compile(r"^(start|resume)(_\d+)?$"))
     async def outside_the_dm(
         ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
     ) -> None:
         """A button outside the DM: an invitation's or reminder's Start (start, or carry on with, the team's
-        current round), App Home's Resume. Both values name the team the same way."""
+        current round), App Home's Resume, a team offered in a DM (``start_<n>``). Their values name the team the
+        same way."""
         try:
             team = NoticeValue.decode(action.get("value", "")).team
         except ValueError:
             await ack()
             return
-        command = Command.START if action["action_id"] == "start" else Command.RESUME
+        command = Command.START if action["action_id"].startswith("start") else Command.RESUME
         await turn_in_dm(bot, ack, client, person(context, team), command)
 
 

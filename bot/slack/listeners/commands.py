@@ -13,7 +13,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncResp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.app.checkins import Asker, change_schedule, current_schedule
+from bot.app.checkins import Asker, change_schedule
 from bot.app.checkins import ScheduleForm as FilledForm
 from bot.app.clock import now
 from bot.app.commands import (
@@ -24,6 +24,7 @@ from bot.app.commands import (
     Start,
     command_word,
     may_administer,
+    owns_schedule,
     run_command,
 )
 from bot.app.home import overview_with_team_levels
@@ -40,7 +41,6 @@ from bot.slack.render import (
     SCHEDULE_CALLBACK,
     SLACK,
     NoticeValue,
-    escape,
     schedule_form,
     schedule_view,
     summary_payload,
@@ -106,12 +106,10 @@ async def carry_out(
 ) -> None:
     """The router's outcome as Slack calls; ``ack`` is None once the command has been acknowledged already."""
     if isinstance(outcome, Start):
+        assert ack is not None, "the router asks nobody's admin rights before a start"
         sent = f"I've sent you a direct message with your assessment for <#{who.team}>."
-        if ack is None:
-            await respond(sent, response_type="ephemeral")
-            return
         await turn_in_dm(bot, ack, client, who, Command.START, response_type="ephemeral", text=sent)
-        reachable = partial(bot.write, team_reachable, who, now())
+        reachable = partial(bot.write, team_reachable, PLATFORM, who.workspace, who.team, now())
         bot.later(make_sure_member(client, respond, who.team, reachable), "checking the bot is in the channel")
     elif isinstance(outcome, PostSummary):
         if ack is not None:
@@ -168,19 +166,18 @@ async def offer_teams(bot: Runtime, respond: AsyncRespond, who: Participant, tex
         buttons = [
             {
                 "type": "button",
-                "action_id": "start",
-                "text": {
-                    "type": "plain_text",
-                    "text": f"#{known_team_name(team.team, team.team_name) or 'your team'}"[:75],
-                },
+                "action_id": f"start_{n}",  # Slack refuses one action id twice in a block
+                "text": {"type": "plain_text", "text": _label(known_team_name(team.team, team.team_name))},
                 "value": NoticeValue(team.team).encode(),
             }
-            for team in teams[:TEAMS_OFFERED]
+            for n, team in enumerate(teams[:TEAMS_OFFERED])
         ]
         blocks.append({"type": "actions", "elements": buttons})
-        if len(teams) > TEAMS_OFFERED:
-            rest = ", ".join(f"<#{team.team}>" for team in teams[TEAMS_OFFERED:])
-            blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": escape("Also: ") + rest}]})
+        rest = teams[TEAMS_OFFERED:]
+        if rest:
+            named = ", ".join(f"<#{team.team}>" for team in rest[:TEAMS_OFFERED])
+            more = f" and {len(rest) - TEAMS_OFFERED} more" if len(rest) > TEAMS_OFFERED else ""
+            blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"Also: {named}{more}"}]})
     await respond(text=intro, blocks=blocks, response_type="ephemeral")
 
 
@@ -220,7 +217,7 @@ def register_views(app: AsyncApp, bot: Runtime, admins: AdminCache) -> None:
             await ack(response_action="errors", errors={"timezone": "This form could not be read; open it again."})
             return
         known = admins.cached(who.workspace, who.user)
-        if known is None and await owns(bot, who):
+        if known is None and await owns_schedule(bot, who):
             known = False  # the owner may change it whether or not they administer the workspace
         if known is None:  # not asked within the last minutes: close the form, ask, then say how it went
             await ack()
@@ -247,11 +244,6 @@ async def save_after_admin_check(
         reply = await bot.write(change_schedule, asker, form.apply, SLACK, now())
     dm = await client.conversations_open(users=who.user)
     await client.chat_postMessage(channel=dm["channel"]["id"], text=f"Check-in settings for <#{who.team}>: {reply}")
-
-
-async def owns(bot: Runtime, who: Participant) -> bool:
-    current = await bot.read(current_schedule, Asker(who, admin=False))
-    return current is not None and current.may_change
 
 
 def _answer(known: bool) -> IsAdmin:

@@ -52,8 +52,7 @@ def register(app: AsyncApp, bot: Runtime, forget_tokens: Callable[[str], Awaitab
     async def joined(event: dict[str, Any], context: AsyncBoltContext) -> None:
         """Someone invited the bot: the check-ins parked for that channel go out."""
         if event.get("user") and event.get("user") == context.bot_user_id:
-            where = Participant(PLATFORM, workspace_of(context), event["channel"], event["user"])
-            await bot.write(team_reachable, where, now())
+            await bot.write(team_reachable, PLATFORM, workspace_of(context), event["channel"], now())
 
     async def removed(event: dict[str, Any], context: AsyncBoltContext) -> None:
         """The app was removed or its bot token revoked: the tokens go (in OAuth mode) and the workspace's
