@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from scoring.model import MAX_LEVEL
+from dialogs.messages import Choice
+from scoring.model import DONT_KNOW, MAX_LEVEL, NOT_APPLICABLE_PREFIX
 from scoring.score import Result
 
 NEXT_STEPS_SHOWN = 3  # a result shows the first few investments; the rest are in `report --json`
@@ -13,6 +14,16 @@ def level_bar(level: int | None, width: int = MAX_LEVEL) -> str:
     if level is None:
         return "·" * width
     return "■" * level + "□" * (width - level)
+
+
+def short_label(choice: Choice) -> str:
+    """A choice's button: its number, and a short word for the answers that are not levels. Buttons do not wrap
+    on phones (in Slack or Teams), so the option's own words go in the message, numbered, never on the button."""
+    if choice.id == DONT_KNOW:
+        return f"{choice.number} · Don't know"
+    if choice.level is None and choice.id.startswith(NOT_APPLICABLE_PREFIX):
+        return f"{choice.number} · Not applicable"
+    return str(choice.number)
 
 
 def percent(share: float) -> str:

@@ -11,6 +11,7 @@ from dialogs.state import ConversationState
 from scoring.model import MaturityModel
 
 MAX_ID_LENGTH = 255  # what storage keeps for ids and names
+ELLIPSIS = "…"
 
 
 @dataclass(frozen=True)
@@ -30,10 +31,18 @@ class Participant:
     workspace_name: str | None = None
 
     def __post_init__(self) -> None:
-        for field, value in vars(self).items():
-            if value is not None and len(value) > MAX_ID_LENGTH:
+        """Ids are checked: one too long or empty is not a person or team anyone can find again. Names are only
+        shown, so a long one (an Entra display name can pass 255 characters) is shortened, never refused."""
+        for field, value in list(vars(self).items()):
+            if value is None:
+                continue
+            if field.endswith("_name"):
+                if len(value) > MAX_ID_LENGTH:
+                    object.__setattr__(self, field, value[: MAX_ID_LENGTH - len(ELLIPSIS)] + ELLIPSIS)
+                continue
+            if len(value) > MAX_ID_LENGTH:
                 raise ValueError(f"{field.replace('_', ' ')} is longer than {MAX_ID_LENGTH} characters")
-            if value is not None and not value.strip() and not field.endswith("_name"):
+            if not value.strip():
                 raise ValueError(f"{field} must not be empty")
 
 

@@ -209,7 +209,8 @@ def test_a_not_applicable_answer_with_a_note_from_the_card_over_http(
         wait_until(lambda n=n: len(personal.cards()) == n + 2)
     card_id, card = personal.cards()[-1]
     assert card["body"][1]["text"] == ASKED[asked].text
-    assert [s["actions"][0]["data"]["o"] for s in card["body"] if s.get("separator")] == ["na_other"]
+    other_set = [s for s in card["body"] if s["type"] == "ActionSet"][-1]  # the answers that are not levels
+    assert [a["data"]["o"] for a in other_set["actions"]] == ["na_other", "dont_know"]
     [field] = [item for item in card["body"] if item["type"] == "Input.Text"]
     assert field["id"] == "note"
 

@@ -335,7 +335,7 @@ def inputs(activity: Activity) -> dict[str, dict[str, Any]]:
 
 
 def option_sets(activity: Activity) -> list[dict[str, Any]]:
-    """The card's option buttons: one ActionSet each, in the order shown."""
+    """The card's option buttons: the levels' ActionSet, then the other answers' (if any)."""
     return [item for item in card(activity)["body"] if item["type"] == "ActionSet"]
 
 
@@ -398,13 +398,17 @@ def test_a_not_applicable_option_follows_the_levels_and_is_recorded_without_a_le
     question = answer_until(chat, start_in_channel(chat), answers, "feature_consistency")
     choices = MODEL.choices(MODEL.question_by_id["feature_consistency"])
     assert [d["o"] for d in submits(question) if d[SUBMIT_KEY] == "answer"] == [o.id for o in choices]
-    sets = option_sets(question)
+    level_set, other_set = option_sets(question)  # the levels' short buttons, then the other answers' apart
     levels = [o for o in choices if o.level is not None]
     others = [o.id for o in choices[len(levels) :]]
     assert others == ["na_other", "dont_know"]  # after the levels, don't know last
-    assert [bool(s.get("separator")) for s in sets] == [False] * len(levels) + [True, False]
+    assert [b["title"] for b in level_set["actions"]] == [str(n) for n in range(1, len(levels) + 1)]
+    n = len(levels) + 1
+    assert [b["title"] for b in other_set["actions"]] == [f"{n} · Not applicable", f"{n + 1} · Don't know"]
     na = MODEL.option("feature_consistency", "na_other")
-    assert na is not None and sets[len(levels)]["actions"][0]["title"] == f"{len(levels) + 1}. {na.label}"
+    assert na is not None
+    [listed] = [b for b in card(question)["body"] if b["type"] == "TextBlock" and b["text"] == f"{n}. {na.label}"]
+    assert listed["separator"] is True  # the answers that are not levels are listed apart too
 
     replies = chat.send(personal(value=option_submit(question, na.id), reply_to_id="card-na"))
     assert any("left out of the score" in t for t in texts(replies))
@@ -489,3 +493,10 @@ def test_the_result_card_says_not_assessed_and_lists_the_not_applicable_answers(
         reason = MODEL.reason_by_id[option.removeprefix("na_")].label
         assert MODEL.question_by_id[qid].text in listed and reason in listed
     assert "Don't know" not in listed and MODEL.question_by_id["cost_tracking"].text not in listed
+
+
+def test_a_display_name_past_255_characters_still_takes_the_assessment(chat: Chat) -> None:
+    """Entra allows longer display names than storage keeps: the name is shortened, the person never refused."""
+    replies = chat.send(a.channel_mention("start", service_url=SERVICE, user_name="Dr. " + "Long " * 60))
+    assert texts(replies)[-1] == "I've sent you a personal message with the assessment for this channel."
+    assert any(r.attachments for r in replies if r.conversation.id == PERSONAL_CHAT)

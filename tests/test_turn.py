@@ -149,3 +149,12 @@ def test_not_applicable_and_dont_know_answers_store_no_level(store: SqlConversat
         ("data_quality", "automatic_checks", 2, None, None),
         ("feature_consistency", "na_other", None, "raw text in", None),
     ]
+
+
+def test_a_long_display_name_is_shortened_and_a_long_id_refused() -> None:
+    """Teams allows display names past 255 characters; they are shown, so they are cut, while ids must be whole."""
+    who = Participant("teams", "tenant", "19:team", "29:user", user_name="N" * 300, team_name="T" * 256)
+    assert who.user_name is not None and len(who.user_name) == 255 and who.user_name.endswith("…")
+    assert who.team_name is not None and len(who.team_name) == 255
+    with pytest.raises(ValueError, match="user is longer than 255"):
+        Participant("teams", "tenant", "19:team", "2" * 256)

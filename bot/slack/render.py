@@ -12,12 +12,11 @@ from bot.app.home import MemberTeam
 from bot.app.notices import Notice
 from bot.app.replies import Style, known_team_name
 from bot.app.summary import TeamSummary, lead, sections
-from bot.text import level_bar, result_sections
+from bot.text import level_bar, result_sections, short_label
 from checkins.cadence import DAY_NAMES
 from dialogs.engine import NOTE_LIMIT
 from dialogs.messages import Choice, Kind, Message, QuestionView
 from dialogs.state import Phase
-from scoring.model import DONT_KNOW, NOT_APPLICABLE_PREFIX
 from scoring.score import Result
 
 Block = dict[str, Any]
@@ -136,15 +135,6 @@ def _bold(text: str) -> list[str]:
     return [f"*{piece}*" for piece in _split(escape(text), SECTION_TEXT_LIMIT - 2)]
 
 
-def _button_text(choice: Choice) -> str:
-    """A choice's button: its number, and the bot's own short word for the answers that are not levels."""
-    if choice.id == DONT_KNOW:
-        return f"{choice.number} · Don't know"
-    if choice.level is None and choice.id.startswith(NOT_APPLICABLE_PREFIX):
-        return f"{choice.number} · Not applicable"
-    return str(choice.number)
-
-
 def question_blocks(view: QuestionView, team: str, round_: int | None = None) -> list[Block]:
     """The question with every option written out in full and numbered, then a button per number: Slack does
     not wrap a button's text, so on a phone a long option on its button would be cut off and readable nowhere.
@@ -155,7 +145,7 @@ def question_blocks(view: QuestionView, team: str, round_: int | None = None) ->
         made: dict[str, Any] = {
             "type": "button",
             "action_id": f"answer_{choice.number}",
-            "text": _plain(_button_text(choice)),
+            "text": _plain(short_label(choice)),
             "value": ActionValue(team, view.id, choice.id, round_).encode(),
             "accessibility_label": _cut(f"{choice.number}. {choice.label}", BUTTON_TEXT_LIMIT),  # read out
         }

@@ -17,10 +17,10 @@ from bot.app.checkins import Current, ScheduleForm
 from bot.app.notices import Notice
 from bot.app.replies import Style
 from bot.app.summary import TeamSummary, chart_description, lead, sections
-from bot.text import level_bar, result_sections
+from bot.text import level_bar, result_sections, short_label
 from checkins.cadence import DAY_NAMES
 from dialogs.engine import NOTE_LIMIT
-from dialogs.messages import Command, Input, Kind, Message, QuestionView
+from dialogs.messages import Choice, Command, Input, Kind, Message, QuestionView
 from scoring.score import Result
 
 Card = dict[str, Any]
@@ -101,24 +101,31 @@ def _submit(title: str, submit: Submit, **style: Any) -> dict[str, Any]:
 
 
 def question_card(view: QuestionView, team: str, round_: int | None) -> Card:
-    """One button per option, stacked (one action set each, so long labels stay readable); "not applicable" and
-    "don't know" apart from the levels; a note field sent with whichever answer is pressed; then navigation."""
+    """Every option written out in full and numbered, then a short button per number: Teams does not wrap an
+    action's title, so on a phone a long option on its button would be cut off and readable nowhere. "Not
+    applicable" and "don't know" are listed and buttoned apart from the levels; a note field is sent with whichever
+    answer is pressed; then navigation."""
     progress = view.progress.text.capitalize() + (" (skipped earlier)" if view.revisit else "")
+    levels = [c for c in view.choices if c.level is not None or view.profile]
+    others = [c for c in view.choices if c.level is None and not view.profile]
+
+    def listed(choice: Choice) -> dict[str, Any]:
+        mine = "  ✓ *your answer*" if choice.id == view.current_answer else ""
+        return _text(f"{choice.number}. {escape(choice.label)}{mine}", spacing="Small")
+
+    def button(choice: Choice) -> dict[str, Any]:
+        style = {"style": "positive"} if choice.id == view.current_answer else {}
+        return _submit(short_label(choice), Submit(Command.ANSWER, team, round_, view.id, choice.id), **style)
+
     body: list[dict[str, Any]] = [
         _text(progress, isSubtle=True, size="Small"),
-        _text(view.text, weight="Bolder", size="Medium"),
+        _text(escape(view.text), weight="Bolder", size="Medium"),
+        *map(listed, levels),
+        {"type": "ActionSet", "actions": [button(c) for c in levels]},
     ]
-    separated = False
-    for choice in view.choices:
-        submit = Submit(Command.ANSWER, team, round_, view.id, choice.id)
-        style = {"style": "positive"} if choice.id == view.current_answer else {}
-        action_set: dict[str, Any] = {
-            "type": "ActionSet",
-            "actions": [_submit(f"{choice.number}. {choice.label}", submit, **style)],
-        }
-        if choice.level is None and not view.profile and not separated:
-            action_set["separator"], action_set["spacing"], separated = True, "Medium", True
-        body.append(action_set)
+    if others:
+        body += [{**listed(others[0]), "separator": True, "spacing": "Medium"}, *map(listed, others[1:])]
+        body.append({"type": "ActionSet", "actions": [button(c) for c in others]})
     if not view.profile:
         body.append(
             {
@@ -132,7 +139,7 @@ def question_card(view: QuestionView, team: str, round_: int | None) -> Card:
         )
     navigation = [
         _submit(title, Submit(action, team, round_, view.id))
-        for action, title in ((Command.BACK, "◀ Back"), (Command.SKIP, "Skip"), (Command.WHY, "Why this question?"))
+        for action, title in ((Command.BACK, "◀ Back"), (Command.SKIP, "Skip"), (Command.WHY, "Why?"))
         if not (view.profile and action is Command.SKIP)
     ]
     return _card(body, navigation)
