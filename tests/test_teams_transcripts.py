@@ -500,3 +500,24 @@ def test_a_display_name_past_255_characters_still_takes_the_assessment(chat: Cha
     replies = chat.send(a.channel_mention("start", service_url=SERVICE, user_name="Dr. " + "Long " * 60))
     assert texts(replies)[-1] == "I've sent you a personal message with the assessment for this channel."
     assert any(r.attachments for r in replies if r.conversation.id == PERSONAL_CHAT)
+
+
+def test_the_general_channel_goes_by_its_teams_name_and_a_rename_follows(chat: Chat, db: Database) -> None:
+    """Teams sends no name for a team's General channel, only ``channelData.team.name``: the team is never shown
+    as a raw ``19:...`` id. A later activity with a new name renames it."""
+    from storage.models import Team
+
+    def start(team_name: str, channel_name: str | None = None) -> None:
+        activity = a.channel_mention("start", service_url=SERVICE)
+        activity["channelData"]["team"]["name"] = team_name
+        if channel_name is not None:
+            activity["channelData"]["channel"]["name"] = channel_name
+        assert "personal message" in texts(chat.send(activity))[-1]
+
+    start("ML Platform")  # the General channel: no channel name
+    with db.reading() as session:
+        assert session.scalars(select(Team.name)).all() == ["ML Platform"]
+    start("ML Platform", channel_name="models")  # a named channel goes by its own name
+    start("Machine Learning Platform", channel_name="models-renamed")
+    with db.reading() as session:
+        assert session.scalars(select(Team.name)).all() == ["models-renamed"]

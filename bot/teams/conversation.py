@@ -36,7 +36,7 @@ class Where:
             or activity.channel_id  # outside Teams (the Emulator): one workspace per channel
         )
         kind = getattr(conversation, "conversation_type", None) or PERSONAL
-        channel = data.get("channel") or {}
+        channel, in_team = data.get("channel") or {}, data.get("team") or {}
         team: str | None = None
         if kind == "channel":
             team = channel.get("id") or conversation.id.split(THREAD_SUFFIX)[0]
@@ -48,7 +48,8 @@ class Where:
             user_name=sender.name,
             kind=kind,
             team=team,
-            team_name=channel.get("name") or getattr(conversation, "name", None),
+            # Teams leaves out the General channel's name: it goes by its team's name.
+            team_name=channel.get("name") or in_team.get("name") or getattr(conversation, "name", None),
         )
 
     def participant(self, team: str | None = None) -> Participant:
