@@ -1,17 +1,11 @@
 """Every kind of Adaptive Card the bot sends to Teams, parsed by Microsoft's own library (the npm package
-``adaptivecards``, schema 1.5, run with Node.js from tests/adaptive_cards) as Teams clients parse them, and laid out
-so that a phone shows every word a person must read: action titles do not wrap in Teams.
-
-The package is installed from its lockfile on first use (``npm ci``); Node.js and npm must be on the machine.
-"""
+``adaptivecards``, schema 1.5, run with Node.js) as Teams clients parse them, and laid out
+so that a phone shows every word a person must read: action titles do not wrap in Teams. (Node.js runs the parser:
+see tests/teams_validators.py.)"""
 
 from __future__ import annotations
 
-import json
-import shutil
-import subprocess
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -33,30 +27,18 @@ from dialogs.state import ConversationState
 from scoring.model import default_model
 from scoring.score import score_answers
 from storage.database import Database
+from tests import teams_validators
 from tests.personas import PERSONAS
 from tests.test_summary import assess_three_with_na_gaps_notes_and_two_profiles, summary_of
 
-HERE = Path(__file__).parent / "adaptive_cards"
 MODEL = default_model()
 PHONE_TITLE = 20  # characters an action title may have and still show whole on a 320 px wide phone
 Card = dict[str, Any]
 
 
-@pytest.fixture(scope="module")
-def parse_cards() -> Callable[[list[Card]], list[list[dict[str, Any]]]]:
-    node, npm = shutil.which("node"), shutil.which("npm")
-    assert node and npm, "Node.js and npm are needed to check the Teams cards with Microsoft's parser"
-    if not (HERE / "node_modules" / "adaptivecards").is_dir():
-        subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=HERE, check=True, capture_output=True, timeout=600)
-
-    def parse(cards: list[Card]) -> list[list[dict[str, Any]]]:
-        done = subprocess.run(
-            [node, "check.js"], cwd=HERE, input=json.dumps(cards), capture_output=True, text=True, timeout=120
-        )
-        assert done.returncode == 0, done.stderr
-        return list(json.loads(done.stdout))
-
-    return parse
+def parse_cards(cards: list[Card]) -> list[list[dict[str, Any]]]:
+    """What Microsoft's parser objects to in each card (microsoft_validators/cards.js)."""
+    return list(teams_validators.run("cards.js", cards))
 
 
 def question_cards() -> Iterator[tuple[str, Card]]:
@@ -99,9 +81,7 @@ def every_card(db: Database) -> list[tuple[str, Card]]:
     return cards
 
 
-def test_every_card_parses_clean_with_microsofts_adaptive_cards_library(
-    db: Database, parse_cards: Callable[[list[Card]], list[list[dict[str, Any]]]]
-) -> None:
+def test_every_card_parses_clean_with_microsofts_adaptive_cards_library(db: Database) -> None:
     cards = every_card(db)
     problems = parse_cards([card for _, card in cards])
     found = {name: issues for (name, _), issues in zip(cards, problems, strict=True) if issues}
@@ -109,9 +89,7 @@ def test_every_card_parses_clean_with_microsofts_adaptive_cards_library(
     assert len(cards) > 2 * len(MODEL.questions)
 
 
-def test_the_parser_does_object_to_a_broken_card(
-    parse_cards: Callable[[list[Card]], list[list[dict[str, Any]]]],
-) -> None:
+def test_the_parser_does_object_to_a_broken_card() -> None:
     """What the test above relies on: the library reports unknown elements and inputs without an id."""
     broken = {"type": "AdaptiveCard", "version": "1.5", "body": [{"type": "Bogus"}, {"type": "Input.Text"}]}
     [issues] = parse_cards([broken])

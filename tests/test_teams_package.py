@@ -16,6 +16,7 @@ from PIL import Image
 from bot.app.replies import COMMANDS
 from bot.teams.package import PackageError, build_manifest, package_bytes, parse_app_id, write_package
 from scoring.model import default_model
+from tests import teams_validators
 from tests.test_cli import run
 
 APP_ID = "9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d"
@@ -187,3 +188,11 @@ def test_cli_refuses_a_missing_directory_and_a_plain_http_website(tmp_path: Path
     one_line_usage_error(
         cli(tmp_path, "--app-id", APP_ID, "--out", out, "--website", "http://ml.example.com"), "error: --website:"
     )
+
+
+def test_the_manifest_is_valid_by_microsofts_own_validator_and_schema() -> None:
+    """@microsoft/app-manifest checks it against the schema of its manifestVersion (bundled: no download)."""
+    manifest = build_manifest("00000000-0000-0000-0000-000000000001")
+    assert teams_validators.run("manifest.js", manifest) == []
+    broken = {**manifest, "name": {"full": manifest["name"]["full"]}}  # the short name is required
+    assert any("short" in error for error in teams_validators.run("manifest.js", broken))
