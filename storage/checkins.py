@@ -411,10 +411,6 @@ def mark_unreachable(session: Session, team_id: int, now: datetime) -> bool:
     return changed.rowcount == 1  # type: ignore[attr-defined]
 
 
-def mark_reachable(session: Session, team_id: int) -> None:
-    session.execute(update(CheckinSettings).where(CheckinSettings.team_id == team_id).values(unreachable_since=None))
-
-
 def waiting_deliveries(session: Session, team_id: int) -> list[Delivery]:
     """The team's deliveries parked until the bot can post in its channel, locked for the caller to release."""
     return list(

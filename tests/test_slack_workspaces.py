@@ -379,44 +379,62 @@ def test_removal_forgets_the_tokens_and_pauses_check_ins_until_a_reinstall(
             server.stop()
 
 
-def test_a_rotating_token_is_refreshed_before_it_expires_and_saved_encrypted(database_url: str, db: Database) -> None:
+def rotating_install(call: Any, token: str, refresh_token: str) -> dict[str, object]:
+    """oauth.v2.access for an install with token rotation on: the token has an hour left."""
     from tests.test_slack_oauth import oauth_v2_access
 
+    return oauth_v2_access(call) | {"access_token": token, "refresh_token": refresh_token, "expires_in": 3600}
+
+
+def refreshed(token: str, refresh_token: str) -> dict[str, object]:
+    """oauth.v2.access's answer to ``grant_type=refresh_token``: a new token for twelve hours."""
+    return {
+        "ok": True,
+        "access_token": token,
+        "refresh_token": refresh_token,
+        "expires_in": 43200,
+        "token_type": "bot",
+        "team": {"id": INSTALLED},
+        "enterprise": None,
+        "is_enterprise_install": False,
+        "bot_user_id": BOT_USER_ID,
+        "app_id": "A0APP",
+        "scope": "commands,chat:write",
+    }
+
+
+def install(database_url: str, api: FakeSlackApi) -> None:
+    """The OAuth install, through a server that is stopped again (check-ins are sent by the test's scheduler)."""
+    server = ServerThread(build_app(oauth_settings(database_url, api))).start()
+    try:
+        assert redirect(server, start_install(server))[0] == 200
+    finally:
+        server.stop()
+
+
+def newest_bot(db: Database) -> Any:
+    with db.reading() as session:
+        return session.execute(select(SLACK_BOTS).order_by(SLACK_BOTS.c.installed_at.desc())).mappings().first()
+
+
+def test_a_rotating_token_is_refreshed_before_it_expires_and_saved_encrypted(database_url: str, db: Database) -> None:
     def access(call: Any) -> dict[str, object]:
         if call.args.get("grant_type") == "refresh_token":
             assert call.args["refresh_token"] == "xoxe-1-refresh"
-            return {
-                "ok": True,
-                "access_token": "xoxe.xoxb-fresh",
-                "refresh_token": "xoxe-1-refresh-2",
-                "expires_in": 43200,
-                "token_type": "bot",
-                "team": {"id": INSTALLED},
-                "enterprise": None,
-                "is_enterprise_install": False,
-                "bot_user_id": BOT_USER_ID,
-                "app_id": "A0APP",
-                "scope": "commands,chat:write",
-            }
-        first = oauth_v2_access(call)
-        return first | {"access_token": "xoxe.xoxb-old", "refresh_token": "xoxe-1-refresh", "expires_in": 3600}
+            return refreshed("xoxe.xoxb-fresh", "xoxe-1-refresh-2")
+        return rotating_install(call, "xoxe.xoxb-old", "xoxe-1-refresh")
 
     with FakeSlackApi(team_id=INSTALLED) as api:
         api.valid_tokens |= {"xoxe.xoxb-old", "xoxe.xoxb-fresh"}
         api.set_response("oauth.v2.access", access)
-        server = ServerThread(build_app(oauth_settings(database_url, api))).start()
-        try:
-            assert redirect(server, start_install(server))[0] == 200
-        finally:
-            server.stop()
+        install(database_url, api)
         finish_team(db, workspace=INSTALLED)
         assert tick(db, SlackOutbox(installed_clients(db, api).client_for)).sent == 1  # an hour left: refreshed
         refreshes = [c for c in api.calls_to("oauth.v2.access") if c.args.get("grant_type") == "refresh_token"]
         assert len(refreshes) == 1
         [announce] = api.calls_to("chat.postMessage")
         assert announce.token == "xoxe.xoxb-fresh"
-        with db.reading() as session:
-            newest = session.execute(select(SLACK_BOTS).order_by(SLACK_BOTS.c.installed_at.desc())).mappings().first()
+        newest = newest_bot(db)
         assert newest is not None and "xoxb" not in newest["bot_token"]
         assert Fernet(KEY).decrypt(newest["bot_token"].encode()).decode() == "xoxe.xoxb-fresh"
         expires = newest["bot_token_expires_at"]
@@ -426,46 +444,26 @@ def test_a_rotating_token_is_refreshed_before_it_expires_and_saved_encrypted(dat
 def test_a_failed_refresh_keeps_the_working_token_and_the_background_refresher_tries_again(
     database_url: str, db: Database
 ) -> None:
-    from tests.test_slack_oauth import oauth_v2_access
-
     refreshes: list[int] = []
 
     def access(call: Any) -> dict[str, object]:
         if call.args.get("grant_type") != "refresh_token":
-            first = oauth_v2_access(call)
-            return first | {"access_token": "xoxe.xoxb-old", "refresh_token": "xoxe-1-r", "expires_in": 3600}
+            return rotating_install(call, "xoxe.xoxb-old", "xoxe-1-r")
         refreshes.append(1)
         if len(refreshes) == 1:
             return {"ok": False, "error": "internal_error"}
-        return {
-            "ok": True,
-            "access_token": "xoxe.xoxb-new",
-            "refresh_token": "xoxe-1-r2",
-            "expires_in": 43200,
-            "token_type": "bot",
-            "team": {"id": INSTALLED},
-            "enterprise": None,
-            "is_enterprise_install": False,
-            "bot_user_id": BOT_USER_ID,
-            "app_id": "A0APP",
-            "scope": "commands,chat:write",
-        }
+        return refreshed("xoxe.xoxb-new", "xoxe-1-r2")
 
     with FakeSlackApi(team_id=INSTALLED) as api:
         api.valid_tokens |= {"xoxe.xoxb-old", "xoxe.xoxb-new"}
         api.set_response("oauth.v2.access", access)
-        server = ServerThread(build_app(oauth_settings(database_url, api))).start()
-        try:
-            assert redirect(server, start_install(server))[0] == 200
-        finally:
-            server.stop()
+        install(database_url, api)
         finish_team(db, workspace=INSTALLED)
         clients = installed_clients(db, api)
         assert tick(db, SlackOutbox(clients.client_for)).sent == 1  # the refresh failed; the old token still works
         assert [c.token for c in api.calls_to("chat.postMessage")] == ["xoxe.xoxb-old"]
         asyncio.run(clients.refresh_expiring())  # what the server's background refresher runs every few minutes
         assert len(refreshes) == 2
-        with db.reading() as session:
-            newest = session.execute(select(SLACK_BOTS).order_by(SLACK_BOTS.c.installed_at.desc())).mappings().first()
+        newest = newest_bot(db)
         assert newest is not None
         assert Fernet(KEY).decrypt(newest["bot_token"].encode()).decode() == "xoxe.xoxb-new"

@@ -8,7 +8,7 @@ from datetime import datetime
 from bot.app.schedules import reschedule
 from checkins.rules import back_in_reach
 from checkins.states import DeliveryStatus, PauseReason
-from storage.checkins import mark_reachable, settings_in_workspace, settings_of, waiting_deliveries
+from storage.checkins import settings_in_workspace, settings_of, waiting_deliveries
 from storage.database import Database
 from storage.queries import find_team
 
@@ -18,9 +18,10 @@ def team_reachable(db: Database, platform: str, workspace: str, team: str, now: 
     skipped), and the next refusal tells the owner again. Returns how many go out."""
     with db.transaction() as session:
         found = find_team(session, platform, workspace, team)
-        if found is None or settings_of(session, found.id) is None:
-            return 0
-        mark_reachable(session, found.id)
+        settings = settings_of(session, found.id) if found else None
+        if found is None or settings is None or settings.unreachable_since is None:
+            return 0  # the usual case: nothing was parked (parking a check-in notes the refusal first)
+        settings.unreachable_since = None  # a later refusal tells the owner again
         released = 0
         for delivery in waiting_deliveries(session, found.id):
             delivery.status = back_in_reach(delivery.created_at, now)

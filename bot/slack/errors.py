@@ -33,6 +33,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.app.replies import SOMETHING_WENT_WRONG, unavailable_text
 from bot.app.runtime import Runtime
 from bot.slack import middleware
+from bot.slack.listeners.events import typed_in_a_dm
 from dialogs.ports import StoreUnavailable
 
 log = logging.getLogger("maturity_bot.slack")
@@ -94,7 +95,7 @@ def _tell(bot: Runtime, body: dict[str, Any], context: AsyncBoltContext, text: C
         if event.get("type") == "app_home_opened":
             view = {"type": "home", "blocks": [_section(text("open this tab again"))]}
             bot.later(client.views_publish(user_id=user, view=view), f"telling the person about {what} in App Home")
-        elif _typed_in_a_dm(event) and isinstance(event.get("channel"), str):
+        elif typed_in_a_dm(event) and isinstance(event.get("channel"), str):
             message = client.chat_postMessage(channel=event["channel"], text=text("send your message again"))
             bot.later(message, f"telling the person about {what} in the DM")
         return
@@ -123,18 +124,7 @@ async def _forget(bot: Runtime, body: dict[str, Any]) -> None:
 def _nobody_typed(body: dict[str, Any]) -> bool:
     """An event no person is waiting on (the bot invited, the app uninstalled): better retried than explained."""
     event = _dict(body.get("event"))
-    return body.get("type") == "event_callback" and not (
-        _typed_in_a_dm(event) or event.get("type") == "app_home_opened"
-    )
-
-
-def _typed_in_a_dm(event: dict[str, Any]) -> bool:
-    """A person's own message in a DM with the bot (never a bot's post: replying to one could loop)."""
-    return (
-        event.get("type") == "message"
-        and event.get("channel_type") == "im"
-        and not (event.get("subtype") or event.get("bot_id"))
-    )
+    return body.get("type") == "event_callback" and not (typed_in_a_dm(event) or event.get("type") == "app_home_opened")
 
 
 def _first_field(view: dict[str, Any]) -> str | None:

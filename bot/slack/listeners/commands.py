@@ -59,19 +59,15 @@ def in_private_chat(command: dict[str, Any]) -> bool:
     return str(command.get("channel_id", "")).startswith("D") or name == "directmessage" or name.startswith("mpdm-")
 
 
-def _team_name(command: dict[str, Any]) -> str | None:
-    """Slack sends "privategroup" for some private channels: that is no name."""
-    name = command.get("channel_name")
-    return None if not name or name == "privategroup" else str(name)
-
-
 def register(app: AsyncApp, bot: Runtime, admins: AdminCache) -> None:
     @app.command("/maturity")
     async def maturity(
         ack: AsyncAck, command: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient, respond: AsyncRespond
     ) -> None:
         """Every subcommand goes through the one router; this only turns its outcome into Slack calls."""
-        who = person(context, command["channel_id"], team_name=_team_name(command), user_name=command.get("user_name"))
+        channel = command["channel_id"]
+        name = known_team_name(channel, command.get("channel_name"))  # not Slack's "privategroup" placeholder
+        who = person(context, channel, team_name=name, user_name=command.get("user_name"))
         text = command.get("text") or ""
         if in_private_chat(command) and command_word(text) not in ANYWHERE:
             await ack()

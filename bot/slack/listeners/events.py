@@ -26,8 +26,18 @@ from dialogs.parse import parse_text
 from dialogs.ports import Participant
 
 
+def typed_in_a_dm(event: dict[str, Any]) -> bool:
+    """A person's own message in a DM with the bot (never a bot's post: replying to one could loop)."""
+    return (
+        event.get("type") == "message"
+        and event.get("channel_type") == "im"
+        and not (event.get("subtype") or event.get("bot_id"))
+    )
+
+
 async def typed_by_a_person_in_a_dm(event: dict[str, Any]) -> bool:
-    return event.get("channel_type") == "im" and not event.get("subtype") and not event.get("bot_id")
+    """``typed_in_a_dm`` as a Bolt matcher."""
+    return typed_in_a_dm(event)
 
 
 def register(app: AsyncApp, bot: Runtime, forget_tokens: Callable[[str], Awaitable[None]] | None) -> None:
